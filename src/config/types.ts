@@ -1,0 +1,147 @@
+/**
+ * The normalized configuration: what the rest of keyturn works with after rotation.yaml
+ * has been parsed, interpolated, validated and normalized (src/config/load.ts).
+ * Durations are milliseconds; every key remembers where it was declared.
+ */
+
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** Rotation tiers from KEY-SECURITY-RULES.md, lowest risk last. */
+export type Tier = 'high-frequency' | 'normal' | 'read-only' | 'one-time' | 'withdrawal';
+
+/** Binance-style permission names, lowest to highest risk. */
+export type Permission =
+  | 'reading'
+  | 'spot'
+  | 'margin'
+  | 'futures'
+  | 'options'
+  | 'universal-transfer'
+  | 'internal-transfer'
+  | 'withdrawals';
+
+export interface Restrictions {
+  permissions: Permission[];
+  /** IPv4 addresses the issuer binds the key to; undefined = no whitelist */
+  ipWhitelist?: string[];
+  /** explicit, reviewed override that allows withdrawals (rule withdrawals-enabled) */
+  allowWithdrawals?: boolean;
+  withdrawalAddressWhitelist?: string[];
+  /** 'main' account or 'sub' account at the exchange */
+  account?: 'main' | 'sub';
+}
+
+export interface StoreConfig {
+  name: string;
+  type: string;
+  /** type-specific options, e.g. { path, masterKeyFile } for `file` */
+  options: Record<string, unknown>;
+}
+
+export interface IssuerConfig {
+  name: string;
+  type: string;
+  options: Record<string, unknown>;
+}
+
+export type RestartSpec =
+  | { kind: 'command'; command: string[]; cwd?: string }
+  | { kind: 'systemd'; unit: string }
+  | { kind: 'docker'; container: string }
+  | { kind: 'kubernetes'; deployment: string; namespace?: string; context?: string }
+  | { kind: 'pm2'; process: string };
+
+export type HealthSpec =
+  | { kind: 'http'; url: string; expectStatus: number; timeoutMs: number; retries: number; intervalMs: number }
+  | { kind: 'command'; command: string[]; timeoutMs: number; retries: number; intervalMs: number };
+
+export interface ConsumerConfig {
+  name: string;
+  restart?: RestartSpec;
+  health?: HealthSpec;
+  /** how long a restart may take */
+  timeoutMs: number;
+  /** environment variable name → field of the key material (e.g. API_SECRET → secret) */
+  env: Record<string, string>;
+}
+
+export interface CheckConfig {
+  name: string;
+  command: string[];
+  timeoutMs: number;
+  env: Record<string, string>;
+}
+
+export interface KeyConfig {
+  id: string;
+  purpose: string;
+  issuer: string;
+  /** issuer-specific spec (length, alphabet, commands, …) */
+  spec: Record<string, unknown>;
+  store: string;
+  path: string;
+  periodMs?: number;
+  tier?: Tier;
+  /** one-time keys: delete this long after creation */
+  ttlMs?: number;
+  /** how long the old key stays alive after cutover before retire */
+  overlapMs: number;
+  /** person ids or `team:NAME` */
+  holders: string[];
+  consumers: ConsumerConfig[];
+  checks: CheckConfig[];
+  restrictions: Restrictions;
+  tags: string[];
+  /** where the key is declared, and where each of its fields is (by dotted path) */
+  position: SourcePosition;
+}
+
+export interface Person {
+  id: string;
+  name?: string;
+  email?: string;
+  teams: string[];
+}
+
+export interface Team {
+  id: string;
+  members: string[];
+}
+
+export type NotifyEvent = 'failure' | 'attention' | 'summary';
+
+export interface WebhookConfig {
+  url: string;
+  events: NotifyEvent[];
+}
+
+export interface Defaults {
+  store?: string;
+  issuer?: string;
+  overlapMs: number;
+  tier?: Tier;
+  consumerTimeoutMs: number;
+  leaseTtlMs: number;
+  concurrency: number;
+}
+
+export interface Config {
+  /** absolute path of the file read */
+  file: string;
+  /** directory of the file: relative paths in the file resolve from here */
+  dir: string;
+  /** sha256 of the file's text, to detect a stale saved plan */
+  hash: string;
+  version: number;
+  defaults: Defaults;
+  stores: Record<string, StoreConfig>;
+  issuers: Record<string, IssuerConfig>;
+  people: Record<string, Person>;
+  teams: Record<string, Team>;
+  notify: { webhooks: WebhookConfig[] };
+  keys: KeyConfig[];
+}

@@ -1,0 +1,57 @@
+/**
+ * Every side effect (clock, randomness, logging, prompts, environment) reaches the code
+ * through one context object, so tests swap the edges and keep the logic real.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Logger } from './log/logger.js';
+import type { Redactor } from './log/redactor.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Prompt {
+  /** true when a human can answer (stdin and stderr are terminals) */
+  readonly interactive: boolean;
+  /** show a message to the operator (stderr), not to the log */
+  say(message: string): void;
+  confirm(question: string): Promise<boolean>;
+  text(question: string): Promise<string>;
+  /** read a value without echo; the value is registered with the redactor before it is returned */
+  secret(question: string): Promise<string>;
+}
+
+export interface RunContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  logger: Logger;
+  redactor: Redactor;
+  prompt: Prompt;
+  /** who runs keyturn: user@host, recorded in history */
+  actor: string;
+  /** plan / --dry-run: nothing that writes may run */
+  dryRun: boolean;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Rotation ids sort by time and are unique across machines: rot-YYYYMMDDHHMMSS-<8 hex>. */
+export function newRotationId(clock: Clock = systemClock): string {
+  const stamp = clock.now().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  return `rot-${stamp}-${randomBytes(4).toString('hex')}`;
+}
+
+export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
+  const user = env.KEYTURN_ACTOR ?? safeUser();
+  return env.KEYTURN_ACTOR ? user : `${user}@${os.hostname()}`;
+}
+
+function safeUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * One error class for every failure keyturn expects, with a stable `code` and an exit
+ * code. Only src/cli/main.ts turns these into process exit codes; everything else throws.
+ * Messages must never contain secret values: callers pass key ids, paths and names only.
+ */
+export const ExitCode = {
+  ok: 0,
+  /** a rotation failed and was rolled back cleanly */
+  rolledBack: 1,
+  /** bad configuration or usage */
+  usage: 2,
+  /** a rollback or undo could not complete: a human must look */
+  needsAttention: 3,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface ErrorDetails {
+  /** file:line:column of the problem, when it comes from a file */
+  where?: string;
+  /** a hint the operator can act on */
+  hint?: string;
+  [extra: string]: unknown;
+}
+
+export class KeyturnError extends Error {
+  readonly code: string;
+  readonly exitCode: ExitCodeValue;
+  readonly details: ErrorDetails;
+
+  constructor(code: string, message: string, exitCode: ExitCodeValue = ExitCode.rolledBack, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KeyturnError';
+    this.code = code;
+    this.exitCode = exitCode;
+    this.details = details;
+  }
+}
+
+export function isKeyturnError(error: unknown): error is KeyturnError {
+  return error instanceof KeyturnError;
+}
+
+/** Catalogue of expected errors: a code becomes a message an operator can act on. */
+export const errors = {
+  usage: (message: string, hint?: string) => new KeyturnError('EUSAGE', message, ExitCode.usage, { hint }),
+  config: (message: string, where?: string, hint?: string) => new KeyturnError('ECONFIG', message, ExitCode.usage, { where, hint }),
+  leaseHeld: (keyId: string, owner: string, expiresAt: string) =>
+    new KeyturnError('ELEASE', `key ${keyId} is being rotated by ${owner} (lease until ${expiresAt})`, ExitCode.rolledBack, {
+      hint: 'wait for that rotation to finish; a lease left by a crashed run expires by itself',
+    }),
+  stageConflict: (keyId: string, rotationId: string) =>
+    new KeyturnError('ESTAGE', `rotation ${rotationId} of ${keyId} was already staged with different material`, ExitCode.needsAttention),
+  noTty: (what: string) =>
+    new KeyturnError('ENOTTY', `${what} needs confirmation and there is no terminal`, ExitCode.usage, { hint: 'pass --yes to run without a prompt' }),
+  stalePlan: (why: string) =>
+    new KeyturnError('ESTALEPLAN', `the saved plan is stale: ${why}`, ExitCode.usage, { hint: 'run `keyturn plan --out FILE` again and review it' }),
+  unknownKey: (keyId: string) => new KeyturnError('EUNKNOWNKEY', `no key named ${keyId} in the configuration`, ExitCode.usage),
+  unknownPerson: (person: string) => new KeyturnError('EUNKNOWNPERSON', `nobody named ${person} in people or teams`, ExitCode.usage),
+  store: (message: string, hint?: string) => new KeyturnError('ESTORE', message, ExitCode.rolledBack, { hint }),
+  issuer: (message: string, hint?: string) => new KeyturnError('EISSUER', message, ExitCode.rolledBack, { hint }),
+  consumer: (message: string, hint?: string) => new KeyturnError('ECONSUMER', message, ExitCode.rolledBack, { hint }),
+  verify: (message: string, hint?: string) => new KeyturnError('EVERIFY', message, ExitCode.rolledBack, { hint }),
+  masterKey: (message: string, hint?: string) => new KeyturnError('EMASTERKEY', message, ExitCode.usage, { hint }),
+};
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

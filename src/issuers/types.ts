@@ -1,0 +1,64 @@
+/**
+ * The Issuer interface: where keys are born and die. An issuer shows a secret once, so the
+ * engine stages whatever create() returns before it does anything else, and every issuer
+ * that creates something remotely names it after the rotation id so an orphan can be found.
+ */
+import type { IssuerConfig, KeyConfig, Restrictions } from '../config/types.js';
+import type { RunContext } from '../context.js';
+
+/** Secret fields of a credential, e.g. { value } or { apiKey, secret }. Every value is a secret. */
+export type KeyMaterial = Record<string, string>;
+
+export interface IssuedKey {
+  /** the issuer's id of the credential: public, safe to log (an API key id, a fingerprint) */
+  keyId: string;
+  material: KeyMaterial;
+  /** restrictions the issuer actually applied */
+  restrictions?: Restrictions;
+  /** public, non-secret facts to keep beside the version (e.g. publicKey) */
+  meta?: Record<string, string>;
+}
+
+export interface KeyInfo {
+  keyId: string;
+  /** the name or label the issuer keeps (carries the rotation id when keyturn created it) */
+  name?: string;
+  createdAt?: string;
+  restrictions?: Restrictions;
+}
+
+/** What an issuer is asked to work on: the key's declaration and the issuer's own config. */
+export interface IssueTarget {
+  key: KeyConfig;
+  issuer: IssuerConfig;
+}
+
+/** Per-call context: the run's services plus the rotation this call belongs to. */
+export interface IssuerContext extends RunContext {
+  rotationId: string;
+  /** resumable issuers (manual) keep progress here; persisted in the journal, never secrets */
+  notes: Record<string, string>;
+  saveNotes(): Promise<void>;
+}
+
+export interface Issuer {
+  readonly type: string;
+  /** true when create() changes something outside keyturn (then crash recovery may need list()) */
+  readonly createsRemotely: boolean;
+  /** One line for plans: what create will do, never a secret. */
+  describe(target: IssueTarget): string;
+  create(target: IssueTarget, ctx: IssuerContext): Promise<IssuedKey>;
+  /** Smoke test with the NEW key; throws EVERIFY when it does not work as declared. */
+  verify(key: IssuedKey, target: IssueTarget, ctx: IssuerContext): Promise<void>;
+  /** Delete the key at the issuer. Idempotent: already gone is fine. */
+  revoke(keyId: string, target: IssueTarget, ctx: IssuerContext): Promise<void>;
+  /** Negative test after retire: true when the issuer proves the key no longer works. */
+  isDead?(keyId: string, target: IssueTarget, ctx: IssuerContext): Promise<boolean>;
+  /** Keys the issuer holds for this target (drift audit, orphan recovery). */
+  list?(target: IssueTarget, ctx: RunContext): Promise<KeyInfo[]>;
+}
+
+export interface IssuerFactory {
+  type: string;
+  create(config: IssuerConfig): Issuer;
+}

@@ -1,0 +1,121 @@
+/**
+ * The SecretStore interface: where keys live between rotations. Every store speaks AWS's
+ * staging vocabulary (CURRENT, PENDING, PREVIOUS); on Secrets Manager these are the real
+ * labels, elsewhere they are emulated so a consumer reading "latest" never sees a key that
+ * has not been verified. Every mutation is idempotent per rotation id.
+ */
+import type { KeyMaterial } from '../issuers/types.js';
+
+/** Which secret: the store's name in rotation.yaml, the path inside it, and the key's id. */
+export interface StoreRef {
+  store: string;
+  path: string;
+  /** the key's id in rotation.yaml (for messages and history) */
+  key: string;
+}
+
+export type Stage = 'CURRENT' | 'PENDING' | 'PREVIOUS';
+
+export interface StoredVersion {
+  rotationId: string;
+  /** the issuer's id of this credential (never secret) */
+  keyId: string;
+  material: KeyMaterial;
+  createdAt: string;
+  meta: Record<string, string>;
+}
+
+/** Rotation metadata kept beside the secret. */
+export interface RotationRecord {
+  lastRotatedAt?: string;
+  lastRotationId?: string;
+  currentKeyId?: string;
+  previousKeyId?: string;
+  /** an old key still alive during its overlap window, to be deleted at the issuer after `after` */
+  pendingRetire?: { keyId: string; rotationId: string; after: string };
+  /** set when a run could not finish or undo its work: a human must look */
+  attention?: { rotationId: string; reason: string; at: string };
+}
+
+export type Trigger = 'due' | 'manual' | 'offboard' | 'revoke' | 'retire';
+export type Outcome = 'completed' | 'rolled-back' | 'needs-attention' | 'retired';
+
+export interface HistoryEntry {
+  rotationId: string;
+  key: string;
+  trigger: Trigger;
+  actor: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  oldKeyId?: string;
+  newKeyId?: string;
+  outcome: Outcome;
+  /** the operator's reason (revoke) or the person (offboard) */
+  reason?: string;
+  /** redacted error message of a failed rotation */
+  error?: string;
+}
+
+export type StepName = 'lock' | 'revoke-old' | 'create' | 'stage' | 'promote' | 'restart' | 'verify' | 'retire' | 'record' | 'unlock';
+
+/** The write-ahead journal of the rotation in flight for one key. */
+export interface JournalEntry {
+  rotationId: string;
+  key: string;
+  trigger: Trigger;
+  actor: string;
+  reason?: string;
+  startedAt: string;
+  updatedAt: string;
+  /** the step about to run or running */
+  step: StepName;
+  /** steps that completed */
+  done: StepName[];
+  status: 'running' | 'rolling-back';
+  oldKeyId?: string;
+  newKeyId?: string;
+  /** step-private notes that a resumed run needs (never secrets) */
+  notes: Record<string, string>;
+}
+
+export interface Lease {
+  owner: string;
+  token: string;
+  expiresAt: string;
+  renew(ttlMs: number): Promise<void>;
+  release(): Promise<void>;
+}
+
+export interface SecretStore {
+  readonly type: string;
+  /** where the secret lives, for plans and messages: e.g. `file:.keyturn/store.enc#trading/grid` */
+  describe(ref: StoreRef): string;
+
+  current(ref: StoreRef): Promise<StoredVersion | undefined>;
+  pending(ref: StoreRef): Promise<StoredVersion | undefined>;
+  previous(ref: StoreRef): Promise<StoredVersion | undefined>;
+
+  /** Write the new material as PENDING. Same rotation id + same material: no-op; different material: ESTAGE. */
+  stage(ref: StoreRef, rotationId: string, version: { keyId: string; material: KeyMaterial; meta?: Record<string, string> }): Promise<void>;
+  /** PENDING(rotationId) becomes CURRENT, the old CURRENT becomes PREVIOUS. No-op if already CURRENT. */
+  promote(ref: StoreRef, rotationId: string): Promise<void>;
+  /** Undo rotationId: if it is CURRENT, PREVIOUS becomes CURRENT again; a PENDING(rotationId) is dropped. Idempotent. */
+  rollback(ref: StoreRef, rotationId: string): Promise<void>;
+
+  rotation(ref: StoreRef): Promise<RotationRecord>;
+  /** Merge fields into the rotation record; a field set to undefined is removed. */
+  record(ref: StoreRef, patch: Partial<RotationRecord>): Promise<void>;
+  appendHistory(ref: StoreRef, entry: HistoryEntry): Promise<void>;
+  /** Newest last. Without a ref, every key's history in this store. */
+  history(ref?: StoreRef): Promise<HistoryEntry[]>;
+
+  journal(ref: StoreRef): Promise<JournalEntry | undefined>;
+  /** Write (or with undefined, clear) the journal of the rotation in flight. */
+  writeJournal(ref: StoreRef, entry: JournalEntry | undefined): Promise<void>;
+
+  /** Take the per-key lease (compare-and-set in the store). Throws ELEASE while another owner holds an unexpired one. */
+  lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease>;
+
+  close(): Promise<void>;
+}
