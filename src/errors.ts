@@ -47,6 +47,8 @@ export const errors = {
   leaseHeld: (keyId: string, owner: string, expiresAt: string) =>
     new KeyturnError('ELEASE', `key ${keyId} is being rotated by ${owner} (lease until ${expiresAt})`, ExitCode.rolledBack, {
       hint: 'wait for that rotation to finish; a lease left by a crashed run expires by itself',
+      owner,
+      expiresAt,
     }),
   stageConflict: (keyId: string, rotationId: string) =>
     new KeyturnError('ESTAGE', `rotation ${rotationId} of ${keyId} was already staged with different material`, ExitCode.needsAttention),

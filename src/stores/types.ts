@@ -116,6 +116,12 @@ export interface SecretStore {
 
   /** Take the per-key lease (compare-and-set in the store). Throws ELEASE while another owner holds an unexpired one. */
   lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease>;
+  /**
+   * Remove the lease only if `owner` still holds it (compare-and-delete). The engine calls it
+   * when the holder is a process on this host that no longer exists (it was killed), so a
+   * rerun need not wait for the lease to expire.
+   */
+  breakLease(ref: StoreRef, owner: string): Promise<void>;
 
   close(): Promise<void>;
 }
