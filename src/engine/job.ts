@@ -1,0 +1,86 @@
+/**
+ * One key's rotation in flight: what it works on, what it has learned so far, and the
+ * journal entry that a crashed run leaves behind for the next one.
+ */
+import type { Config, KeyConfig } from '../config/types.js';
+import type { RunContext } from '../context.js';
+import type { IssueTarget, Issuer, IssuerContext, KeyMaterial } from '../issuers/types.js';
+import type { JournalEntry, SecretStore, StepName, StoreRef, StoredVersion, Trigger } from '../stores/types.js';
+import type { HeldLease } from './lease.js';
+
+/** routine: create first, delete the old key last. leak: delete the old key first. */
+export type Mode = 'routine' | 'leak';
+
+/** The run's shared services: the configuration and the stores and issuers it names. */
+export interface Resources {
+  config: Config;
+  ctx: RunContext;
+  store(name: string): Promise<SecretStore>;
+  issuer(name: string): Promise<Issuer>;
+}
+
+export interface RotationRequest {
+  key: KeyConfig;
+  trigger: Trigger;
+  /** revoke: the operator's reason; offboard: the person */
+  reason?: string;
+}
+
+export interface FreshKey {
+  keyId: string;
+  material: KeyMaterial;
+  meta: Record<string, string>;
+}
+
+export interface RotationJob {
+  readonly request: RotationRequest;
+  readonly key: KeyConfig;
+  readonly ref: StoreRef;
+  readonly store: SecretStore;
+  readonly issuer: Issuer;
+  readonly target: IssueTarget;
+  readonly ctx: RunContext;
+  readonly mode: Mode;
+  journal: JournalEntry;
+  lease?: HeldLease;
+  /** CURRENT before this rotation (undefined on a key's first rotation) */
+  old?: StoredVersion;
+  /** the key this rotation created */
+  fresh?: FreshKey;
+  /** when the old key will be deleted, if the overlap window deferred it */
+  retireAfter?: string;
+  /** true when this run picked up a journal left by an earlier run */
+  resumed: boolean;
+}
+
+export function refOf(key: KeyConfig): StoreRef {
+  return { store: key.store, path: key.path, key: key.id };
+}
+
+export function modeOf(trigger: Trigger): Mode {
+  return trigger === 'revoke' ? 'leak' : 'routine';
+}
+
+/** The issuer's view of the context: the run's services plus notes persisted in the journal. */
+export function issuerContext(job: RotationJob): IssuerContext {
+  return {
+    ...job.ctx,
+    rotationId: job.journal.rotationId,
+    notes: job.journal.notes,
+    saveNotes: () => saveJournal(job, job.journal.step),
+  };
+}
+
+export async function saveJournal(job: RotationJob, step: StepName): Promise<void> {
+  job.journal.step = step;
+  job.journal.updatedAt = job.ctx.clock.now().toISOString();
+  await job.store.writeJournal(job.ref, job.journal);
+}
+
+export function markDone(job: RotationJob, step: StepName): void {
+  if (!job.journal.done.includes(step)) job.journal.done.push(step);
+}
+
+export function hasDone(job: RotationJob, step: StepName): boolean {
+  return job.journal.done.includes(step);
+}

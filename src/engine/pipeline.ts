@@ -1,0 +1,192 @@
+/**
+ * One key through the table of steps: lock, then the steps of its mode (each preceded by a
+ * journal write, so a crash leaves a record of where it was), then unlock. Failure before
+ * retire rolls back; a leak rotation never rolls back to the leaked key.
+ */
+import { errors, isKeyturnError, messageOf } from '../errors.js';
+import { failpoint } from './failpoints.js';
+import { acquireLease } from './lease.js';
+import { modeOf, refOf, saveJournal, type Resources, type RotationJob, type RotationRequest } from './job.js';
+import { hydrate } from './resume.js';
+import { rollBack } from './rollback.js';
+import { retireKey, runStep, stepsFor, STEPS } from './steps.js';
+import type { RotationResult } from './result.js';
+import type { JournalEntry, RotationRecord, StepName } from '../stores/types.js';
+import { newRotationId } from '../context.js';
+
+export interface RotateOptions {
+  /** lease owner of this run */
+  owner: string;
+  /**
+   * Checked after the lease is taken: false when another run already did the work
+   * (e.g. a --due key rotated by a concurrent process), and the key is skipped.
+   */
+  stillWanted?: (record: RotationRecord) => boolean;
+}
+
+export async function rotateKey(request: RotationRequest, res: Resources, options: RotateOptions): Promise<RotationResult> {
+  const started = Date.now();
+  const { key } = request;
+  const { ctx } = res;
+  if (ctx.dryRun) throw errors.usage('internal: rotateKey called in dry-run');
+  const base = { key: key.id, trigger: request.trigger };
+  const store = await res.store(key.store);
+  const issuer = await res.issuer(key.issuer);
+  const issuerConfig = res.config.issuers[key.issuer];
+  if (!issuerConfig) throw errors.config(`key ${key.id}: unknown issuer ${key.issuer}`);
+  const ref = refOf(key);
+
+  await failpoint('lock:before', key.id);
+  let held;
+  try {
+    held = await acquireLease(store, ref, options.owner, res.config.defaults.leaseTtlMs);
+  } catch (error) {
+    if (isKeyturnError(error) && error.code === 'ELEASE') {
+      return { ...base, outcome: 'skipped', note: `in flight elsewhere: ${messageOf(error)}`, durationMs: Date.now() - started };
+    }
+    return { ...base, outcome: 'rolled-back', failedStep: 'lock', error: ctx.redactor.redact(messageOf(error)), durationMs: Date.now() - started };
+  }
+  try {
+    const existing = await store.journal(ref);
+    const journal: JournalEntry = existing ?? {
+      rotationId: newRotationId(ctx.clock),
+      key: key.id,
+      trigger: request.trigger,
+      actor: ctx.actor,
+      reason: request.reason,
+      startedAt: ctx.clock.now().toISOString(),
+      updatedAt: ctx.clock.now().toISOString(),
+      step: stepsFor(modeOf(request.trigger))[0]!.name,
+      done: [],
+      status: 'running',
+      notes: {},
+    };
+    const effective: RotationRequest = existing ? { key, trigger: existing.trigger, reason: existing.reason } : request;
+    const job: RotationJob = {
+      request: effective,
+      key,
+      ref,
+      store,
+      issuer,
+      target: { key, issuer: issuerConfig },
+      ctx,
+      mode: modeOf(effective.trigger),
+      journal,
+      lease: held,
+      resumed: Boolean(existing),
+    };
+    if (existing) {
+      ctx.logger.warn(`${key.id}: resuming ${existing.rotationId} (${existing.trigger}) at ${existing.step}`, { status: existing.status });
+      const from = await hydrate(job);
+      if (existing.status === 'rolling-back') return await rollBack(job, existing.step, new Error('an earlier run was interrupted while rolling back'));
+      return await runSteps(job, from);
+    }
+    if (options.stillWanted && !options.stillWanted(await store.rotation(ref))) {
+      return { ...base, outcome: 'skipped', note: 'already rotated by another run', durationMs: Date.now() - started };
+    }
+    const superseded = await retireSuperseded(job);
+    if (superseded) return superseded;
+    job.old = await store.current(ref);
+    if (job.old) ctx.redactor.addMaterial(job.old.material);
+    journal.oldKeyId = job.old?.keyId;
+    await dropForeignPending(job);
+    return await runSteps(job, journal.step);
+  } finally {
+    await held.release().catch((error) => ctx.logger.warn(`${key.id}: could not release the lease`, { error: messageOf(error) }));
+    await failpoint('unlock:after', key.id);
+  }
+}
+
+async function runSteps(job: RotationJob, from: StepName): Promise<RotationResult> {
+  const steps = stepsFor(job.mode);
+  const start = Math.max(0, steps.findIndex((s) => s.name === from));
+  for (const step of steps.slice(start)) {
+    // The issuer's answer goes into the store before anything else: no journal write between create and stage.
+    if (step.name !== 'stage') await saveJournal(job, step.name);
+    job.ctx.logger.info(`${job.key.id}: ${step.name}`, { rotationId: job.journal.rotationId });
+    try {
+      await runStep(step, job);
+    } catch (error) {
+      return await onFailure(job, step.name, error);
+    }
+  }
+  await job.store.writeJournal(job.ref, undefined);
+  const finished = job.ctx.clock.now().getTime();
+  return {
+    key: job.key.id,
+    trigger: job.request.trigger,
+    outcome: 'completed',
+    rotationId: job.journal.rotationId,
+    oldKeyId: job.journal.oldKeyId,
+    newKeyId: job.fresh?.keyId,
+    retireAfter: job.retireAfter,
+    note: job.resumed ? `resumed an interrupted run` : undefined,
+    durationMs: finished - Date.parse(job.journal.startedAt),
+  };
+}
+
+async function onFailure(job: RotationJob, failed: StepName, error: unknown): Promise<RotationResult> {
+  if (job.mode === 'routine' && failed !== 'retire' && failed !== 'record') return rollBack(job, failed, error);
+  // Past the point of no return: the new key is live (routine) or the old one is dead (leak).
+  const { ctx } = job;
+  const message = ctx.redactor.redact(messageOf(error));
+  const reason =
+    failed === 'retire'
+      ? `the old key ${job.journal.oldKeyId} could not be deleted: ${message}; a later run retries`
+      : `${job.mode === 'leak' ? 'leak rotation' : 'rotation'} stopped at ${failed}: ${message}; rerun to resume`;
+  ctx.logger.error(`${job.key.id}: needs attention: ${reason}`, { rotationId: job.journal.rotationId });
+  try {
+    if (failed === 'retire' && job.journal.oldKeyId) {
+      // Finish the cutover and leave the old key for the next run to delete.
+      job.retireAfter = ctx.clock.now().toISOString();
+      await runStep(STEPS.find((s) => s.name === 'record')!, job);
+      await job.store.writeJournal(job.ref, undefined);
+    }
+    await job.store.record(job.ref, { attention: { rotationId: job.journal.rotationId, reason, at: ctx.clock.now().toISOString() } });
+  } catch (recordError) {
+    ctx.logger.error(`${job.key.id}: could not record the failure`, { error: ctx.redactor.redact(messageOf(recordError)) });
+  }
+  return {
+    key: job.key.id,
+    trigger: job.request.trigger,
+    outcome: 'needs-attention',
+    rotationId: job.journal.rotationId,
+    oldKeyId: job.journal.oldKeyId,
+    newKeyId: job.fresh?.keyId,
+    failedStep: failed,
+    error: reason,
+    durationMs: ctx.clock.now().getTime() - Date.parse(job.journal.startedAt),
+  };
+}
+
+/**
+ * An old key still in its overlap window when the key rotates again is deleted first:
+ * consumers no longer use it, and an offboarded person may know it.
+ */
+async function retireSuperseded(job: RotationJob): Promise<RotationResult | undefined> {
+  const pending = (await job.store.rotation(job.ref)).pendingRetire;
+  if (!pending) return undefined;
+  try {
+    await retireKey(job.issuer, pending.keyId, job);
+    await job.store.record(job.ref, { pendingRetire: undefined });
+    return undefined;
+  } catch (error) {
+    return {
+      key: job.key.id,
+      trigger: job.request.trigger,
+      outcome: 'rolled-back',
+      failedStep: 'retire',
+      error: `could not delete ${pending.keyId}, still in its overlap window: ${job.ctx.redactor.redact(messageOf(error))}`,
+      durationMs: 0,
+    };
+  }
+}
+
+/** A PENDING version with no journal is the leftover of a run that cleared its journal but not the store. */
+async function dropForeignPending(job: RotationJob): Promise<void> {
+  const stale = await job.store.pending(job.ref);
+  if (stale && stale.rotationId !== job.journal.rotationId) {
+    job.ctx.logger.warn(`${job.key.id}: discarding a stale PENDING version from ${stale.rotationId}`);
+    await job.store.rollback(job.ref, stale.rotationId);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * A run that finds a journal picks the rotation up where it stopped. The store is the
+ * source of truth for what happened: the new key is found by its rotation id (PENDING or
+ * already CURRENT), the old key by the id the journal recorded before create.
+ */
+import type { StepName } from '../stores/types.js';
+import { deleteOrphans } from './rollback.js';
+import type { RotationJob } from './job.js';
+
+/** Load what the interrupted run knew; returns the step to continue from. */
+export async function hydrate(job: RotationJob): Promise<StepName> {
+  const { store, ref } = job;
+  const rotationId = job.journal.rotationId;
+  const [current, pending, previous] = await Promise.all([store.current(ref), store.pending(ref), store.previous(ref)]);
+  const oldKeyId = job.journal.oldKeyId;
+  job.old = [current, previous].find((v) => v && oldKeyId && v.keyId === oldKeyId && v.rotationId !== rotationId);
+  const staged = [pending, current].find((v) => v?.rotationId === rotationId);
+  if (staged) {
+    job.ctx.redactor.addMaterial(staged.material);
+    job.fresh = { keyId: staged.keyId, material: staged.material, meta: staged.meta };
+    job.journal.newKeyId = staged.keyId;
+  }
+  if (job.old) job.ctx.redactor.addMaterial(job.old.material);
+
+  const step = job.journal.step;
+  if (step === 'create' || step === 'stage') {
+    if (staged) {
+      // the new key reached the store before the crash: create and stage are done
+      for (const done of ['create', 'stage'] as const) if (!job.journal.done.includes(done)) job.journal.done.push(done);
+      return 'promote';
+    }
+    // The issuer's answer was lost with the crashed process: delete what it may have made.
+    const removed = await deleteOrphans(job);
+    if (removed) job.ctx.logger.warn(`${job.key.id}: removed ${removed} orphan key(s) of the interrupted create`);
+    job.journal.done = job.journal.done.filter((s) => s !== 'create' && s !== 'stage');
+    job.journal.newKeyId = undefined;
+    return 'create';
+  }
+  return step;
+}

@@ -1,0 +1,67 @@
+/**
+ * Old keys kept alive through an overlap window are deleted by a later run, once the
+ * window has passed: lock, delete at the issuer (and prove it dead), record, unlock.
+ */
+import { isKeyturnError, messageOf } from '../errors.js';
+import { acquireLease } from './lease.js';
+import { refOf, type Resources, type RotationJob } from './job.js';
+import { retireKey } from './steps.js';
+import type { RotationResult } from './result.js';
+import type { KeyConfig } from '../config/types.js';
+
+export async function retireIfDue(key: KeyConfig, res: Resources, owner: string): Promise<RotationResult | undefined> {
+  const { ctx } = res;
+  const store = await res.store(key.store);
+  const ref = refOf(key);
+  const pending = (await store.rotation(ref)).pendingRetire;
+  if (!pending || Date.parse(pending.after) > ctx.clock.now().getTime()) return undefined;
+  const started = ctx.clock.now();
+  const base = { key: key.id, trigger: 'retire' as const, rotationId: pending.rotationId, oldKeyId: pending.keyId };
+  let held;
+  try {
+    held = await acquireLease(store, ref, owner, res.config.defaults.leaseTtlMs);
+  } catch (error) {
+    if (isKeyturnError(error) && error.code === 'ELEASE') return { ...base, outcome: 'skipped', note: 'in flight elsewhere', durationMs: 0 };
+    throw error;
+  }
+  try {
+    const again = (await store.rotation(ref)).pendingRetire;
+    if (!again || again.keyId !== pending.keyId) return undefined;
+    const issuer = await res.issuer(key.issuer);
+    const job = {
+      request: { key, trigger: 'retire' },
+      key,
+      ref,
+      store,
+      issuer,
+      target: { key, issuer: res.config.issuers[key.issuer]! },
+      ctx,
+      mode: 'routine',
+      journal: { rotationId: pending.rotationId, key: key.id, trigger: 'retire', actor: ctx.actor, startedAt: started.toISOString(), updatedAt: started.toISOString(), step: 'retire', done: [], status: 'running', notes: {} },
+      resumed: false,
+    } satisfies RotationJob;
+    try {
+      await retireKey(issuer, pending.keyId, job);
+    } catch (error) {
+      const reason = `the old key ${pending.keyId} could not be deleted: ${ctx.redactor.redact(messageOf(error))}`;
+      await store.record(ref, { attention: { rotationId: pending.rotationId, reason, at: ctx.clock.now().toISOString() } });
+      return { ...base, outcome: 'needs-attention', failedStep: 'retire', error: reason, durationMs: ctx.clock.now().getTime() - started.getTime() };
+    }
+    const finished = ctx.clock.now();
+    await store.record(ref, { pendingRetire: undefined, attention: undefined });
+    await store.appendHistory(ref, {
+      rotationId: pending.rotationId,
+      key: key.id,
+      trigger: 'retire',
+      actor: ctx.actor,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      oldKeyId: pending.keyId,
+      outcome: 'retired',
+    });
+    return { ...base, outcome: 'retired', durationMs: finished.getTime() - started.getTime() };
+  } finally {
+    await held.release().catch(() => undefined);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Failure before retire puts everything back as it was: the old key CURRENT in the store,
+ * consumers restarted on it, the new key deleted at the issuer. Every action is attempted
+ * even when an earlier one fails; if any fails, the journal stays (status rolling-back) so
+ * the next run finishes the undo, and the key is flagged as needing attention.
+ */
+import { restartConsumer } from '../consumers/restart.js';
+import { messageOf } from '../errors.js';
+import { issuerContext, saveJournal, type RotationJob } from './job.js';
+import type { StepName } from '../stores/types.js';
+import { appendHistoryOnce } from './steps.js';
+import type { RotationResult } from './result.js';
+
+const AFTER_STAGE: readonly StepName[] = ['stage', 'promote', 'restart', 'verify'];
+const AFTER_RESTART: readonly StepName[] = ['restart', 'verify'];
+
+export async function rollBack(job: RotationJob, failedStep: StepName, cause: unknown): Promise<RotationResult> {
+  const { ctx, store, ref, issuer } = job;
+  const rotationId = job.journal.rotationId;
+  const error = ctx.redactor.redact(messageOf(cause));
+  ctx.logger.warn(`${job.key.id}: ${failedStep} failed, rolling back`, { rotationId, error });
+  job.journal.status = 'rolling-back';
+  const problems: string[] = [];
+  const attempt = async (what: string, action: () => Promise<unknown>): Promise<void> => {
+    try {
+      await action();
+    } catch (undoError) {
+      problems.push(`${what}: ${ctx.redactor.redact(messageOf(undoError))}`);
+    }
+  };
+
+  await attempt('save the journal', () => saveJournal(job, failedStep));
+  if (AFTER_STAGE.includes(failedStep) || job.journal.done.includes('stage')) {
+    await attempt('put the old key back in the store', () => store.rollback(ref, rotationId));
+  }
+  const restarted = AFTER_RESTART.includes(failedStep) || job.journal.done.includes('restart');
+  if (restarted && job.old && job.key.consumers.length) {
+    const old = job.old;
+    await attempt('restart consumers on the old key', async () => {
+      for (const consumer of job.key.consumers) {
+        await restartConsumer(consumer, { keyId: old.keyId, rotationId: old.rotationId, material: old.material }, ctx);
+      }
+    });
+  }
+  const newKeyId = job.fresh?.keyId ?? job.journal.newKeyId;
+  if (newKeyId) {
+    await attempt(`delete the new key ${newKeyId} at the issuer`, () => issuer.revoke(newKeyId, job.target, issuerContext(job)));
+  } else if (failedStep === 'create') {
+    await attempt('delete keys the failed create may have left at the issuer', () => deleteOrphans(job));
+  }
+
+  const now = ctx.clock.now();
+  const outcome = problems.length ? 'needs-attention' : 'rolled-back';
+  const historyError = problems.length ? `${error}; rollback incomplete: ${problems.join('; ')}` : error;
+  await attempt('record the outcome', async () => {
+    await store.record(ref, {
+      attention: problems.length ? { rotationId, reason: `rollback incomplete after ${failedStep} failed: ${problems.join('; ')}`, at: now.toISOString() } : undefined,
+    });
+    await appendHistoryOnce(job, {
+      rotationId,
+      key: job.key.id,
+      trigger: job.request.trigger,
+      actor: ctx.actor,
+      startedAt: job.journal.startedAt,
+      finishedAt: now.toISOString(),
+      durationMs: now.getTime() - Date.parse(job.journal.startedAt),
+      oldKeyId: job.journal.oldKeyId,
+      newKeyId,
+      outcome,
+      reason: job.request.reason,
+      error: historyError,
+    });
+    if (!problems.length) await store.writeJournal(ref, undefined);
+  });
+
+  if (problems.length) ctx.logger.error(`${job.key.id}: rollback incomplete`, { rotationId, problems });
+  else ctx.logger.warn(`${job.key.id}: rolled back to ${job.journal.oldKeyId ?? 'no key (first rotation)'}`, { rotationId });
+  return {
+    key: job.key.id,
+    trigger: job.request.trigger,
+    outcome: problems.length ? 'needs-attention' : 'rolled-back',
+    rotationId,
+    oldKeyId: job.journal.oldKeyId,
+    newKeyId,
+    failedStep,
+    error: problems.length ? historyError : error,
+    durationMs: now.getTime() - Date.parse(job.journal.startedAt),
+  };
+}
+
+/** Keys at the issuer whose name carries this rotation id were created by this rotation. */
+export async function deleteOrphans(job: RotationJob): Promise<number> {
+  if (!job.issuer.createsRemotely || !job.issuer.list) return 0;
+  const rotationId = job.journal.rotationId;
+  const found = await job.issuer.list(job.target, job.ctx);
+  const orphans = found.filter((info) => info.name?.includes(rotationId));
+  for (const orphan of orphans) {
+    await job.issuer.revoke(orphan.keyId, job.target, issuerContext(job));
+    job.ctx.logger.warn(`${job.key.id}: deleted orphan key ${orphan.keyId} left by an interrupted create`, { rotationId });
+  }
+  return orphans.length;
+}

@@ -1,0 +1,97 @@
+/**
+ * Many keys at once: each key's rotation runs in its own lane up to --concurrency; one
+ * key's failure never stops the others. Old keys whose overlap window has passed are
+ * retired in the same run. Webhooks hear about failures and the summary.
+ */
+import type { KeyConfig } from '../config/types.js';
+import { notify } from '../notify/webhook.js';
+import { messageOf } from '../errors.js';
+import { leaseOwner } from './lease.js';
+import { rotateKey } from './pipeline.js';
+import { mapWithConcurrency } from './pool.js';
+import { retireIfDue } from './retire.js';
+import type { Resources, RotationRequest } from './job.js';
+import type { RotationResult } from './result.js';
+import type { RotationRecord } from '../stores/types.js';
+
+export interface RunOptions {
+  concurrency: number;
+  /** keys whose error-level policy findings block their rotation, with the reason */
+  blocked?: Map<string, string>;
+  stillWanted?: (key: KeyConfig, record: RotationRecord) => boolean;
+  /** also delete old keys whose overlap window has passed (every key in the config) */
+  retire?: boolean;
+  /** called as each key finishes (progress on a terminal) */
+  onResult?: (result: RotationResult) => void;
+}
+
+export async function runRotations(requests: readonly RotationRequest[], res: Resources, options: RunOptions): Promise<RotationResult[]> {
+  const owner = leaseOwner();
+  const rotated = await mapWithConcurrency(requests, options.concurrency, async (request) => {
+    const result = await rotateOne(request, res, owner, options);
+    options.onResult?.(result);
+    return result;
+  });
+  const retired: RotationResult[] = [];
+  if (options.retire !== false) {
+    const done = new Set(requests.map((r) => r.key.id));
+    const candidates = res.config.keys.filter((key) => !done.has(key.id));
+    const outcomes = await mapWithConcurrency(candidates, options.concurrency, async (key) => {
+      try {
+        return await retireIfDue(key, res, owner);
+      } catch (error) {
+        return { key: key.id, trigger: 'retire', outcome: 'needs-attention', error: res.ctx.redactor.redact(messageOf(error)), durationMs: 0 } satisfies RotationResult;
+      }
+    });
+    for (const outcome of outcomes) {
+      if (outcome) {
+        retired.push(outcome);
+        options.onResult?.(outcome);
+      }
+    }
+  }
+  const results = [...rotated, ...retired];
+  await tellWebhooks(results, res);
+  return results;
+}
+
+async function rotateOne(request: RotationRequest, res: Resources, owner: string, options: RunOptions): Promise<RotationResult> {
+  const blockedBy = options.blocked?.get(request.key.id);
+  if (blockedBy) return { key: request.key.id, trigger: request.trigger, outcome: 'blocked', error: blockedBy, durationMs: 0 };
+  try {
+    return await rotateKey(request, res, {
+      owner,
+      stillWanted: options.stillWanted ? (record) => options.stillWanted!(request.key, record) : undefined,
+    });
+  } catch (error) {
+    // rotateKey handles every failure after the lease; this is one before it (store unreachable, bad issuer).
+    return {
+      key: request.key.id,
+      trigger: request.trigger,
+      outcome: 'rolled-back',
+      failedStep: 'lock',
+      error: res.ctx.redactor.redact(messageOf(error)),
+      durationMs: 0,
+    };
+  }
+}
+
+async function tellWebhooks(results: RotationResult[], res: Resources): Promise<void> {
+  const webhooks = res.config.notify.webhooks;
+  if (!webhooks.length || !results.length) return;
+  const { ctx } = res;
+  for (const r of results.filter((x) => x.outcome === 'rolled-back' || x.outcome === 'blocked')) {
+    await notify(webhooks, 'failure', { title: `keyturn: ${r.key} ${r.outcome}`, lines: [`step: ${r.failedStep ?? '-'}`, `error: ${r.error ?? '-'}`] }, ctx);
+  }
+  for (const r of results.filter((x) => x.outcome === 'needs-attention')) {
+    await notify(webhooks, 'attention', { title: `keyturn: ${r.key} needs attention`, lines: [r.error ?? ''] }, ctx);
+  }
+  const counts = new Map<string, number>();
+  for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+  await notify(
+    webhooks,
+    'summary',
+    { title: `keyturn run by ${ctx.actor}: ${results.length} key(s)`, lines: [...counts].map(([outcome, n]) => `${outcome}: ${n}`) },
+    ctx,
+  );
+}

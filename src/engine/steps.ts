@@ -1,0 +1,204 @@
+/**
+ * The rotation pipeline as a table. Each step says which modes run it, how the plan
+ * describes it, and how it runs; every run() is idempotent, so a resumed rotation simply
+ * runs the step it was in again. lock and unlock wrap the table (src/engine/pipeline.ts).
+ */
+import type { KeyConfig } from '../config/types.js';
+import { restartConsumer, describeConsumer } from '../consumers/restart.js';
+import { runChecks } from '../consumers/checks.js';
+import { errors } from '../errors.js';
+import type { IssueTarget, Issuer } from '../issuers/types.js';
+import type { HistoryEntry, SecretStore, StepName, StoreRef } from '../stores/types.js';
+import { failpoint } from './failpoints.js';
+import { issuerContext, markDone, type Mode, type RotationJob } from './job.js';
+import { formatDuration } from '../config/duration.js';
+
+export interface StepView {
+  key: KeyConfig;
+  target: IssueTarget;
+  issuer: Issuer;
+  issuerName: string;
+  store: SecretStore;
+  ref: StoreRef;
+  mode: Mode;
+  /** the key id that CURRENT holds now, if known */
+  currentKeyId?: string;
+  /** whether the overlap applies (routine trigger) */
+  overlapMs: number;
+}
+
+export interface Step {
+  name: StepName;
+  modes: readonly Mode[];
+  /** one line for the plan: the step's target, never a secret (undefined: nothing to do) */
+  describe(view: StepView): string | undefined;
+  run(job: RotationJob): Promise<void>;
+}
+
+const revokeOld: Step = {
+  name: 'revoke-old',
+  modes: ['leak'],
+  describe: (v) => (v.currentKeyId ? `delete leaked key ${v.currentKeyId} at ${v.issuerName} NOW, before anything else` : 'no current key to delete'),
+  async run(job) {
+    const oldKeyId = job.journal.oldKeyId;
+    if (!oldKeyId) return;
+    const ictx = issuerContext(job);
+    await job.issuer.revoke(oldKeyId, job.target, ictx);
+    job.ctx.logger.warn(`${job.key.id}: leaked key ${oldKeyId} deleted at the issuer`);
+    if (job.issuer.isDead && !(await job.issuer.isDead(oldKeyId, job.target, ictx))) {
+      throw errors.issuer(`${job.key.id}: the leaked key ${oldKeyId} still works after deletion`);
+    }
+  },
+};
+
+const create: Step = {
+  name: 'create',
+  modes: ['routine', 'leak'],
+  describe: (v) => `${v.issuerName}: ${v.issuer.describe(v.target)}`,
+  async run(job) {
+    const issued = await job.issuer.create(job.target, issuerContext(job));
+    job.ctx.redactor.addMaterial(issued.material);
+    job.fresh = { keyId: issued.keyId, material: issued.material, meta: issued.meta ?? {} };
+    job.journal.newKeyId = issued.keyId;
+  },
+};
+
+const stage: Step = {
+  name: 'stage',
+  modes: ['routine', 'leak'],
+  describe: (v) => `${v.store.describe(v.ref)} as PENDING`,
+  async run(job) {
+    const fresh = requireFresh(job);
+    await job.store.stage(job.ref, job.journal.rotationId, {
+      keyId: fresh.keyId,
+      material: fresh.material,
+      meta: { ...fresh.meta, rotationId: job.journal.rotationId },
+    });
+  },
+};
+
+const promote: Step = {
+  name: 'promote',
+  modes: ['routine', 'leak'],
+  describe: (v) => `${v.store.describe(v.ref)}: PENDING → CURRENT${v.currentKeyId ? `, ${v.currentKeyId} → PREVIOUS` : ''}`,
+  async run(job) {
+    await job.store.promote(job.ref, job.journal.rotationId);
+  },
+};
+
+const restart: Step = {
+  name: 'restart',
+  modes: ['routine', 'leak'],
+  describe: (v) => (v.key.consumers.length ? v.key.consumers.flatMap(describeConsumer).join('; ') : undefined),
+  async run(job) {
+    const fresh = requireFresh(job);
+    for (const consumer of job.key.consumers) {
+      await restartConsumer(consumer, { keyId: fresh.keyId, rotationId: job.journal.rotationId, material: fresh.material }, job.ctx);
+    }
+  },
+};
+
+const verify: Step = {
+  name: 'verify',
+  modes: ['routine', 'leak'],
+  describe: (v) => ['issuer smoke test with the new key', ...v.key.checks.map((c) => `check ${c.name}`)].join('; '),
+  async run(job) {
+    const fresh = requireFresh(job);
+    await job.issuer.verify({ keyId: fresh.keyId, material: fresh.material, meta: fresh.meta }, job.target, issuerContext(job));
+    await runChecks(job.key.checks, { keyId: fresh.keyId, rotationId: job.journal.rotationId, material: fresh.material }, job.ctx);
+  },
+};
+
+const retire: Step = {
+  name: 'retire',
+  modes: ['routine'],
+  describe: (v) => {
+    if (!v.currentKeyId) return undefined;
+    if (v.overlapMs > 0) return `delete ${v.currentKeyId} at ${v.issuerName} after the ${formatDuration(v.overlapMs)} overlap (a later run does it)`;
+    return `delete ${v.currentKeyId} at ${v.issuerName}${v.issuer.isDead ? ', then prove it is dead' : ''}`;
+  },
+  async run(job) {
+    const oldKeyId = job.journal.oldKeyId;
+    if (!oldKeyId) return;
+    const overlapMs = overlapFor(job);
+    if (overlapMs > 0) {
+      job.retireAfter = new Date(job.ctx.clock.now().getTime() + overlapMs).toISOString();
+      return;
+    }
+    await retireKey(job.issuer, oldKeyId, job);
+  },
+};
+
+const record: Step = {
+  name: 'record',
+  modes: ['routine', 'leak'],
+  describe: (v) => `rotation date and key ids into ${v.store.describe(v.ref)} metadata and history`,
+  async run(job) {
+    const now = job.ctx.clock.now();
+    const fresh = requireFresh(job);
+    const { rotationId, oldKeyId } = job.journal;
+    await job.store.record(job.ref, {
+      lastRotatedAt: now.toISOString(),
+      lastRotationId: rotationId,
+      currentKeyId: fresh.keyId,
+      previousKeyId: oldKeyId,
+      pendingRetire: job.retireAfter && oldKeyId ? { keyId: oldKeyId, rotationId, after: job.retireAfter } : undefined,
+      attention: undefined,
+    });
+    await appendHistoryOnce(job, {
+      rotationId,
+      key: job.key.id,
+      trigger: job.request.trigger,
+      actor: job.ctx.actor,
+      startedAt: job.journal.startedAt,
+      finishedAt: now.toISOString(),
+      durationMs: now.getTime() - Date.parse(job.journal.startedAt),
+      oldKeyId,
+      newKeyId: fresh.keyId,
+      outcome: 'completed',
+      reason: job.request.reason,
+    });
+  },
+};
+
+export const STEPS: readonly Step[] = [revokeOld, create, stage, promote, restart, verify, retire, record];
+
+export function stepsFor(mode: Mode): Step[] {
+  return STEPS.filter((step) => step.modes.includes(mode));
+}
+
+/** Run one step with its failpoints; the journal already names it. */
+export async function runStep(step: Step, job: RotationJob): Promise<void> {
+  await failpoint(`${step.name}:before`, job.key.id);
+  await step.run(job);
+  await failpoint(`${step.name}:after`, job.key.id);
+  markDone(job, step.name);
+}
+
+/** Offboarding and leaks must not leave the old key alive through an overlap window. */
+export function overlapFor(job: RotationJob): number {
+  return job.request.trigger === 'offboard' || job.request.trigger === 'revoke' ? 0 : job.key.overlapMs;
+}
+
+export async function retireKey(issuer: Issuer, keyId: string, job: RotationJob): Promise<void> {
+  const ictx = issuerContext(job);
+  await issuer.revoke(keyId, job.target, ictx);
+  if (issuer.isDead && !(await issuer.isDead(keyId, job.target, ictx))) {
+    throw errors.issuer(`${job.key.id}: old key ${keyId} still works after deletion`, 'delete it by hand at the issuer and check again');
+  }
+  job.ctx.logger.info(`${job.key.id}: old key ${keyId} deleted at the issuer`);
+}
+
+export async function appendHistoryOnce(job: RotationJob, entry: HistoryEntry): Promise<void> {
+  // A resumed record step must not write the same rotation twice.
+  if (job.resumed) {
+    const seen = await job.store.history(job.ref);
+    if (seen.some((e) => e.rotationId === entry.rotationId && e.outcome === entry.outcome)) return;
+  }
+  await job.store.appendHistory(job.ref, entry);
+}
+
+function requireFresh(job: RotationJob) {
+  if (!job.fresh) throw errors.store(`${job.key.id}: the new key of ${job.journal.rotationId} is not in the store`, 'run keyturn status; the rotation needs attention');
+  return job.fresh;
+}

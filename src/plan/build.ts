@@ -1,0 +1,141 @@
+/**
+ * Build the plan: read (never write) the store state of every key, select, and describe
+ * every step that would run with its target. The same code serves plan, --dry-run, rotate
+ * (which shows the plan before it asks), offboard and apply.
+ */
+import { createHash } from 'node:crypto';
+import type { Config, KeyConfig } from '../config/types.js';
+import { blocksRotation, stateFindings, staticFindings } from '../policy/index.js';
+import type { Finding } from '../policy/types.js';
+import type { Resources } from '../engine/job.js';
+import { refOf, modeOf } from '../engine/job.js';
+import { stepsFor, type StepView } from '../engine/steps.js';
+import type { JournalEntry, RotationRecord, Trigger } from '../stores/types.js';
+import { dueState } from './due.js';
+import type { Plan, PlannedKey, PlannedRetirement, PlannedStep } from './model.js';
+import { describeSelection, selectKeys, type Selected, type Selection } from './select.js';
+
+export interface KeyState {
+  record: RotationRecord;
+  journal?: JournalEntry;
+}
+
+/** Read every key's rotation record and journal: the store state plans and status show. */
+export async function readStates(config: Config, res: Resources, keys: readonly KeyConfig[] = config.keys): Promise<Map<string, KeyState>> {
+  const states = new Map<string, KeyState>();
+  await Promise.all(
+    keys.map(async (key) => {
+      const store = await res.store(key.store);
+      const ref = refOf(key);
+      const [record, journal] = await Promise.all([store.rotation(ref), store.journal(ref)]);
+      states.set(key.id, { record, journal });
+    }),
+  );
+  return states;
+}
+
+/** A hash of the state apply depends on: a change means the saved plan no longer describes reality. */
+export function storeFingerprint(keys: readonly string[], states: Map<string, KeyState>): string {
+  const hash = createHash('sha256');
+  for (const id of [...keys].sort()) {
+    const s = states.get(id);
+    hash.update(JSON.stringify([id, s?.record.lastRotationId, s?.record.currentKeyId, s?.record.pendingRetire?.keyId, s?.journal?.rotationId]));
+  }
+  return hash.digest('hex');
+}
+
+export interface PlanRequest {
+  selection: Selection;
+  /** overrides the trigger the selection implies (offboard, revoke) */
+  trigger?: Trigger;
+  reason?: string;
+  /** replaces the selection's "why" (offboard: "alice leaves (through team:trading)") */
+  why?: (key: KeyConfig) => string | undefined;
+  /** keys chosen by the caller (offboard) instead of selection */
+  chosen?: Selected[];
+}
+
+export async function buildPlan(config: Config, res: Resources, request: PlanRequest): Promise<Plan> {
+  const now = res.ctx.clock.now();
+  const states = await readStates(config, res);
+  const records = new Map([...states].map(([id, s]) => [id, s.record]));
+  const selected = request.chosen ?? selectKeys(config, request.selection, records, now);
+  const allFindings = staticFindings(config);
+  const keyFindings = groupByKey(allFindings);
+  const keys: PlannedKey[] = [];
+  for (const sel of selected) {
+    const trigger = request.trigger ?? sel.trigger;
+    const state = states.get(sel.key.id) ?? { record: {} };
+    const findings = [...(keyFindings.get(sel.key.id) ?? []), ...stateFindings(sel.key, state.record.lastRotatedAt, now)];
+    keys.push({
+      key: sel.key.id,
+      purpose: sel.key.purpose,
+      issuer: sel.key.issuer,
+      store: sel.key.store,
+      trigger,
+      why: request.why?.(sel.key) ?? sel.why,
+      reason: request.reason,
+      lastRotatedAt: state.record.lastRotatedAt,
+      nextDue: dueState(sel.key, state.record, now).nextDue?.toISOString(),
+      currentKeyId: state.record.currentKeyId,
+      inFlight: state.journal ? `${state.journal.rotationId} interrupted at ${state.journal.step} (${state.journal.status}); this run resumes it` : undefined,
+      steps: await describeSteps(sel.key, trigger, state.record, res),
+      findings,
+      blocked: blocksRotation(findings, sel.key.id),
+    });
+  }
+  const retirements: PlannedRetirement[] = [];
+  for (const key of config.keys) {
+    const pending = states.get(key.id)?.record.pendingRetire;
+    if (pending) retirements.push({ key: key.id, keyId: pending.keyId, after: pending.after, ready: Date.parse(pending.after) <= now.getTime() });
+  }
+  return {
+    format: 'keyturn-plan/1',
+    createdAt: now.toISOString(),
+    configFile: config.file,
+    configHash: config.hash,
+    storeFingerprint: storeFingerprint(keys.map((k) => k.key), states),
+    selection: request.chosen ? `${request.trigger ?? 'manual'}${request.reason ? ` ${request.reason}` : ''}` : describeSelection(request.selection),
+    keys,
+    retirements,
+    findings: allFindings.filter((f) => !f.key),
+  };
+}
+
+async function describeSteps(key: KeyConfig, trigger: Trigger, record: RotationRecord, res: Resources): Promise<PlannedStep[]> {
+  const store = await res.store(key.store);
+  const issuer = await res.issuer(key.issuer);
+  const issuerConfig = res.config.issuers[key.issuer]!;
+  const ref = refOf(key);
+  const mode = modeOf(trigger);
+  const view: StepView = {
+    key,
+    target: { key, issuer: issuerConfig },
+    issuer,
+    issuerName: key.issuer,
+    store,
+    ref,
+    mode,
+    currentKeyId: record.currentKeyId,
+    overlapMs: trigger === 'offboard' || trigger === 'revoke' ? 0 : key.overlapMs,
+  };
+  const steps: PlannedStep[] = [{ step: 'lock', target: `lease on ${store.describe(ref)}` }];
+  if (record.pendingRetire) steps.push({ step: 'retire', target: `delete ${record.pendingRetire.keyId} (still in its overlap window) at ${key.issuer} first` });
+  for (const step of stepsFor(mode)) {
+    const target = step.describe(view);
+    if (target !== undefined) steps.push({ step: step.name, target });
+  }
+  steps.push({ step: 'unlock', target: 'release the lease' });
+  return steps;
+}
+
+function groupByKey(findings: Finding[]): Map<string, Finding[]> {
+  const byKey = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (!f.key) continue;
+    const list = byKey.get(f.key) ?? [];
+    list.push(f);
+    byKey.set(f.key, list);
+  }
+  return byKey;
+}

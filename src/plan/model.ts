@@ -1,0 +1,49 @@
+/** The plan: what a run would do, for every selected key. Saved with --out, replayed by apply. */
+import type { Finding } from '../policy/types.js';
+import type { Trigger } from '../stores/types.js';
+
+export interface PlannedStep {
+  step: string;
+  target: string;
+}
+
+export interface PlannedKey {
+  key: string;
+  purpose: string;
+  issuer: string;
+  store: string;
+  trigger: Trigger;
+  /** why it is selected: "due since …", "never rotated", "offboarding alice (through team:trading)" */
+  why: string;
+  reason?: string;
+  lastRotatedAt?: string;
+  nextDue?: string;
+  currentKeyId?: string;
+  /** a journal shows a rotation in flight (or interrupted) */
+  inFlight?: string;
+  steps: PlannedStep[];
+  findings: Finding[];
+  /** an error-level finding blocks this key */
+  blocked: boolean;
+}
+
+export interface PlannedRetirement {
+  key: string;
+  keyId: string;
+  after: string;
+  ready: boolean;
+}
+
+export interface Plan {
+  format: 'keyturn-plan/1';
+  createdAt: string;
+  configFile: string;
+  configHash: string;
+  /** hash of the store state of the selected keys; apply refuses the plan when it changed */
+  storeFingerprint: string;
+  selection: string;
+  keys: PlannedKey[];
+  retirements: PlannedRetirement[];
+  /** findings not tied to one key */
+  findings: Finding[];
+}
