@@ -1,0 +1,34 @@
+/** keyturn offboard PERSON: every key the person can read rotates now, whatever its due date. */
+import type { ExitCodeValue } from '../../errors.js';
+import { buildPlan } from '../../plan/build.js';
+import { keysHeldBy } from '../../plan/people.js';
+import { executePlan } from '../execute.js';
+import type { GlobalOptions } from '../options.js';
+import { withSession } from '../session.js';
+
+export async function run(argv: GlobalOptions & { person: string; dryRun?: boolean; yes?: boolean; concurrency?: number }): Promise<ExitCodeValue> {
+  return withSession(
+    argv,
+    async (session) => {
+      const held = keysHeldBy(session.config, argv.person);
+      const plan = await buildPlan(session.config, session.res, {
+        selection: {},
+        trigger: 'offboard',
+        reason: argv.person,
+        chosen: held.map((h) => ({ key: h.key, trigger: 'offboard', why: `${argv.person} leaves; holds it ${h.via}` })),
+      });
+      if (!session.options.json) {
+        session.out.line(`${argv.person} can read ${held.length} key(s):`);
+        for (const h of held) session.out.line(`  ${h.key.id.padEnd(32)} ${h.via}`);
+        session.out.line();
+      }
+      return executePlan(session, plan, {
+        dryRun: argv.dryRun,
+        yes: argv.yes,
+        concurrency: argv.concurrency,
+        question: `Rotate all ${held.length} key(s) ${argv.person} could read, now?`,
+      });
+    },
+    { dryRun: argv.dryRun },
+  );
+}

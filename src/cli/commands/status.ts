@@ -1,0 +1,53 @@
+/** keyturn status: per key, its purpose, issuer, store, period, last rotation, next due and state. */
+import { formatDuration } from '../../config/duration.js';
+import { ExitCode, type ExitCodeValue } from '../../errors.js';
+import { refOf } from '../../engine/job.js';
+import { readStates } from '../../plan/build.js';
+import { dueState, effectivePeriodMs } from '../../plan/due.js';
+import type { GlobalOptions } from '../options.js';
+import { shortTime } from '../output.js';
+import { withSession } from '../session.js';
+
+export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
+  return withSession(
+    argv,
+    async ({ config, res, ctx, out, options }) => {
+      const now = ctx.clock.now();
+      const states = await readStates(config, res);
+      const rows = await Promise.all(
+        config.keys.map(async (key) => {
+          const { record, journal } = states.get(key.id) ?? { record: {} };
+          const due = dueState(key, record, now);
+          const period = effectivePeriodMs(key);
+          const state = record.attention ? 'needs attention' : journal ? 'in flight' : record.pendingRetire ? 'retire pending' : 'idle';
+          return {
+            key: key.id,
+            purpose: key.purpose,
+            issuer: key.issuer,
+            store: (await res.store(key.store)).describe(refOf(key)),
+            period: period === undefined ? undefined : formatDuration(period),
+            lastRotatedAt: record.lastRotatedAt,
+            nextDue: due.nextDue?.toISOString(),
+            overdue: due.due && !due.neverRotated,
+            overdueBy: due.overdueMs ? formatDuration(due.overdueMs) : undefined,
+            neverRotated: due.neverRotated,
+            state,
+            attention: record.attention?.reason,
+            currentKeyId: record.currentKeyId,
+          };
+        }),
+      );
+      if (options.json) {
+        out.json({ keys: rows });
+      } else {
+        out.table(
+          ['KEY', 'PURPOSE', 'ISSUER', 'STORE', 'PERIOD', 'LAST ROTATED', 'NEXT DUE', 'OVERDUE', 'STATE'],
+          rows.map((r) => [r.key, r.purpose, r.issuer, r.store, r.period, shortTime(r.lastRotatedAt) ?? 'never', shortTime(r.nextDue) ?? (r.neverRotated ? 'now' : undefined), r.neverRotated ? 'due' : r.overdue ? `yes (${r.overdueBy})` : 'no', r.state]),
+        );
+        for (const r of rows.filter((x) => x.attention)) out.line(`! ${r.key}: ${r.attention}`);
+      }
+      return ExitCode.ok;
+    },
+    { dryRun: true },
+  );
+}

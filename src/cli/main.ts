@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * keyturn's entry: the verbs and their options, and the only place errors become exit codes.
+ * Command modules are imported only when their verb runs, so `keyturn --help` starts fast.
+ */
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ExitCode, isKeyturnError, type ExitCodeValue } from '../errors.js';
+
+// Each command module types its own argv; yargs has validated the options by the time it runs.
+type Handler = (argv: never) => Promise<ExitCodeValue>;
+
+/** Load a command module lazily and run it. */
+const lazy =
+  (load: () => Promise<{ run: Handler }>) =>
+  async (argv: Record<string, unknown>): Promise<void> => {
+    const { run } = await load();
+    process.exitCode = await run(argv as never);
+  };
+
+const selectionOptions = (y: Argv) =>
+  y
+    .positional('keys', { type: 'string', array: true, describe: 'key ids from rotation.yaml' })
+    .option('due', { type: 'boolean', describe: 'keys whose last rotation + period has passed' })
+    .option('all', { type: 'boolean', describe: 'every key' })
+    .option('tag', { type: 'string', describe: 'only keys with this tag' });
+
+export async function main(args: string[]): Promise<void> {
+  await yargs(args)
+    .scriptName('keyturn')
+    .usage('$0 <command> [options]\n\nRotate API keys and other credentials declared in rotation.yaml.')
+    .option('config', { alias: 'c', type: 'string', default: 'rotation.yaml', describe: 'the rotation file', global: true })
+    .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
+    .option('log-level', { choices: ['error', 'warn', 'info', 'debug'] as const, default: 'info', describe: 'log verbosity (stderr)', global: true })
+    .option('log-format', { choices: ['pretty', 'json'] as const, default: 'pretty', describe: 'log lines readable or as JSON', global: true })
+    .option('log-file', { type: 'string', describe: 'also write JSON log lines to this file', global: true })
+    .command('validate', 'parse and check rotation.yaml; exit 2 on errors', (y) => y, lazy(() => import('./commands/validate.js')))
+    .command(
+      'plan [keys..]',
+      'preview every step a rotation would run; writes nothing',
+      (y) =>
+        selectionOptions(y)
+          .option('owner', { type: 'string', describe: 'keys this person can read' })
+          .option('out', { type: 'string', describe: 'save the plan as JSON for `keyturn apply`' }),
+      lazy(() => import('./commands/plan.js')),
+    )
+    .command(
+      'apply <planFile>',
+      'run exactly the rotations of a saved plan; refuses a stale plan',
+      (y) => y.positional('planFile', { type: 'string', demandOption: true }).option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation' }).option('concurrency', { type: 'number' }),
+      lazy(() => import('./commands/apply.js')),
+    )
+    .command(
+      'rotate [keys..]',
+      'rotate keys: create, stage, promote, restart, verify, retire, record',
+      (y) =>
+        selectionOptions(y)
+          .option('dry-run', { type: 'boolean', describe: 'show the plan and change nothing' })
+          .option('concurrency', { type: 'number', describe: 'keys rotated at once (default from rotation.yaml, else 4)' })
+          .option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation (required without a terminal)' }),
+      lazy(() => import('./commands/rotate.js')),
+    )
+    .command(
+      'offboard <person>',
+      'rotate now every key PERSON can read, directly or through a team',
+      (y) =>
+        y
+          .positional('person', { type: 'string', demandOption: true })
+          .option('dry-run', { type: 'boolean' })
+          .option('concurrency', { type: 'number' })
+          .option('yes', { alias: 'y', type: 'boolean' }),
+      lazy(() => import('./commands/offboard.js')),
+    )
+    .command(
+      'revoke <key>',
+      'leak response: delete the key at the issuer first, then replace it',
+      (y) =>
+        y
+          .positional('key', { type: 'string', demandOption: true })
+          .option('reason', { type: 'string', demandOption: true, describe: 'why (recorded in history)' })
+          .option('dry-run', { type: 'boolean' })
+          .option('yes', { alias: 'y', type: 'boolean' }),
+      lazy(() => import('./commands/revoke.js')),
+    )
+    .command('status', 'per key: last rotated, next due, overdue, state', (y) => y, lazy(() => import('./commands/status.js')))
+    .command('history [key]', 'recorded rotations (never secrets)', (y) => y.positional('key', { type: 'string' }), lazy(() => import('./commands/history.js')))
+    .demandCommand(1, 'name a command: keyturn --help lists them')
+    .strict()
+    .epilogue('Exit codes: 0 ok; 1 a rotation failed and was rolled back; 2 bad config or usage; 3 needs attention.\nDocs: README.md, docs/')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error, y) => {
+      if (error) throw error;
+      process.stderr.write(`${y.help() ? '' : ''}error: ${message}\nRun keyturn --help for usage.\n`);
+      process.exit(ExitCode.usage);
+    })
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch((error: unknown) => {
+  // Expected errors print briefly; unexpected ones in full. Messages are redacted where they are made.
+  if (isKeyturnError(error)) {
+    process.stderr.write(`error: ${error.message}\n`);
+    if (error.details.where) process.stderr.write(`  at ${error.details.where}\n`);
+    if (error.details.hint) process.stderr.write(`  hint: ${error.details.hint}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write(`keyturn: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = ExitCode.rolledBack;
+  }
+});

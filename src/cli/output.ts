@@ -1,0 +1,29 @@
+/** stdout for command output, always through the redactor; tables for people, JSON for machines. */
+import type { Redactor } from '../log/redactor.js';
+
+export interface Output {
+  line(text?: string): void;
+  json(value: unknown): void;
+  table(headers: string[], rows: Array<Array<string | undefined>>): void;
+}
+
+export function createOutput(redactor: Redactor, stream: NodeJS.WritableStream = process.stdout): Output {
+  const write = (text: string) => stream.write(redactor.redact(text));
+  return {
+    line: (text = '') => write(`${text}\n`),
+    json: (value) => write(`${JSON.stringify(value, null, 2)}\n`),
+    table: (headers, rows) => write(renderTable(headers, rows)),
+  };
+}
+
+export function renderTable(headers: string[], rows: Array<Array<string | undefined>>): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => c ?? '-'))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return `${[line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n')}\n`;
+}
+
+/** 2026-11-21T10:29:12.000Z → 2026-11-21 10:29 */
+export function shortTime(iso: string | undefined): string | undefined {
+  return iso ? iso.replace('T', ' ').slice(0, 16) : undefined;
+}

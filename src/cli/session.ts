@@ -1,0 +1,87 @@
+/**
+ * Everything a command needs, built once: redactor, logger, prompt, the loaded
+ * configuration and lazily opened stores and issuers. withSession also redacts any error
+ * that escapes a command, since the CLI entry prints it.
+ */
+import path from 'node:path';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import { defaultActor, systemClock, type RunContext } from '../context.js';
+import type { Resources } from '../engine/job.js';
+import { errors, isKeyturnError, KeyturnError, messageOf, ExitCode, type ExitCodeValue } from '../errors.js';
+import type { Issuer } from '../issuers/types.js';
+import { loadIssuer } from '../issuers/registry.js';
+import { createLogger } from '../log/logger.js';
+import { Redactor } from '../log/redactor.js';
+import type { Finding } from '../policy/types.js';
+import { openStore } from '../stores/registry.js';
+import type { SecretStore } from '../stores/types.js';
+import type { GlobalOptions } from './options.js';
+import { createOutput, type Output } from './output.js';
+import { createTerminalPrompt } from './prompt.js';
+
+export interface Session {
+  config: Config;
+  findings: Finding[];
+  ctx: RunContext;
+  res: Resources;
+  out: Output;
+  options: GlobalOptions;
+}
+
+export async function withSession(
+  options: GlobalOptions,
+  command: (session: Session) => Promise<ExitCodeValue>,
+  settings: { dryRun?: boolean } = {},
+): Promise<ExitCodeValue> {
+  const redactor = new Redactor();
+  const logger = createLogger({ level: options.logLevel, format: options.logFormat, file: options.logFile, redactor });
+  const out = createOutput(redactor);
+  const ctx: RunContext = {
+    cwd: process.cwd(),
+    env: process.env,
+    clock: systemClock,
+    logger,
+    redactor,
+    prompt: createTerminalPrompt(redactor),
+    actor: defaultActor(),
+    dryRun: Boolean(settings.dryRun),
+  };
+  const stores = new Map<string, Promise<SecretStore>>();
+  try {
+    const { config, findings } = await loadConfig(path.resolve(options.config), { env: process.env });
+    ctx.cwd = config.dir;
+    const issuers = new Map<string, Promise<Issuer>>();
+    const res: Resources = {
+      config,
+      ctx,
+      store(name) {
+        const storeConfig = config.stores[name];
+        if (!storeConfig) return Promise.reject(errors.config(`unknown store ${name}`));
+        if (!stores.has(name)) stores.set(name, openStore(storeConfig, { baseDir: config.dir, env: process.env }));
+        return stores.get(name)!;
+      },
+      issuer(name) {
+        const issuerConfig = config.issuers[name];
+        if (!issuerConfig) return Promise.reject(errors.config(`unknown issuer ${name}`));
+        if (!issuers.has(name)) issuers.set(name, loadIssuer(issuerConfig));
+        return issuers.get(name)!;
+      },
+    };
+    return await command({ config, findings, ctx, res, out, options });
+  } catch (error) {
+    throw redacted(error, redactor);
+  } finally {
+    for (const store of stores.values()) await store.then((s) => s.close()).catch(() => undefined);
+    await logger.close();
+  }
+}
+
+function redacted(error: unknown, redactor: Redactor): KeyturnError {
+  if (isKeyturnError(error)) {
+    const copy = new KeyturnError(error.code, redactor.redact(error.message), error.exitCode, redactor.redactValue(error.details));
+    return copy;
+  }
+  const stack = error instanceof Error && error.stack ? `\n${error.stack}` : '';
+  return new KeyturnError('EUNEXPECTED', redactor.redact(`unexpected error: ${messageOf(error)}${stack}`), ExitCode.rolledBack);
+}
