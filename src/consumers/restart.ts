@@ -1,0 +1,86 @@
+/**
+ * Restart one consumer on a delivered key, then wait for its health check. The same call
+ * serves a rotation (the new key) and a rollback (the old one).
+ */
+import path from 'node:path';
+import type { ConsumerConfig } from '../config/types.js';
+import type { RunContext } from '../context.js';
+import { errors } from '../errors.js';
+import { tail } from '../process/run-command.js';
+import { runBounded } from './deadline.js';
+import { publicEnv, secretEnv, type Delivery } from './delivery.js';
+import { commandLine } from './format.js';
+import { waitHealthy } from './health.js';
+import { effectiveHealth, restartSteps, type RestartStep } from './presets.js';
+
+/** extra time a self-timed command (kubectl --timeout) gets to report its own timeout */
+const SELF_TIMED_GRACE_MS = 5000;
+
+export async function restartConsumer(consumer: ConsumerConfig, delivery: Delivery, ctx: RunContext): Promise<void> {
+  // Built first, so a missing field fails before anything is restarted.
+  const withSecrets = secretEnv(consumer.env, delivery, ctx, (field, envName) =>
+    errors.consumer(
+      `consumer ${consumer.name}: the key has no field "${field}" (mapped to ${envName})`,
+      `fields are named in the consumer's env mapping; this key's material has: ${Object.keys(delivery.material).join(', ') || 'no fields'}`,
+    ),
+  );
+  const withoutSecrets = publicEnv(delivery, ctx);
+  const steps = consumer.restart ? restartSteps(consumer.restart, consumer.timeoutMs) : [];
+  const health = effectiveHealth(consumer);
+
+  if (ctx.dryRun) {
+    ctx.logger.info(`dry-run: would restart consumer ${consumer.name}`, { keyId: delivery.keyId });
+    return;
+  }
+  if (Object.keys(consumer.env).length > 0 && steps.length > 0 && !steps.some((step) => step.carriesEnv)) {
+    ctx.logger.warn(
+      `consumer ${consumer.name}: ${consumer.restart?.kind} does not pass keyturn's environment to the service; ` +
+        `${Object.keys(consumer.env).join(', ')} not delivered (the service must read the key from the store)`,
+    );
+  }
+
+  const started = Date.now();
+  for (const step of steps) {
+    const remaining = consumer.timeoutMs - (Date.now() - started);
+    if (remaining <= 0) throw timedOut(consumer, step);
+    await runStep(consumer, step, step.carriesEnv ? withSecrets : withoutSecrets, remaining, ctx);
+  }
+  if (health) await waitHealthy(consumer.name, health, withoutSecrets, ctx);
+  ctx.logger.info(`consumer ${consumer.name} restarted`, {
+    keyId: delivery.keyId,
+    rotationId: delivery.rotationId,
+    durationMs: Date.now() - started,
+    health: health ? 'passed' : 'none declared',
+  });
+}
+
+async function runStep(consumer: ConsumerConfig, step: RestartStep, env: Record<string, string>, remainingMs: number, ctx: RunContext): Promise<void> {
+  const result = await runBounded(
+    step.argv,
+    {
+      label: `restart ${consumer.name}`,
+      env,
+      cwd: step.cwd === undefined ? ctx.cwd : path.resolve(ctx.cwd, step.cwd),
+      timeoutMs: step.selfTimed ? remainingMs + SELF_TIMED_GRACE_MS : remainingMs,
+    },
+    ctx,
+  );
+  if (result.timedOut) throw timedOut(consumer, step);
+  if (result.exitCode !== 0) {
+    const output = ctx.redactor.redact(tail(result.stderr || result.stdout));
+    throw errors.consumer(
+      `consumer ${consumer.name}: \`${ctx.redactor.redact(commandLine(step.argv))}\` exited ${result.exitCode}${output ? `:\n${output}` : ''}`,
+      result.exitCode === 127 ? 'is the command installed and on PATH?' : undefined,
+    );
+  }
+}
+
+function timedOut(consumer: ConsumerConfig, step: RestartStep) {
+  return errors.consumer(
+    `consumer ${consumer.name}: restart did not finish within ${consumer.timeoutMs}ms (at \`${commandLine(step.argv)}\`)`,
+    'raise the consumer timeout if the restart is slow, or find out why it hangs',
+  );
+}
+
+// The engine's step table imports the plan lines beside the action they describe.
+export { describeConsumer } from './describe.js';
