@@ -26,8 +26,29 @@ export function scriptLabel(run: Pick<ScriptRun, 'issuer' | 'step'>): string {
   return `issuer ${run.issuer.name} ${run.step}`;
 }
 
+/** How long after its timeout a killed script's output may take to close. */
+export const STDIO_GRACE_MS = 1500;
+
+/**
+ * runCommand kills the script at its timeout, but then waits for stdout/stderr to close, and a
+ * grandchild that inherited them (`sh -c 'sleep 600'`) keeps them open. The step gives up on
+ * the output after a grace period; whatever the grandchild prints later is never read.
+ */
 export async function runScript(run: ScriptRun, ctx: RunContext): Promise<CommandResult> {
-  return runCommand(run.argv, { label: scriptLabel(run), env: run.env, timeoutMs: run.timeoutMs, secretOutput: run.secretOutput }, ctx);
+  const label = scriptLabel(run);
+  const limit = run.timeoutMs + STDIO_GRACE_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const abandoned = new Promise<CommandResult>((resolve) => {
+    timer = setTimeout(() => {
+      ctx.logger.warn(`${label}: output still open ${limit}ms after start (a leftover child process?); giving up on it`);
+      resolve({ exitCode: 124, stdout: '', stderr: '', timedOut: true, durationMs: limit });
+    }, limit);
+  });
+  try {
+    return await Promise.race([runCommand(run.argv, { label, env: run.env, timeoutMs: run.timeoutMs, secretOutput: run.secretOutput }, ctx), abandoned]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A mutating issuer call during a dry run is a bug in the caller: fail loudly, change nothing. */
