@@ -1,0 +1,158 @@
+/**
+ * Engine overhead: N keys rotated by keyturn's engine (file store + random issuer) at a
+ * given concurrency, against the very same store and issuer calls made bare, in a loop at
+ * the same concurrency, in the same process. The ratio is what the pipeline costs: its
+ * journal bookkeeping is counted as store calls on both sides, so the ratio shows the
+ * engine's own overhead (step table, logging, redaction, results).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../src/config/load.js';
+import type { Config, KeyConfig } from '../src/config/types.js';
+import { newRotationId, type RunContext } from '../src/context.js';
+import type { Resources } from '../src/engine/job.js';
+import { mapWithConcurrency } from '../src/engine/pool.js';
+import { runRotations } from '../src/engine/run.js';
+import { loadIssuer } from '../src/issuers/registry.js';
+import type { Issuer, IssuerContext } from '../src/issuers/types.js';
+import { silentLogger } from '../src/log/logger.js';
+import { Redactor } from '../src/log/redactor.js';
+import { openStore } from '../src/stores/registry.js';
+import type { SecretStore, StoreRef } from '../src/stores/types.js';
+import { createTerminalPrompt } from '../src/cli/prompt.js';
+import { PassThrough } from 'node:stream';
+
+export interface OverheadResult {
+  keys: number;
+  concurrency: number;
+  keyturnMs: number;
+  bareMs: number;
+  ratio: number;
+  storeCallsPerRotation: number;
+  bareStoreCallsPerRotation: number;
+}
+
+function tokensYaml(n: number, storeFile: string): string {
+  const keys = Array.from(
+    { length: n },
+    (_, i) => `  - id: tok-${i}\n    purpose: bench token ${i}\n    issuer: tokens\n    path: bench/tok-${i}\n    period: 30d\n    holders: [ops]\n`,
+  );
+  return `version: 1\nstores:\n  local: { type: file, path: ${storeFile} }\nissuers:\n  tokens: { type: random }\npeople:\n  ops: {}\nkeys:\n${keys.join('')}`;
+}
+
+function context(): RunContext {
+  const redactor = new Redactor();
+  const quiet = new PassThrough() as unknown as NodeJS.WriteStream;
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    clock: { now: () => new Date() },
+    logger: silentLogger,
+    redactor,
+    prompt: createTerminalPrompt(redactor, { input: process.stdin, output: quiet }),
+    actor: 'bench',
+    dryRun: false,
+  };
+}
+
+/** Counts the store calls a run makes, to hold the bare loop to the same work. */
+function counting(store: SecretStore, counter: { calls: number }): SecretStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || prop === 'describe' || prop === 'close') return value;
+      return (...args: unknown[]) => {
+        counter.calls++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+async function keyturnRun(config: Config, store: SecretStore, issuer: Issuer, concurrency: number): Promise<number> {
+  const ctx = context();
+  const res: Resources = { config, ctx, store: async () => store, issuer: async () => issuer };
+  const requests = config.keys.map((key) => ({ key, trigger: 'due' as const }));
+  const started = performance.now();
+  const results = await runRotations(requests, res, { concurrency, retire: false });
+  const elapsed = performance.now() - started;
+  const failed = results.filter((r) => r.outcome !== 'completed');
+  if (failed.length) throw new Error(`bench: ${failed.length} rotations did not complete: ${failed[0]!.error}`);
+  return elapsed;
+}
+
+/** The calls the engine makes for one key's first rotation, made directly. */
+async function bareRotation(key: KeyConfig, config: Config, store: SecretStore, issuer: Issuer, ctx: RunContext): Promise<void> {
+  const ref: StoreRef = { store: key.store, path: key.path, key: key.id };
+  const rotationId = newRotationId(ctx.clock);
+  const now = () => ctx.clock.now().toISOString();
+  const lease = await store.lease(ref, `bare:${process.pid}`, 60_000);
+  await store.journal(ref);
+  await store.rotation(ref);
+  await store.current(ref);
+  await store.pending(ref);
+  const journal = { rotationId, key: key.id, trigger: 'due' as const, actor: 'bench', startedAt: now(), updatedAt: now(), step: 'create' as const, done: [], status: 'running' as const, notes: {} };
+  await store.writeJournal(ref, journal);
+  const ictx: IssuerContext = { ...ctx, rotationId, notes: {}, saveNotes: async () => {} };
+  const target = { key, issuer: config.issuers[key.issuer]! };
+  const issued = await issuer.create(target, ictx);
+  await store.stage(ref, rotationId, { keyId: issued.keyId, material: issued.material, meta: { rotationId } });
+  for (const step of ['promote', 'restart', 'verify', 'retire', 'record'] as const) {
+    await store.writeJournal(ref, { ...journal, step });
+    if (step === 'promote') await store.promote(ref, rotationId);
+    if (step === 'verify') await issuer.verify(issued, target, ictx);
+  }
+  await store.record(ref, { lastRotatedAt: now(), lastRotationId: rotationId, currentKeyId: issued.keyId });
+  await store.appendHistory(ref, { rotationId, key: key.id, trigger: 'due', actor: 'bench', startedAt: journal.startedAt, finishedAt: now(), durationMs: 0, newKeyId: issued.keyId, outcome: 'completed' });
+  await store.writeJournal(ref, undefined);
+  await lease.release();
+}
+
+async function bareRun(config: Config, store: SecretStore, issuer: Issuer, concurrency: number): Promise<number> {
+  const ctx = context();
+  const started = performance.now();
+  await mapWithConcurrency(config.keys, concurrency, (key) => bareRotation(key, config, store, issuer, ctx));
+  return performance.now() - started;
+}
+
+export async function measureEngineOverhead(keys: number, concurrency: number): Promise<OverheadResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-bench-'));
+  const env = { ...process.env, KEYTURN_MASTER_KEY: randomBytes(32).toString('hex') };
+  try {
+    const open = async (name: string, counter: { calls: number }) => {
+      const file = path.join(dir, `${name}.yaml`);
+      await writeFile(file, tokensYaml(keys, `${name}.enc`));
+      const { config } = await loadConfig(file, { env });
+      const store = await openStore(config.stores.local!, { baseDir: dir, env });
+      const issuer = await loadIssuer(config.issuers.tokens!);
+      return { config, store: counting(store, counter), issuer, raw: store };
+    };
+    const times = { keyturn: [] as number[], bare: [] as number[] };
+    const counters = { keyturn: { calls: 0 }, bare: { calls: 0 } };
+    // Alternate, twice, on fresh stores, so neither side profits from a warmer machine.
+    for (let round = 0; round < 2; round++) {
+      const bare = await open(`bare-${round}`, counters.bare);
+      times.bare.push(await bareRun(bare.config, bare.store, bare.issuer, concurrency));
+      await bare.raw.close();
+      const engine = await open(`keyturn-${round}`, counters.keyturn);
+      times.keyturn.push(await keyturnRun(engine.config, engine.store, engine.issuer, concurrency));
+      await engine.raw.close();
+    }
+    const keyturnMs = Math.min(...times.keyturn);
+    const bareMs = Math.min(...times.bare);
+    return {
+      keys,
+      concurrency,
+      keyturnMs,
+      bareMs,
+      ratio: keyturnMs / bareMs,
+      storeCallsPerRotation: counters.keyturn.calls / (2 * keys),
+      bareStoreCallsPerRotation: counters.bare.calls / (2 * keys),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
