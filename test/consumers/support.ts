@@ -2,6 +2,7 @@
  * A real RunContext for consumer and notify tests: the real Redactor, a debug-level logger
  * whose output is captured, and helpers for temp dirs, free ports and local HTTP servers.
  */
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -140,4 +141,19 @@ export async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Whether a process runs; a zombie (exited, never reaped: a container's init may not) does not count. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true;
+  }
 }
