@@ -1,0 +1,144 @@
+/**
+ * Where the file store's 32-byte master key comes from: KEYTURN_MASTER_KEY (64 hex chars or
+ * base64 of 32 bytes) when set, else a key file kept next to the store (mode 0600). The key
+ * file is created only by the first write, never by a read (a dry run writes nothing), and
+ * never while a store file already exists: a fresh key could not decrypt it.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { errors } from '../../errors.js';
+import { fsyncDir } from './atomic-write.js';
+
+export const MASTER_KEY_ENV = 'KEYTURN_MASTER_KEY';
+const KEY_LENGTH = 32;
+
+/** Parse a key written as 64 hex chars or as base64 of 32 bytes; undefined when it is neither. */
+export function parseMasterKey(text: string): Buffer | undefined {
+  const value = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) {
+    const bytes = Buffer.from(value, value.includes('-') || value.includes('_') ? 'base64url' : 'base64');
+    if (bytes.length === KEY_LENGTH) return bytes;
+  }
+  return undefined;
+}
+
+export interface MasterKeyOptions {
+  env: NodeJS.ProcessEnv;
+  /** absolute path of the key file */
+  keyFile: string;
+  /** absolute path of the store file, for messages */
+  storeFile: string;
+}
+
+export interface ResolvedKey {
+  key: Buffer;
+  /** where the key came from, for messages (never the key) */
+  source: string;
+}
+
+/** Resolves the key once and remembers it. */
+export class MasterKeySource {
+  private resolved: ResolvedKey | undefined;
+
+  constructor(private readonly options: MasterKeyOptions) {}
+
+  /** The key to decrypt an existing store file: env or an existing key file, never a new one. */
+  async forExistingStore(): Promise<ResolvedKey> {
+    if (this.resolved) return this.resolved;
+    const fromEnv = this.fromEnv();
+    if (fromEnv) return (this.resolved = fromEnv);
+    const fromFile = await this.readKeyFile();
+    if (fromFile) return (this.resolved = fromFile);
+    throw errors.masterKey(
+      `store file ${this.options.storeFile} exists but its master key file ${this.options.keyFile} does not`,
+      `set ${MASTER_KEY_ENV}, or restore the key file; keyturn will not create a new key that cannot decrypt the store`,
+    );
+  }
+
+  /** The key for the first write of a new store: env, an existing key file, or a new key file. */
+  async forNewStore(): Promise<ResolvedKey> {
+    if (this.resolved) return this.resolved;
+    const fromEnv = this.fromEnv();
+    if (fromEnv) return (this.resolved = fromEnv);
+    const fromFile = (await this.readKeyFile()) ?? (await this.createKeyFile());
+    return (this.resolved = fromFile);
+  }
+
+  private fromEnv(): ResolvedKey | undefined {
+    const raw = this.options.env[MASTER_KEY_ENV];
+    if (raw === undefined || raw === '') return undefined;
+    const key = parseMasterKey(raw);
+    if (!key) {
+      throw errors.masterKey(`${MASTER_KEY_ENV} is not a 32-byte key`, 'set it to 64 hex characters (openssl rand -hex 32) or base64 of 32 bytes');
+    }
+    return { key, source: `the ${MASTER_KEY_ENV} environment variable` };
+  }
+
+  private async readKeyFile(): Promise<ResolvedKey | undefined> {
+    const file = this.options.keyFile;
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(file, 'r');
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) return undefined;
+      throw errors.masterKey(`cannot open master key file ${file}: ${codeOf(error)}`);
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw errors.masterKey(`master key file ${file} is not a regular file`);
+      if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+        throw errors.masterKey(
+          `master key file ${file} is accessible by group or others (mode ${(stat.mode & 0o777).toString(8)})`,
+          `chmod 600 ${file}`,
+        );
+      }
+      const data = await handle.readFile();
+      const key = data.length === KEY_LENGTH ? data : parseMasterKey(data.toString('utf8'));
+      if (!key) throw errors.masterKey(`master key file ${file} does not hold a 32-byte key`, 'it must hold 64 hex characters, base64 of 32 bytes, or 32 raw bytes');
+      return { key, source: `the key file ${file}` };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Write the new key to a private temp file, then hard-link it into place: link() fails if the
+   * name exists, so two processes starting at once agree on one key and nobody reads a half-written file.
+   */
+  private async createKeyFile(): Promise<ResolvedKey> {
+    const file = this.options.keyFile;
+    const dir = path.dirname(file);
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    const key = randomBytes(KEY_LENGTH);
+    const handle = await fs.open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(`${key.toString('hex')}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.link(temp, file);
+    } catch (error) {
+      if (!isCode(error, 'EEXIST')) throw errors.masterKey(`cannot create master key file ${file}: ${codeOf(error)}`);
+      const winner = await this.readKeyFile();
+      if (!winner) throw errors.masterKey(`master key file ${file} vanished while it was being created`);
+      return winner;
+    } finally {
+      await fs.unlink(temp).catch(() => {});
+    }
+    await fsyncDir(dir);
+    return { key, source: `the key file ${file}` };
+  }
+}
+
+export function isCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === code;
+}
+
+export function codeOf(error: unknown): string {
+  return (typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code) || 'unknown error';
+}
