@@ -1,0 +1,94 @@
+/**
+ * The decrypted JSON document: one entry per secret path, holding its versions and labels,
+ * its rotation record, history, journal and lease.
+ *
+ * Entries are treated as immutable values once they are in a document: a commit copies the
+ * entries it changes and swaps them in only after the write is durable. That keeps readers on
+ * durable state and lets serialization reuse the JSON of every entry that did not change.
+ */
+import type { HistoryEntry, JournalEntry, RotationRecord, Stage, StoredVersion } from '../types.js';
+import { errors } from '../../errors.js';
+
+export const DOCUMENT_FORMAT = 1;
+
+export interface LeaseRecord {
+  owner: string;
+  token: string;
+  expiresAt: string;
+}
+
+export interface SecretEntry {
+  /** oldest first; every version that is not PENDING was CURRENT once, in this order */
+  versions: StoredVersion[];
+  /** label → rotation id of the version carrying it */
+  labels: Partial<Record<Stage, string>>;
+  rotation: RotationRecord;
+  /** oldest first */
+  history: HistoryEntry[];
+  journal?: JournalEntry;
+  lease?: LeaseRecord;
+}
+
+export interface StoreDocument {
+  format: number;
+  secrets: Record<string, SecretEntry>;
+}
+
+export function emptyDocument(): StoreDocument {
+  return { format: DOCUMENT_FORMAT, secrets: Object.create(null) as Record<string, SecretEntry> };
+}
+
+export function emptyEntry(): SecretEntry {
+  return { versions: [], labels: {}, rotation: {}, history: [] };
+}
+
+/** A copy that a mutation may change freely without touching `entry` (nested records are replaced, never edited). */
+export function copyEntry(entry: SecretEntry): SecretEntry {
+  const copy: SecretEntry = {
+    versions: entry.versions.slice(),
+    labels: { ...entry.labels },
+    rotation: { ...entry.rotation },
+    history: entry.history.slice(),
+  };
+  if (entry.journal) copy.journal = entry.journal;
+  if (entry.lease) copy.lease = entry.lease;
+  return copy;
+}
+
+export function parseDocument(text: string, where: string): StoreDocument {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw errors.store(`${where} decrypted but does not hold a JSON document`, 'restore it from a backup');
+  }
+  const doc = value as Partial<StoreDocument> | null;
+  if (!doc || typeof doc !== 'object' || doc.format !== DOCUMENT_FORMAT || !doc.secrets || typeof doc.secrets !== 'object') {
+    throw errors.store(`${where} holds a document keyturn does not understand`, 'upgrade keyturn, or restore the file from a backup');
+  }
+  const secrets = Object.create(null) as Record<string, SecretEntry>;
+  for (const [name, raw] of Object.entries(doc.secrets)) {
+    const entry = raw as Partial<SecretEntry> | null;
+    if (!entry || !Array.isArray(entry.versions) || !Array.isArray(entry.history) || typeof entry.labels !== 'object' || typeof entry.rotation !== 'object') {
+      throw errors.store(`${where}: the entry for ${name} is malformed`, 'restore the file from a backup');
+    }
+    secrets[name] = entry as SecretEntry;
+  }
+  return { format: DOCUMENT_FORMAT, secrets };
+}
+
+/** JSON of entries already serialized once: unchanged entries cost nothing on the next write. */
+const serialized = new WeakMap<SecretEntry, string>();
+
+export function serializeDocument(doc: StoreDocument): Buffer {
+  const parts: string[] = [];
+  for (const [name, entry] of Object.entries(doc.secrets)) {
+    let json = serialized.get(entry);
+    if (json === undefined) {
+      json = JSON.stringify(entry);
+      serialized.set(entry, json);
+    }
+    parts.push(`${JSON.stringify(name)}:${json}`);
+  }
+  return Buffer.from(`{"format":${DOCUMENT_FORMAT},"secrets":{${parts.join(',')}}}`, 'utf8');
+}

@@ -1,0 +1,193 @@
+/**
+ * The embedded `file` store: every key's state in one AES-256-GCM encrypted file, with AWS's
+ * staging labels emulated on a version list. Reads come from a cache checked against the
+ * file; mutations go through the group committer (one lock, one atomic write per batch).
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { failpoint } from '../../engine/failpoints.js';
+import type { HistoryEntry, JournalEntry, Lease, RotationRecord, SecretStore, Stage, StoredVersion, StoreRef } from '../types.js';
+import type { SecretEntry } from './document.js';
+import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './file-lock.js';
+import { GroupCommitter, type Apply } from './group-commit.js';
+import { DEFAULT_KEEP_VERSIONS, promoteVersion, rollbackVersion, stageVersion, type NewVersion } from './labels.js';
+import { breakLease, checkTtl, releaseLease, renewLease, takeLease } from './leases.js';
+import { MasterKeySource } from './master-key.js';
+import { appendHistory, DEFAULT_HISTORY_LIMIT, mergeRecord, writeJournal } from './records.js';
+import { StateFile } from './state-file.js';
+
+export interface FileStoreOptions {
+  /** absolute path of the store file */
+  file: string;
+  /** the path as the operator wrote it, for describe(); defaults to `file` */
+  displayPath?: string;
+  /** absolute path of the master key file; default `master.key` next to the store file */
+  masterKeyFile?: string;
+  /** where KEYTURN_MASTER_KEY is read from */
+  env?: NodeJS.ProcessEnv;
+  lock?: Partial<LockOptions>;
+  /** versions kept besides PENDING (default 3: CURRENT, PREVIOUS, one older) */
+  keepVersions?: number;
+  /** history entries kept per secret (default 200) */
+  historyLimit?: number;
+  /** epoch ms; tests move time for lease expiry */
+  now?: () => number;
+}
+
+export interface FileStoreStats {
+  mutations: number;
+  /** lock acquisitions: one per batch of mutations */
+  commits: number;
+  /** atomic writes of the store file (a batch of no-ops writes nothing) */
+  writes: number;
+  /** full reads and decryptions of the file (the cache missed) */
+  loads: number;
+  maxBatch: number;
+}
+
+export class FileStore implements SecretStore {
+  readonly type = 'file';
+  readonly file: string;
+  private readonly displayPath: string;
+  private readonly state: StateFile;
+  private readonly committer: GroupCommitter;
+  private readonly keep: number;
+  private readonly historyLimit: number;
+  private readonly now: () => number;
+
+  constructor(options: FileStoreOptions) {
+    this.file = path.resolve(options.file);
+    this.displayPath = options.displayPath ?? options.file;
+    this.keep = options.keepVersions ?? DEFAULT_KEEP_VERSIONS;
+    this.historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    this.now = options.now ?? Date.now;
+    const keys = new MasterKeySource({
+      env: options.env ?? process.env,
+      keyFile: path.resolve(options.masterKeyFile ?? path.join(path.dirname(this.file), 'master.key')),
+      storeFile: this.file,
+    });
+    this.state = new StateFile(this.file, keys);
+    const lock = { ...DEFAULT_LOCK_OPTIONS, ...options.lock };
+    this.committer = new GroupCommitter(this.state, `${this.file}.lock`, lock, this.now);
+  }
+
+  get stats(): FileStoreStats {
+    return { ...this.committer.stats, ...this.state.stats };
+  }
+
+  describe(ref: StoreRef): string {
+    return `file:${this.displayPath}#${ref.path}`;
+  }
+
+  current(ref: StoreRef): Promise<StoredVersion | undefined> {
+    return this.labeled(ref, 'CURRENT');
+  }
+
+  pending(ref: StoreRef): Promise<StoredVersion | undefined> {
+    return this.labeled(ref, 'PENDING');
+  }
+
+  previous(ref: StoreRef): Promise<StoredVersion | undefined> {
+    return this.labeled(ref, 'PREVIOUS');
+  }
+
+  async stage(ref: StoreRef, rotationId: string, version: NewVersion): Promise<void> {
+    await failpoint('store.stage', ref.key);
+    const copy = structuredClone(version);
+    await this.mutate(ref, (entry, now) => ({ changed: stageVersion(entry, ref.key, rotationId, copy, new Date(now).toISOString()), value: undefined }));
+  }
+
+  async promote(ref: StoreRef, rotationId: string): Promise<void> {
+    await failpoint('store.promote', ref.key);
+    await this.mutate(ref, (entry) => ({ changed: promoteVersion(entry, ref.key, rotationId, this.keep), value: undefined }));
+  }
+
+  async rollback(ref: StoreRef, rotationId: string): Promise<void> {
+    await failpoint('store.rollback', ref.key);
+    await this.mutate(ref, (entry) => ({ changed: rollbackVersion(entry, rotationId), value: undefined }));
+  }
+
+  async rotation(ref: StoreRef): Promise<RotationRecord> {
+    const entry = await this.entry(ref);
+    return entry ? structuredClone(entry.rotation) : {};
+  }
+
+  async record(ref: StoreRef, patch: Partial<RotationRecord>): Promise<void> {
+    await failpoint('store.record', ref.key);
+    const copy = { ...patch };
+    await this.mutate(ref, (entry) => ({ changed: mergeRecord(entry, copy), value: undefined }));
+  }
+
+  async appendHistory(ref: StoreRef, item: HistoryEntry): Promise<void> {
+    await failpoint('store.appendHistory', ref.key);
+    const copy = structuredClone(item);
+    await this.mutate(ref, (entry) => ({ changed: appendHistory(entry, copy, this.historyLimit), value: undefined }));
+  }
+
+  async history(ref?: StoreRef): Promise<HistoryEntry[]> {
+    if (ref) return structuredClone((await this.entry(ref))?.history ?? []);
+    const doc = await this.state.read();
+    const all = Object.values(doc.secrets).flatMap((entry) => entry.history);
+    // Array.prototype.sort is stable: entries finished at the same instant keep their order.
+    return structuredClone(all.sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : a.finishedAt > b.finishedAt ? 1 : 0)));
+  }
+
+  async journal(ref: StoreRef): Promise<JournalEntry | undefined> {
+    const journal = (await this.entry(ref))?.journal;
+    return journal ? structuredClone(journal) : undefined;
+  }
+
+  async writeJournal(ref: StoreRef, journal: JournalEntry | undefined): Promise<void> {
+    await failpoint('store.writeJournal', ref.key);
+    const copy = journal === undefined ? undefined : structuredClone(journal);
+    await this.mutate(ref, (entry) => ({ changed: writeJournal(entry, copy), value: undefined }));
+  }
+
+  async lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease> {
+    await failpoint('store.lease', ref.key);
+    checkTtl(ttlMs);
+    const token = randomBytes(16).toString('hex');
+    const taken = await this.mutate(ref, (entry, now) => ({ changed: true, value: { ...takeLease(entry, ref.key, owner, token, ttlMs, now) } }));
+    const lease: Lease = {
+      owner: taken.owner,
+      token: taken.token,
+      expiresAt: taken.expiresAt,
+      renew: async (ttl: number) => {
+        await failpoint('store.renewLease', ref.key);
+        checkTtl(ttl);
+        lease.expiresAt = await this.mutate(ref, (entry, now) => ({ changed: true, value: renewLease(entry, ref.key, token, ttl, now) }));
+      },
+      release: async () => {
+        await failpoint('store.releaseLease', ref.key);
+        await this.mutate(ref, (entry) => ({ changed: releaseLease(entry, token), value: undefined }));
+      },
+    };
+    return lease;
+  }
+
+  async breakLease(ref: StoreRef, owner: string): Promise<void> {
+    await failpoint('store.breakLease', ref.key);
+    await this.mutate(ref, (entry) => ({ changed: breakLease(entry, owner), value: undefined }));
+  }
+
+  /** Waits for every mutation already issued to be durable. The store stays usable. */
+  async close(): Promise<void> {
+    await this.committer.idle();
+  }
+
+  private mutate<T>(ref: StoreRef, apply: Apply<T>): Promise<T> {
+    return this.committer.submit(ref.path, apply);
+  }
+
+  private async entry(ref: StoreRef): Promise<SecretEntry | undefined> {
+    const doc = await this.state.read();
+    return doc.secrets[ref.path];
+  }
+
+  private async labeled(ref: StoreRef, stage: Stage): Promise<StoredVersion | undefined> {
+    const entry = await this.entry(ref);
+    const rotationId = entry?.labels[stage];
+    const version = rotationId === undefined ? undefined : entry?.versions.find((v) => v.rotationId === rotationId);
+    return version ? structuredClone(version) : undefined;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Open a store by its declared type. Each type's module is loaded only when a run uses it, so
+ * `vault` and `aws-secrets-manager` slot in here without weighing on a run that never needs them.
+ */
+import type { StoreConfig } from '../config/types.js';
+import { errors } from '../errors.js';
+import type { SecretStore } from './types.js';
+
+export interface OpenOptions {
+  /** relative paths in the store's options resolve from here (the directory of rotation.yaml) */
+  baseDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+type Opener = (config: StoreConfig, options: OpenOptions) => Promise<SecretStore>;
+
+const openers: Record<string, () => Promise<Opener>> = {
+  file: async () => (await import('./file/open.js')).openFileStore,
+};
+
+export const storeTypes = (): string[] => Object.keys(openers);
+
+export async function openStore(config: StoreConfig, options: OpenOptions): Promise<SecretStore> {
+  const load = Object.hasOwn(openers, config.type) ? openers[config.type] : undefined;
+  if (!load) {
+    throw errors.config(`store ${config.name} has unknown type ${config.type}`, undefined, `known store types: ${storeTypes().join(', ')}`);
+  }
+  const open = await load();
+  return open(config, options);
+}
+
+/** Opens each configured store at most once per run, on first use. */
+export class StoreSet {
+  private readonly opened = new Map<string, Promise<SecretStore>>();
+
+  constructor(
+    private readonly configs: Record<string, StoreConfig>,
+    private readonly options: OpenOptions,
+  ) {}
+
+  get(name: string): Promise<SecretStore> {
+    let store = this.opened.get(name);
+    if (!store) {
+      const config = Object.hasOwn(this.configs, name) ? this.configs[name] : undefined;
+      if (!config) return Promise.reject(errors.config(`no store named ${name}`, undefined, `declared stores: ${Object.keys(this.configs).join(', ') || 'none'}`));
+      store = openStore(config, this.options);
+      // A failed open is not cached: the next get() reports the problem again instead of a stale rejection.
+      store.catch(() => this.opened.delete(name));
+      this.opened.set(name, store);
+    }
+    return store;
+  }
+
+  async closeAll(): Promise<void> {
+    const opening = [...this.opened.values()];
+    this.opened.clear();
+    // A store that failed to open has nothing to close; its error was already reported by get().
+    const opened = (await Promise.allSettled(opening)).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const results = await Promise.allSettled(opened.map((store) => store.close()));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+}
