@@ -32,26 +32,35 @@ export async function runCommand(argv: string[], options: RunCommandOptions, ctx
   if (!file) throw new Error(`${options.label}: empty command`);
   const started = Date.now();
   ctx.logger.debug(`run ${options.label}`, { argv });
-  const result = await execa(file, args, {
+  const child = execa(file, args, {
     cwd: options.cwd ?? ctx.cwd,
-    env: { ...options.env },
-    extendEnv: true,
+    env: childEnv(ctx.env, options.env),
+    extendEnv: false,
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : undefined,
-    timeout: options.timeoutMs,
-    killSignal: 'SIGKILL',
+    // its own process group, so a timeout kills grandchildren too (an `sh -c` and what it started)
+    detached: true,
     reject: false,
     stripFinalNewline: true,
     windowsHide: true,
   });
+  let timedOut = false;
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          killGroup(child.pid);
+        }, options.timeoutMs);
+  const result = await child.finally(() => clearTimeout(timer));
   const outcome: CommandResult = {
-    exitCode: typeof result.exitCode === 'number' ? result.exitCode : result.timedOut ? 124 : 1,
+    exitCode: timedOut ? 124 : typeof result.exitCode === 'number' ? result.exitCode : 1,
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? ''),
-    timedOut: Boolean(result.timedOut),
+    timedOut,
     durationMs: Date.now() - started,
   };
-  if (result.failed && result.exitCode === undefined && !result.timedOut) {
+  if (result.failed && result.exitCode === undefined && !timedOut && !result.signal) {
     // spawn failure (ENOENT, EACCES): execa reports it in shortMessage
     outcome.stderr = outcome.stderr || String(result.shortMessage ?? 'could not start the command');
     outcome.exitCode = 127;
@@ -63,6 +72,24 @@ export async function runCommand(argv: string[], options: RunCommandOptions, ctx
     stderr: tail(outcome.stderr),
   });
   return outcome;
+}
+
+/** keyturn's own secrets (the file store's master key) never reach a child process. */
+const WITHHELD = ['KEYTURN_MASTER_KEY'];
+
+function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string> | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) if (value !== undefined && !WITHHELD.includes(name)) env[name] = value;
+  return { ...env, ...extra };
+}
+
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 /** The last lines of a command's output, for error messages (callers redact). */
