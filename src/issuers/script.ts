@@ -72,7 +72,12 @@ export function scriptFailure(
   const reason = why ?? (result.timedOut ? `timed out after ${run.timeoutMs}ms` : `exited ${result.exitCode}`);
   const stderr = tail(result.stderr);
   const shown = stderr ? redactor.redact(mask ? mask.redact(stderr) : stderr) : '';
-  const message = shown ? `${label} ${reason}; its stderr ends with:\n${shown}` : `${label} ${reason} (nothing on stderr)`;
+  // one line when the stderr tail is one line, so tables and summaries stay readable
+  const message = !shown
+    ? `${label} ${reason} (nothing on stderr)`
+    : shown.includes('\n')
+      ? `${label} ${reason}; its stderr ends with:\n${shown}`
+      : `${label} ${reason}: ${shown}`;
   const hint = `run the \`${run.step}\` command of issuer ${run.issuer.name} by hand with the same KEYTURN_* environment`;
   return kind === 'verify' ? errors.verify(message, hint) : errors.issuer(message, hint);
 }
