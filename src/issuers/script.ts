@@ -30,9 +30,9 @@ export function scriptLabel(run: Pick<ScriptRun, 'issuer' | 'step'>): string {
 export const STDIO_GRACE_MS = 1500;
 
 /**
- * runCommand kills the script at its timeout, but then waits for stdout/stderr to close, and a
- * grandchild that inherited them (`sh -c 'sleep 600'`) keeps them open. The step gives up on
- * the output after a grace period; whatever the grandchild prints later is never read.
+ * runCommand kills the script's process group at its timeout, then waits for stdout/stderr to
+ * close. A descendant that left the group (setsid, a daemon) can keep them open: past a grace
+ * period the step gives up on the output, and whatever that process prints later is never read.
  */
 export async function runScript(run: ScriptRun, ctx: RunContext): Promise<CommandResult> {
   const label = scriptLabel(run);

@@ -129,6 +129,15 @@ describe('command issuer', () => {
     expect(Date.now() - started).to.be.below(2800);
   });
 
+  it('a descendant that left the process group does not hold the create past its deadline either', async () => {
+    // setsid puts `sleep` in its own group, out of reach of the group kill; it keeps stdout open for 4s
+    const { issuer, target } = commandIssuer({ create: 'setsid sleep 4' }, { timeout: 300 });
+    const started = Date.now();
+    const error = await rejectionOf(issuer.create(target, makeContext().ctx));
+    expect(error.message).to.include('timed out after 300ms');
+    expect(Date.now() - started).to.be.below(3500);
+  });
+
   it('verify gets the secrets only through env (KEYTURN_SECRET_<FIELD>), and its failure is EVERIFY', async () => {
     const { dir, issuer, target } = commandIssuer((dir) => ({
       verify: [`env > "${dir}/verify.env"`, `printf '%s\\n' "$0" "$@" > "${dir}/verify.argv"`, `test "$KEYTURN_SECRET_SECRET" = "${SECRET}"`].join('\n'),
