@@ -4,6 +4,7 @@
  * publishes it where verifiers read it. The private key never reaches any command.
  *
  * options: register, deregister, check, list (argv lists or `sh -c` strings), timeout.
+ * register gets the public key in KEYTURN_PUBLIC_KEY and on stdin.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { IssuerConfig } from '../config/types.js';
@@ -56,10 +57,11 @@ export function createEd25519Issuer(config: IssuerConfig): Issuer {
       const keyId = fingerprint(pair.publicKey);
       if (register) {
         refuseInDryRun(ctx, `register ${keyId} for ${key.id}`);
-        const run = script('register', register, {
-          ...baseEnv({ key: key.id, issuer: config.name, rotationId: ctx.rotationId, keyId }),
-          KEYTURN_PUBLIC_KEY: publicKey,
-        });
+        const run: ScriptRun = {
+          ...script('register', register, { ...baseEnv({ key: key.id, issuer: config.name, rotationId: ctx.rotationId, keyId }), KEYTURN_PUBLIC_KEY: publicKey }),
+          // also on stdin, for tools that read a PEM from there (`ssh-keygen -l -f -`, `tee FILE`)
+          input: publicKey,
+        };
         const result = await runScript(run, ctx);
         if (result.exitCode !== 0) throw scriptFailure('issuer', run, result, ctx.redactor);
       }

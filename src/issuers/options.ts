@@ -48,7 +48,13 @@ export function parseDurationMs(raw: unknown): number | undefined {
   if (typeof raw === 'number') return Number.isFinite(raw) && raw > 0 ? Math.round(raw) : undefined;
   if (typeof raw !== 'string') return undefined;
   const text = raw.trim();
-  if (/^\d+$/.test(text)) return Number(text) > 0 ? Number(text) : undefined;
+  // one amount, decimals allowed (what the schema's issuer-timeout accepts): 30, 1.5s, 500ms
+  const single = /^(\d+(?:\.\d+)?)(ms|h|m|s)?$/.exec(text);
+  if (single) {
+    const ms = Math.round(Number(single[1]) * (UNITS[single[2] ?? 'ms'] ?? 1));
+    return ms > 0 ? ms : undefined;
+  }
+  // or rotation.yaml's compound form: 1m30s
   if (!/^(?:\d+(?:ms|h|m|s))+$/.test(text)) return undefined;
   let total = 0;
   for (const [, amount, unit] of text.matchAll(/(\d+)(ms|h|m|s)/g)) total += Number(amount) * (UNITS[unit!] ?? 0);

@@ -20,6 +20,8 @@ export interface ScriptRun {
   timeoutMs: number;
   /** stdout carries a secret the redactor does not know yet */
   secretOutput?: boolean;
+  /** written to the script's stdin: public data only (secrets go in env) */
+  input?: string;
 }
 
 export function scriptLabel(run: Pick<ScriptRun, 'issuer' | 'step'>): string {
@@ -45,7 +47,7 @@ export async function runScript(run: ScriptRun, ctx: RunContext): Promise<Comman
     }, limit);
   });
   try {
-    return await Promise.race([runCommand(run.argv, { label, env: run.env, timeoutMs: run.timeoutMs, secretOutput: run.secretOutput }, ctx), abandoned]);
+    return await Promise.race([runCommand(run.argv, { label, env: run.env, timeoutMs: run.timeoutMs, secretOutput: run.secretOutput, input: run.input }, ctx), abandoned]);
   } finally {
     clearTimeout(timer);
   }

@@ -12,6 +12,7 @@ function registryScripts(dir: string) {
   writeScript(dir, 'register.sh', [
     `env > "${seen}/register.env"`,
     `printf '%s\\n' "$0" "$@" > "${seen}/register.argv"`,
+    `cat > "${seen}/register.stdin"`,
     `printf '%s' "$KEYTURN_PUBLIC_KEY" > "${db}/$(echo "$KEYTURN_KEY_ID" | tr ':' '_')"`,
   ].join('\n'));
   writeScript(dir, 'deregister.sh', [
@@ -84,6 +85,7 @@ describe('ed25519 issuer', () => {
 
     const argv = readFileSync(path.join(seen, 'register.argv'), 'utf8');
     expect(argv.trim().split('\n').slice(1)).to.deep.equal(['--publish']);
+    expect(readFileSync(path.join(seen, 'register.stdin'), 'utf8')).to.equal(issued.meta!.publicKey);
     const registered = readFileSync(path.join(db, issued.keyId.replace(':', '_')), 'utf8');
     expect(registered).to.equal(issued.meta!.publicKey);
 
