@@ -326,6 +326,29 @@ describe('FileStore', function () {
       expect(await fs.readdir(path.dirname(file))).to.deep.equal(['store.enc']);
     });
 
+    it('a process in a long burst of commits lets another process in within milliseconds', async () => {
+      const key = hexKey();
+      // the burst keeps its lock across batches; the waiter must not have to wait for it to finish
+      const burst = runWorker(['burst', file, 'A', '20000', '0'], { KEYTURN_MASTER_KEY: key });
+      await waitFor(async () => (await exists(file)) && (await fs.readdir(path.dirname(file))).includes('store.enc.lock'));
+      const waiters: Array<{ latencyMs: number; finishedAt: number }> = [];
+      for (let i = 1; i <= 3; i += 1) {
+        const one = await runWorker(['record', file, `w${i}`, `v${i}`, '0'], { KEYTURN_MASTER_KEY: key });
+        expect(one.code, one.stderr).to.equal(0);
+        waiters.push(JSON.parse(one.stdout.split('\n')[0]!) as { latencyMs: number; finishedAt: number });
+      }
+      const done = await burst;
+      expect(done.code, done.stderr).to.equal(0);
+      const end = JSON.parse(done.stdout.split('\n')[0]!) as { burstMs: number; finishedAt: number };
+      const latencies = waiters.map((w) => w.latencyMs);
+      if (process.env.KEYTURN_TEST_VERBOSE) console.log({ latencies, burstMs: end.burstMs });
+      for (const waiter of waiters) expect(waiter.finishedAt, 'each waiter got in while the burst was still running').to.be.below(end.finishedAt);
+      expect(Math.max(...latencies), `latencies ${latencies.join(', ')} ms during a ${end.burstMs} ms burst`).to.be.below(300);
+      const store = open({ env: { KEYTURN_MASTER_KEY: key } });
+      for (let i = 1; i <= 3; i += 1) expect((await store.rotation({ store: 's', path: `shared/${i}`, key: 'k' })).lastRotationId).to.equal(`v${i}`);
+      expect((await store.rotation({ store: 's', path: 'burst/63', key: 'k' })).lastRotationId).to.equal('A-19967');
+    });
+
     it('two processes contending for the same leases: exactly one wins each', async () => {
       const key = hexKey();
       const startAt = String(Date.now() + 500);
@@ -435,6 +458,14 @@ describe('FileStore', function () {
     });
   });
 });
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await sleep(2);
+  }
+}
 
 async function exists(p: string): Promise<boolean> {
   try {

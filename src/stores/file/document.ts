@@ -77,18 +77,28 @@ export function parseDocument(text: string, where: string): StoreDocument {
   return { format: DOCUMENT_FORMAT, secrets };
 }
 
-/** JSON of entries already serialized once: unchanged entries cost nothing on the next write. */
-const serialized = new WeakMap<SecretEntry, string>();
+/**
+ * The UTF-8 bytes of `"name":{…entry…},` for entries already serialized once: an entry object
+ * lives under one name and never changes, so the next write reuses its bytes and only
+ * re-encodes the entries a batch replaced.
+ */
+const serialized = new WeakMap<SecretEntry, Buffer>();
+const OPEN = Buffer.from(`{"format":${DOCUMENT_FORMAT},"secrets":{`);
+const CLOSE = Buffer.from('}}');
 
 export function serializeDocument(doc: StoreDocument): Buffer {
-  const parts: string[] = [];
-  for (const [name, entry] of Object.entries(doc.secrets)) {
-    let json = serialized.get(entry);
-    if (json === undefined) {
-      json = JSON.stringify(entry);
-      serialized.set(entry, json);
+  const parts: Buffer[] = [OPEN];
+  for (const name in doc.secrets) {
+    const entry = doc.secrets[name]!;
+    let bytes = serialized.get(entry);
+    if (bytes === undefined) {
+      bytes = Buffer.from(`${JSON.stringify(name)}:${JSON.stringify(entry)},`, 'utf8');
+      serialized.set(entry, bytes);
     }
-    parts.push(`${JSON.stringify(name)}:${json}`);
+    parts.push(bytes);
   }
-  return Buffer.from(`{"format":${DOCUMENT_FORMAT},"secrets":{${parts.join(',')}}}`, 'utf8');
+  const body = Buffer.concat(parts);
+  // the last entry's trailing comma becomes the closing brace
+  if (parts.length > 1) return Buffer.concat([body.subarray(0, body.length - 1), CLOSE]);
+  return Buffer.concat([body, CLOSE]);
 }

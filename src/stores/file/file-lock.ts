@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { errors } from '../../errors.js';
 import { codeOf, isCode } from './master-key.js';
@@ -40,6 +41,8 @@ export interface FileLock {
   readonly token: string;
   /** Throws ESTORE when the lock file no longer holds our token (someone judged us stale and broke it). */
   verify(): Promise<void>;
+  /** True when another process has been waiting for this lock in the last moment. */
+  othersWaiting(): Promise<boolean>;
   /** Remove the lock file if it is still ours. Resolves true when another process is waiting for it. */
   release(): Promise<boolean>;
 }
@@ -158,10 +161,24 @@ function handle(lockPath: string, token: string): FileLock {
   return {
     path: lockPath,
     token,
+    // verify() and othersWaiting() run on every commit: a synchronous read of a tiny local file
+    // costs microseconds, a thread-pool round trip several times more.
     async verify() {
-      const now = await readLock(lockPath);
-      if (now === 'absent' || now.token !== token) {
+      let current: string | undefined;
+      try {
+        current = (JSON.parse(readFileSync(lockPath, 'utf8')) as Partial<LockContent>).token;
+      } catch {
+        current = undefined;
+      }
+      if (current !== token) {
         throw errors.store(`lost the lock ${lockPath} while writing (another process judged it stale)`, 'raise the lock stale bound if the store is on a slow disk');
+      }
+    },
+    async othersWaiting() {
+      try {
+        return Date.now() - statSync(`${lockPath}.want`).mtimeMs <= WANT_FRESH_MS;
+      } catch {
+        return false;
       }
     },
     async release() {

@@ -3,20 +3,26 @@
  * the next one, under one lock acquisition and one atomic write. Each mutation's promise
  * settles only after the write that contains it is durable (or failed). Under load the batch
  * grows by itself, so a busy store does fewer, larger writes instead of one per call.
+ *
+ * While more mutations are queued, nobody else waits and the lock is younger than MAX_HOLD_MS,
+ * the committer keeps the lock for the next batch: nobody can have written the file meanwhile,
+ * so it builds on its own last write without re-reading the file.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SecretEntry, StoreDocument } from './document.js';
 import { copyEntry, DOCUMENT_FORMAT, emptyEntry } from './document.js';
 import { sweepTempFiles } from './atomic-write.js';
-import { acquireFileLock, type LockOptions } from './file-lock.js';
+import { acquireFileLock, type FileLock, type LockOptions } from './file-lock.js';
 import type { StateFile } from './state-file.js';
-
-/** Change one entry; return whether it changed and the caller's result. Must not throw after changing anything. */
-export type Apply<T> = (entry: SecretEntry, now: number) => { changed: boolean; value: T };
 
 /** How long a holder stays away from the lock once it learns another process waits (the waiter polls at most every 5 ms). */
 const YIELD_MS = 6;
+/** Longest a busy committer keeps the lock across batches; far below any sane stale bound. */
+const MAX_HOLD_MS = 1_000;
+
+/** Change one entry; return whether it changed and the caller's result. Must not throw after changing anything. */
+export type Apply<T> = (entry: SecretEntry, now: number) => { changed: boolean; value: T };
 
 interface Queued {
   path: string;
@@ -25,13 +31,25 @@ interface Queued {
   reject(error: unknown): void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 export interface CommitStats {
   /** mutations submitted */
   mutations: number;
-  /** lock acquisitions (batches) */
+  /** batches committed */
   commits: number;
+  /** lock acquisitions (a busy committer keeps the lock across batches) */
+  locks: number;
   /** largest batch */
   maxBatch: number;
+}
+
+interface Held {
+  lock: FileLock;
+  since: number;
+  /** the file as this process last wrote it; undefined until the first batch under this lock */
+  doc?: StoreDocument;
+  exists?: boolean;
 }
 
 export class GroupCommitter {
@@ -41,7 +59,7 @@ export class GroupCommitter {
   private dirReady = false;
   /** set when another process waits for the lock: pause before taking it again */
   private yieldUntil = 0;
-  readonly stats: CommitStats = { mutations: 0, commits: 0, maxBatch: 0 };
+  readonly stats: CommitStats = { mutations: 0, commits: 0, locks: 0, maxBatch: 0 };
 
   constructor(
     private readonly state: StateFile,
@@ -64,60 +82,93 @@ export class GroupCommitter {
   }
 
   private async drain(): Promise<void> {
-    // Let every call made in this turn of the event loop join the first batch.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (this.queue.length > 0) {
-      const pause = this.yieldUntil - Date.now();
-      // Mutations issued during the pause join this batch, so yielding costs little throughput.
-      if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+    let held: Held | undefined;
+    for (;;) {
+      // Let every call made in this turn of the event loop (and callers woken by the last batch) join the batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.queue.length === 0) {
+        if (!held) break;
+        // Calls made while we release must not be stranded: look at the queue again afterwards.
+        await this.release(held);
+        held = undefined;
+        continue;
+      }
+      if (held && (Date.now() - held.since >= MAX_HOLD_MS || (await held.lock.othersWaiting()))) {
+        await this.release(held);
+        held = undefined;
+      }
+      if (!held) {
+        const pause = this.yieldUntil - Date.now();
+        // Mutations issued during the pause join this batch, so yielding costs little throughput.
+        if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+      }
       const batch = this.queue.splice(0);
-      await this.commit(batch);
+      held = await this.commit(batch, held);
     }
+    // No await between the last empty-queue check and this line: a new submit() starts a new drain.
     this.draining = undefined;
   }
 
-  private async commit(batch: Queued[]): Promise<void> {
+  /** Commit one batch; returns the lock still held (undefined after a failure, which releases it). */
+  private async commit(batch: Queued[], held: Held | undefined): Promise<Held | undefined> {
     this.stats.commits += 1;
     this.stats.maxBatch = Math.max(this.stats.maxBatch, batch.length);
-    let outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+    let outcomes: Outcome[];
     try {
-      if (!this.dirReady) {
-        // The first write may be the store's first: its directory is private like the key file's.
-        await fs.mkdir(path.dirname(this.lockPath), { recursive: true, mode: 0o700 });
-        this.dirReady = true;
+      held ??= await this.lock();
+      if (!held.doc) {
+        const fresh = await this.state.readForUpdate();
+        held.doc = fresh.doc;
+        held.exists = fresh.exists;
       }
-      const lock = await acquireFileLock(this.lockPath, this.lockOptions);
-      try {
-        const { doc, exists } = await this.state.readForUpdate();
-        if (!this.swept) {
-          this.swept = true;
-          // We hold the lock, so a temp file older than the stale bound belongs to a writer that crashed.
-          await sweepTempFiles(this.state.file, this.lockOptions.staleMs, Date.now());
-        }
-        const { next, results } = applyAll(doc, batch, this.now());
-        outcomes = results;
-        if (next) await this.state.write(next, exists, () => lock.verify());
-      } finally {
-        if (await lock.release()) this.yieldUntil = Date.now() + YIELD_MS + Math.random() * YIELD_MS;
+      const { next, results } = applyAll(held.doc, batch, this.now());
+      outcomes = results;
+      if (next) {
+        const lock = held.lock;
+        await this.state.write(next, held.exists ?? false, () => lock.verify());
+        held.doc = next;
+        held.exists = true;
       }
     } catch (error) {
       this.state.invalidate();
+      if (held) await this.release(held);
       for (const item of batch) item.reject(error);
-      return;
+      return undefined;
     }
     batch.forEach((item, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+    return held;
+  }
+
+  private async lock(): Promise<Held> {
+    if (!this.dirReady) {
+      // The first write may be the store's first: its directory is private like the key file's.
+      await fs.mkdir(path.dirname(this.lockPath), { recursive: true, mode: 0o700 });
+      this.dirReady = true;
+    }
+    const lock = await acquireFileLock(this.lockPath, this.lockOptions);
+    this.stats.locks += 1;
+    if (!this.swept) {
+      this.swept = true;
+      // We hold the lock, so a temp file older than the stale bound belongs to a writer that crashed.
+      await sweepTempFiles(this.state.file, this.lockOptions.staleMs, Date.now());
+    }
+    return { lock, since: Date.now() };
+  }
+
+  private async release(held: Held): Promise<void> {
+    if (await held.lock.release()) this.yieldUntil = Date.now() + YIELD_MS + Math.random() * YIELD_MS;
   }
 }
 
 /** Apply each mutation to a copy of its entry; `next` is undefined when nothing changed. */
-function applyAll(doc: StoreDocument, batch: Queued[], now: number) {
+function applyAll(doc: StoreDocument, batch: Queued[], now: number): { next: StoreDocument | undefined; results: Outcome[] } {
   const working = new Map<string, SecretEntry>();
   const changed = new Set<string>();
-  const results = batch.map((item) => {
+  const results = batch.map((item): Outcome => {
     let entry = working.get(item.path);
     if (!entry) {
       const base = doc.secrets[item.path];
@@ -127,14 +178,13 @@ function applyAll(doc: StoreDocument, batch: Queued[], now: number) {
     try {
       const { changed: didChange, value } = item.apply(entry, now);
       if (didChange) changed.add(item.path);
-      return { ok: true as const, value };
+      return { ok: true, value };
     } catch (error) {
-      return { ok: false as const, error };
+      return { ok: false, error };
     }
   });
   if (changed.size === 0) return { next: undefined, results };
   const secrets = Object.assign(Object.create(null) as Record<string, SecretEntry>, doc.secrets);
   for (const path of changed) secrets[path] = working.get(path)!;
-  const next: StoreDocument = { format: DOCUMENT_FORMAT, secrets };
-  return { next, results };
+  return { next: { format: DOCUMENT_FORMAT, secrets }, results };
 }
