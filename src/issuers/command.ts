@@ -38,7 +38,7 @@ export function createCommandIssuer(config: IssuerConfig): Issuer {
     createsRemotely: true,
 
     describe({ key }: IssueTarget): string {
-      return `run the create script of issuer ${config.name} for ${key.id} (${create[0]})`;
+      return `run the create script for ${key.id} (${create.join(' ')})`;
     },
 
     async create({ key }: IssueTarget, ctx: IssuerContext): Promise<IssuedKey> {

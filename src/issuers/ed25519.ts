@@ -46,7 +46,7 @@ export function createEd25519Issuer(config: IssuerConfig): Issuer {
     createsRemotely: Boolean(register),
 
     describe({ key }: IssueTarget): string {
-      return `generate an Ed25519 key pair for ${key.id}${register ? ' and run `register` with its public key' : ''} (issuer ${config.name})`;
+      return `generate an Ed25519 key pair for ${key.id}${register ? ' and run `register` with its public key' : ''}`;
     },
 
     async create({ key }: IssueTarget, ctx: IssuerContext): Promise<IssuedKey> {

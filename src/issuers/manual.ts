@@ -122,7 +122,7 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
     describe(target: IssueTarget): string {
       const settings = binanceSettings(target.key.restrictions);
       const ips = settings.trustedIps.length > 0 ? `trusted IPs ${settings.trustedIps.join(', ')}` : 'no IP whitelist';
-      return `an operator creates a Binance API key in the web UI with ${settings.turnOn.join(', ')}; ${ips} (issuer ${config.name})`;
+      return `an operator creates a Binance API key in the web UI with ${settings.turnOn.join(', ')}; ${ips}`;
     },
 
     async create(target: IssueTarget, ctx: IssuerContext): Promise<IssuedKey> {

@@ -46,7 +46,7 @@ export function createRandomIssuer(config: IssuerConfig): Issuer {
     describe({ key }: IssueTarget): string {
       const spec = parseRandomSpec(key);
       const prefix = spec.prefix ? ` after the prefix "${spec.prefix}"` : '';
-      return `generate ${spec.length} random ${spec.alphabet.name} characters${prefix} (issuer ${config.name})`;
+      return `generate ${spec.length} random ${spec.alphabet.name} characters${prefix}`;
     },
 
     async create({ key }: IssueTarget, ctx: IssuerContext): Promise<IssuedKey> {

@@ -164,7 +164,7 @@ describe('manual issuer', () => {
     const { issuer, target } = setup(tradingKey);
     expect(issuer.createsRemotely).to.equal(true);
     expect(issuer.describe(target)).to.equal(
-      'an operator creates a Binance API key in the web UI with Enable Reading, Enable Spot & Margin Trading; trusted IPs 203.0.113.7, 198.51.100.20 (issuer binance-main)',
+      'an operator creates a Binance API key in the web UI with Enable Reading, Enable Spot & Margin Trading; trusted IPs 203.0.113.7, 198.51.100.20',
     );
   });
 });
