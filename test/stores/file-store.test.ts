@@ -445,6 +445,15 @@ describe('FileStore', function () {
       expect(store.stats.loads).to.equal(loads + 1);
     });
 
+    it('close() waits for queued mutations and leaves no lock behind', async () => {
+      const store = open();
+      const pending = Promise.all(Array.from({ length: 20 }, (_, i) => store.record(ref(`c${i}`), { currentKeyId: `kid-${i}` })));
+      await store.close();
+      expect((await fs.readdir(path.dirname(file))).sort()).to.deep.equal(['master.key', 'store.enc']);
+      await pending;
+      expect((await open().rotation(ref('c19'))).currentKeyId).to.equal('kid-19');
+    });
+
     it('no-op mutations write nothing', async () => {
       const store = open();
       await store.record(ref('a'), { currentKeyId: 'k1' });

@@ -54,6 +54,8 @@ export class FileStore implements SecretStore {
   private readonly keep: number;
   private readonly historyLimit: number;
   private readonly now: () => number;
+  /** calls in progress, from their first line: close() waits for them even before they reach the queue */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(options: FileStoreOptions) {
     this.file = path.resolve(options.file);
@@ -91,20 +93,27 @@ export class FileStore implements SecretStore {
     return this.labeled(ref, 'PREVIOUS');
   }
 
-  async stage(ref: StoreRef, rotationId: string, version: NewVersion): Promise<void> {
-    await failpoint('store.stage', ref.key);
-    const copy = structuredClone(version);
-    await this.mutate(ref, (entry, now) => ({ changed: stageVersion(entry, ref.key, rotationId, copy, new Date(now).toISOString()), value: undefined }));
+  stage(ref: StoreRef, rotationId: string, version: NewVersion): Promise<void> {
+    return this.track(async () => {
+      // copied before the first await: what the caller changes afterwards is not stored
+      const copy = structuredClone(version);
+      await failpoint('store.stage', ref.key);
+      await this.mutate(ref, (entry, now) => ({ changed: stageVersion(entry, ref.key, rotationId, copy, new Date(now).toISOString()), value: undefined }));
+    });
   }
 
-  async promote(ref: StoreRef, rotationId: string): Promise<void> {
-    await failpoint('store.promote', ref.key);
-    await this.mutate(ref, (entry) => ({ changed: promoteVersion(entry, ref.key, rotationId, this.keep), value: undefined }));
+  promote(ref: StoreRef, rotationId: string): Promise<void> {
+    return this.track(async () => {
+      await failpoint('store.promote', ref.key);
+      await this.mutate(ref, (entry) => ({ changed: promoteVersion(entry, ref.key, rotationId, this.keep), value: undefined }));
+    });
   }
 
-  async rollback(ref: StoreRef, rotationId: string): Promise<void> {
-    await failpoint('store.rollback', ref.key);
-    await this.mutate(ref, (entry) => ({ changed: rollbackVersion(entry, rotationId), value: undefined }));
+  rollback(ref: StoreRef, rotationId: string): Promise<void> {
+    return this.track(async () => {
+      await failpoint('store.rollback', ref.key);
+      await this.mutate(ref, (entry) => ({ changed: rollbackVersion(entry, rotationId), value: undefined }));
+    });
   }
 
   async rotation(ref: StoreRef): Promise<RotationRecord> {
@@ -112,16 +121,22 @@ export class FileStore implements SecretStore {
     return entry ? structuredClone(entry.rotation) : {};
   }
 
-  async record(ref: StoreRef, patch: Partial<RotationRecord>): Promise<void> {
-    await failpoint('store.record', ref.key);
-    const copy = { ...patch };
-    await this.mutate(ref, (entry) => ({ changed: mergeRecord(entry, copy), value: undefined }));
+  record(ref: StoreRef, patch: Partial<RotationRecord>): Promise<void> {
+    return this.track(async () => {
+      // copied before the first await: what the caller changes afterwards is not stored
+      const copy = structuredClone(patch);
+      await failpoint('store.record', ref.key);
+      await this.mutate(ref, (entry) => ({ changed: mergeRecord(entry, copy), value: undefined }));
+    });
   }
 
-  async appendHistory(ref: StoreRef, item: HistoryEntry): Promise<void> {
-    await failpoint('store.appendHistory', ref.key);
-    const copy = structuredClone(item);
-    await this.mutate(ref, (entry) => ({ changed: appendHistory(entry, copy, this.historyLimit), value: undefined }));
+  appendHistory(ref: StoreRef, item: HistoryEntry): Promise<void> {
+    return this.track(async () => {
+      // copied before the first await: what the caller changes afterwards is not stored
+      const copy = structuredClone(item);
+      await failpoint('store.appendHistory', ref.key);
+      await this.mutate(ref, (entry) => ({ changed: appendHistory(entry, copy, this.historyLimit), value: undefined }));
+    });
   }
 
   async history(ref?: StoreRef): Promise<HistoryEntry[]> {
@@ -137,46 +152,64 @@ export class FileStore implements SecretStore {
     return journal ? structuredClone(journal) : undefined;
   }
 
-  async writeJournal(ref: StoreRef, journal: JournalEntry | undefined): Promise<void> {
-    await failpoint('store.writeJournal', ref.key);
-    const copy = journal === undefined ? undefined : structuredClone(journal);
-    await this.mutate(ref, (entry) => ({ changed: writeJournal(entry, copy), value: undefined }));
+  writeJournal(ref: StoreRef, journal: JournalEntry | undefined): Promise<void> {
+    return this.track(async () => {
+      // copied before the first await: what the caller changes afterwards is not stored
+      const copy = journal === undefined ? undefined : structuredClone(journal);
+      await failpoint('store.writeJournal', ref.key);
+      await this.mutate(ref, (entry) => ({ changed: writeJournal(entry, copy), value: undefined }));
+    });
   }
 
-  async lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease> {
-    await failpoint('store.lease', ref.key);
-    checkTtl(ttlMs);
-    const token = randomBytes(16).toString('hex');
-    const taken = await this.mutate(ref, (entry, now) => ({ changed: true, value: { ...takeLease(entry, ref.key, owner, token, ttlMs, now) } }));
-    const lease: Lease = {
-      owner: taken.owner,
-      token: taken.token,
-      expiresAt: taken.expiresAt,
-      renew: async (ttl: number) => {
-        await failpoint('store.renewLease', ref.key);
-        checkTtl(ttl);
-        lease.expiresAt = await this.mutate(ref, (entry, now) => ({ changed: true, value: renewLease(entry, ref.key, token, ttl, now) }));
-      },
-      release: async () => {
-        await failpoint('store.releaseLease', ref.key);
-        await this.mutate(ref, (entry) => ({ changed: releaseLease(entry, token), value: undefined }));
-      },
-    };
-    return lease;
+  lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease> {
+    return this.track(async () => {
+      await failpoint('store.lease', ref.key);
+      checkTtl(ttlMs);
+      const token = randomBytes(16).toString('hex');
+      const taken = await this.mutate(ref, (entry, now) => ({ changed: true, value: { ...takeLease(entry, ref.key, owner, token, ttlMs, now) } }));
+      const lease: Lease = {
+        owner: taken.owner,
+        token: taken.token,
+        expiresAt: taken.expiresAt,
+        renew: (ttl: number) =>
+          this.track(async () => {
+            await failpoint('store.renewLease', ref.key);
+            checkTtl(ttl);
+            lease.expiresAt = await this.mutate(ref, (entry, now) => ({ changed: true, value: renewLease(entry, ref.key, token, ttl, now) }));
+          }),
+        release: () =>
+          this.track(async () => {
+            await failpoint('store.releaseLease', ref.key);
+            await this.mutate(ref, (entry) => ({ changed: releaseLease(entry, token), value: undefined }));
+          }),
+      };
+      return lease;
+    });
   }
 
-  async breakLease(ref: StoreRef, owner: string): Promise<void> {
-    await failpoint('store.breakLease', ref.key);
-    await this.mutate(ref, (entry) => ({ changed: breakLease(entry, owner), value: undefined }));
+  breakLease(ref: StoreRef, owner: string): Promise<void> {
+    return this.track(async () => {
+      await failpoint('store.breakLease', ref.key);
+      await this.mutate(ref, (entry) => ({ changed: breakLease(entry, owner), value: undefined }));
+    });
   }
 
-  /** Waits for every mutation already issued to be durable. The store stays usable. */
+  /** Waits for every mutation already issued to be durable (or failed) and the lock to be released. The store stays usable. */
   async close(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     await this.committer.idle();
   }
 
   private mutate<T>(ref: StoreRef, apply: Apply<T>): Promise<T> {
     return this.committer.submit(ref.path, apply);
+  }
+
+  private track<T>(work: () => Promise<T>): Promise<T> {
+    const promise = work();
+    this.inflight.add(promise);
+    const forget = () => this.inflight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
   }
 
   private async entry(ref: StoreRef): Promise<SecretEntry | undefined> {
