@@ -53,7 +53,8 @@ describe('secrets never leak', function () {
 
     const logFile = readFileSync(path.join(ws.dir, 'run.log'), 'utf8');
     const argv = ws.consumerArgvLog();
-    expect(seen.size).to.be.greaterThan(6);
+    // two first keys, two second keys, one leak replacement (the rolled-back key is gone before it can be read)
+    expect(seen.size).to.equal(5);
     expect(logFile.length).to.be.greaterThan(1000);
     expect(transcripts.join('\n')).to.include('rotation'); // debug output really was captured
     for (const secret of seen) {
