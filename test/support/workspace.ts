@@ -91,6 +91,12 @@ export class Workspace {
     return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ProviderKey[]) : [];
   }
 
+  /** every secret the provider ever issued, deleted ones included */
+  issuedSecrets(): string[] {
+    const file = `${this.env.PROVIDER_STATE}.issued`;
+    return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  }
+
   consumer(name: string): { keyId: string; secretSha256: string } | undefined {
     const file = path.join(this.env.CONSUMER_STATE!, `${name}.json`);
     return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
