@@ -18,7 +18,7 @@ import type { StateFile } from './state-file.js';
 
 /** How long a holder stays away from the lock once it learns another process waits (the waiter polls at most every 5 ms). */
 const YIELD_MS = 6;
-/** Longest a busy committer keeps the lock across batches; far below any sane stale bound. */
+/** Longest a busy committer keeps the lock across batches (and at most a third of the stale bound, so nobody judges it stale). */
 const MAX_HOLD_MS = 1_000;
 
 /** Change one entry; return whether it changed and the caller's result. Must not throw after changing anything. */
@@ -59,6 +59,7 @@ export class GroupCommitter {
   private dirReady = false;
   /** set when another process waits for the lock: pause before taking it again */
   private yieldUntil = 0;
+  private readonly maxHoldMs: number;
   readonly stats: CommitStats = { mutations: 0, commits: 0, locks: 0, maxBatch: 0 };
 
   constructor(
@@ -66,7 +67,9 @@ export class GroupCommitter {
     private readonly lockPath: string,
     private readonly lockOptions: LockOptions,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.maxHoldMs = Math.min(MAX_HOLD_MS, lockOptions.staleMs / 3);
+  }
 
   submit<T>(path: string, apply: Apply<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -93,7 +96,7 @@ export class GroupCommitter {
         held = undefined;
         continue;
       }
-      if (held && (Date.now() - held.since >= MAX_HOLD_MS || (await held.lock.othersWaiting()))) {
+      if (held && (Date.now() - held.since >= this.maxHoldMs || (await held.lock.othersWaiting()))) {
         await this.release(held);
         held = undefined;
       }
