@@ -28,7 +28,7 @@ export function parseYaml(text: string, problems: ProblemList): ParsedYaml {
 
   const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const source = new SourceMap(text, { doc, lines });
   let fatal = false;
   for (const error of doc.errors) {

@@ -95,7 +95,7 @@ export class SourceMap {
     if (!this.parsed) {
       const { LineCounter, parseDocument } = yaml();
       const lines = new LineCounter();
-      const doc = parseDocument(this.text, { lineCounter: lines, prettyErrors: false });
+      const doc = parseDocument(this.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
       this.parsed = { doc, lines };
     }
     return this.parsed;
