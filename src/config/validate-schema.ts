@@ -29,7 +29,7 @@ const PATTERN: Record<string, { what: string; hint: string; echo: boolean }> = {
   duration: { what: 'is not a duration', hint: 'write an integer and a unit of ms, s, m, h, d or w: 30d, 12h, 1h30m, 200ms', echo: true },
   'key-id': { what: 'is not a valid key id', hint: "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit", echo: true },
   name: { what: 'is not a valid name', hint: "letters, digits, '.', '_' and '-', starting with a letter or digit", echo: true },
-  'issuer-timeout': { what: 'is not a timeout', hint: 'a number of milliseconds, or like 500ms, 30s, 5m, 1h', echo: true },
+  'issuer-timeout': { what: 'is not a timeout', hint: 'a number of milliseconds, or like 500ms, 1.5s, 30s, 5m, 1m30s', echo: true },
 };
 
 function describe(error: ErrorObject, data: unknown, problems: ProblemList): void {
@@ -92,6 +92,9 @@ function describe(error: ErrorObject, data: unknown, problems: ProblemList): voi
       return;
     case 'uniqueItems':
       problems.add([...path, Number(params.i)], `repeats item ${String(params.j)}`);
+      return;
+    case 'not':
+      problems.add(path, parent?.title === 'issuer-timeout' ? 'a timeout must be longer than 0' : (error.message ?? 'is not allowed'));
       return;
     case 'oneOf': {
       const [none, many] = ONE_OF[String(parent?.title)] ?? ['matches none of the allowed forms', 'matches more than one allowed form'];

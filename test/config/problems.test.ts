@@ -264,4 +264,22 @@ keys:
     expect(lines).to.have.length(10);
     expect(error.message).to.not.include('hunter2hunter2');
   });
+
+  it('issuer timeouts take what the issuers read (ms, 1.5s, 1m30s) and refuse zero and spaces', async () => {
+    const error = await tmp.refuse(`version: 1
+issuers:
+  a: { type: command, create: x, revoke: y, timeout: 1m30s }
+  b: { type: command, create: x, revoke: y, timeout: 0s }
+  c: { type: ed25519, timeout: 1.5s }
+  d: { type: ed25519, timeout: 30 s }
+  e: { type: ed25519, timeout: 2500 }
+  f: { type: manual, instructions: hi, timeout: 1s }
+`);
+    expect(spots(error)).to.deep.equal([
+      [4, 54, 'issuers.b.timeout'],
+      [6, 32, 'issuers.d.timeout'],
+      [8, 38, 'issuers.f.timeout'],
+    ]);
+    expect(error.problems.map((p) => p.message)).to.deep.equal(['a timeout must be longer than 0', '`30 s` is not a timeout', 'unknown field `timeout`']);
+  });
 });
