@@ -8,7 +8,7 @@ import { exitCodeFor, type RotationResult } from '../engine/result.js';
 import { runRotations } from '../engine/run.js';
 import type { RotationRecord } from '../stores/types.js';
 import type { Plan } from '../plan/model.js';
-import { renderPlan, renderResults } from './render.js';
+import { planChunks, renderPlan, renderResults } from './render.js';
 import type { Session } from './session.js';
 
 export interface ExecuteOptions {
@@ -25,7 +25,7 @@ export async function executePlan(session: Session, plan: Plan, options: Execute
   const { ctx, out, config } = session;
   if (options.dryRun) {
     if (session.options.json) out.json(plan);
-    else out.line(renderPlan(plan).trimEnd());
+    else out.chunks(planChunks(plan));
     return ExitCode.ok;
   }
   const runnable = plan.keys.filter((k) => !k.blocked);

@@ -3,6 +3,8 @@ import type { Redactor } from '../log/redactor.js';
 
 export interface Output {
   line(text?: string): void;
+  /** text already ending in newlines, written piece by piece */
+  chunks(pieces: Iterable<string>): void;
   json(value: unknown): void;
   table(headers: string[], rows: Array<Array<string | undefined>>): void;
 }
@@ -11,6 +13,9 @@ export function createOutput(redactor: Redactor, stream: NodeJS.WritableStream =
   const write = (text: string) => stream.write(redactor.redact(text));
   return {
     line: (text = '') => write(`${text}\n`),
+    chunks: (pieces) => {
+      for (const piece of pieces) if (piece) write(piece);
+    },
     json: (value) => write(`${JSON.stringify(value, null, 2)}\n`),
     table: (headers, rows) => write(renderTable(headers, rows)),
   };

@@ -6,7 +6,17 @@ import type { Plan } from '../plan/model.js';
 import { renderTable, shortTime } from './output.js';
 
 export function renderPlan(plan: Plan): string {
-  const lines: string[] = [];
+  return [...planChunks(plan)].join('');
+}
+
+/** The plan a key at a time, so a plan of 10,000 keys is written without building one huge string. */
+export function* planChunks(plan: Plan): Generator<string> {
+  let lines: string[] = [];
+  const flush = () => {
+    const chunk = lines.length ? `${lines.join('\n')}\n` : '';
+    lines = [];
+    return chunk;
+  };
   const blocked = plan.keys.filter((k) => k.blocked).length;
   lines.push(`Plan (${plan.selection}): ${plan.keys.length} key(s)${blocked ? `, ${blocked} blocked by policy` : ''}. Nothing has been changed.`);
   lines.push(`  config ${plan.configFile} (sha256 ${plan.configHash.slice(0, 12)})`);
@@ -18,6 +28,7 @@ export function renderPlan(plan: Plan): string {
     if (key.inFlight) lines.push(`  in flight  ${key.inFlight}`);
     for (const step of key.steps) lines.push(`  ${step.step.padEnd(10)} ${step.target}`);
     for (const finding of key.findings) lines.push(`  ${findingLine(finding)}`);
+    yield flush();
   }
   if (plan.retirements.length) {
     lines.push('');
@@ -25,7 +36,7 @@ export function renderPlan(plan: Plan): string {
     for (const r of plan.retirements) lines.push(`  ${r.key}: ${r.keyId} deleted ${r.ready ? 'in this run (window passed)' : `after ${shortTime(r.after)}`}`);
   }
   for (const finding of plan.findings) lines.push(findingLine(finding));
-  return `${lines.join('\n')}\n`;
+  yield flush();
 }
 
 export function findingLine(f: Finding): string {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ExitCode, type ExitCodeValue } from '../../errors.js';
 import { buildPlan } from '../../plan/build.js';
 import type { GlobalOptions } from '../options.js';
-import { renderPlan } from '../render.js';
+import { planChunks } from '../render.js';
 import { selectionFrom, type SelectionArgs } from '../selection-args.js';
 import { withSession } from '../session.js';
 
@@ -18,7 +18,7 @@ export async function run(argv: GlobalOptions & SelectionArgs & { owner?: string
         session.ctx.logger.info(`plan saved to ${argv.out}; run it with: keyturn apply ${argv.out}`);
       }
       if (session.options.json) session.out.json(plan);
-      else session.out.line(renderPlan(plan).trimEnd());
+      else session.out.chunks(planChunks(plan));
       return ExitCode.ok;
     },
     { dryRun: true },

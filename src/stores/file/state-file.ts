@@ -34,6 +34,7 @@ export interface StateFileStats {
 
 export class StateFile {
   private cached: Cached | undefined;
+  private sharedRead: { writes: number; doc: Promise<StoreDocument> } | undefined;
   readonly stats: StateFileStats = { loads: 0, writes: 0 };
 
   constructor(
@@ -42,7 +43,20 @@ export class StateFile {
   ) {}
 
   /** The durable state now: from the cache when the file did not change. */
-  async read(): Promise<StoreDocument> {
+  read(): Promise<StoreDocument> {
+    // Reads issued together (a plan reads every key) share one stat, unless a local write
+    // landed since that stat began: a caller must always see its own writes.
+    if (this.sharedRead && this.sharedRead.writes === this.stats.writes) return this.sharedRead.doc;
+    const shared = { writes: this.stats.writes, doc: this.readNow() };
+    this.sharedRead = shared;
+    const clear = () => {
+      if (this.sharedRead === shared) this.sharedRead = undefined;
+    };
+    shared.doc.then(clear, clear);
+    return shared.doc;
+  }
+
+  private async readNow(): Promise<StoreDocument> {
     let stat: Stats;
     try {
       stat = await fs.stat(this.file);
