@@ -278,7 +278,7 @@ issuers:
     expect(spots(error)).to.deep.equal([
       [4, 54, 'issuers.b.timeout'],
       [6, 32, 'issuers.d.timeout'],
-      [8, 38, 'issuers.f.timeout'],
+      [8, 40, 'issuers.f.timeout'],
     ]);
     expect(error.problems.map((p) => p.message)).to.deep.equal(['a timeout must be longer than 0', '`30 s` is not a timeout', 'unknown field `timeout`']);
   });
