@@ -8,14 +8,12 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { defaultActor, systemClock, type RunContext } from '../context.js';
 import type { Resources } from '../engine/job.js';
-import { errors, isKeyturnError, KeyturnError, messageOf, ExitCode, type ExitCodeValue } from '../errors.js';
-import type { Issuer } from '../issuers/types.js';
-import { loadIssuer } from '../issuers/registry.js';
+import { isKeyturnError, KeyturnError, messageOf, ExitCode, type ExitCodeValue } from '../errors.js';
+import { IssuerSet } from '../issuers/registry.js';
 import { createLogger } from '../log/logger.js';
 import { Redactor } from '../log/redactor.js';
 import type { Finding } from '../policy/types.js';
-import { openStore } from '../stores/registry.js';
-import type { SecretStore } from '../stores/types.js';
+import { StoreSet } from '../stores/registry.js';
 import type { GlobalOptions } from './options.js';
 import { createOutput, type Output } from './output.js';
 import { createTerminalPrompt } from './prompt.js';
@@ -47,32 +45,18 @@ export async function withSession(
     actor: defaultActor(),
     dryRun: Boolean(settings.dryRun),
   };
-  const stores = new Map<string, Promise<SecretStore>>();
+  let stores: StoreSet | undefined;
   try {
     const { config, findings } = await loadConfig(path.resolve(options.config), { env: process.env });
     ctx.cwd = config.dir;
-    const issuers = new Map<string, Promise<Issuer>>();
-    const res: Resources = {
-      config,
-      ctx,
-      store(name) {
-        const storeConfig = config.stores[name];
-        if (!storeConfig) return Promise.reject(errors.config(`unknown store ${name}`));
-        if (!stores.has(name)) stores.set(name, openStore(storeConfig, { baseDir: config.dir, env: process.env }));
-        return stores.get(name)!;
-      },
-      issuer(name) {
-        const issuerConfig = config.issuers[name];
-        if (!issuerConfig) return Promise.reject(errors.config(`unknown issuer ${name}`));
-        if (!issuers.has(name)) issuers.set(name, loadIssuer(issuerConfig));
-        return issuers.get(name)!;
-      },
-    };
+    stores = new StoreSet(config.stores, { baseDir: config.dir, env: process.env });
+    const issuers = new IssuerSet(config.issuers);
+    const res: Resources = { config, ctx, store: (name) => stores!.get(name), issuer: (name) => issuers.get(name) };
     return await command({ config, findings, ctx, res, out, options });
   } catch (error) {
     throw redacted(error, redactor);
   } finally {
-    for (const store of stores.values()) await store.then((s) => s.close()).catch(() => undefined);
+    await stores?.closeAll().catch(() => undefined);
     await logger.close();
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { IssuerConfig } from '../config/types.js';
 import { errors } from '../errors.js';
+import { parseDuration } from '../config/duration.js';
 
 /** argv array as written, or a string run through `sh -c` (so pipes and quotes work). */
 export function commandOption(config: IssuerConfig, name: string): string[] | undefined {
@@ -55,10 +56,8 @@ export function parseDurationMs(raw: unknown): number | undefined {
     return ms > 0 ? ms : undefined;
   }
   // or rotation.yaml's compound form: 1m30s
-  if (!/^(?:\d+(?:ms|h|m|s))+$/.test(text)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|h|m|s)/g)) total += Number(amount) * (UNITS[unit!] ?? 0);
-  return total > 0 ? total : undefined;
+  const total = parseDuration(text);
+  return total !== undefined && total > 0 ? total : undefined;
 }
 
 function badOption(config: IssuerConfig, name: string, what: string) {
