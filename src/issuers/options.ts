@@ -55,7 +55,8 @@ export function parseDurationMs(raw: unknown): number | undefined {
     const ms = Math.round(Number(single[1]) * (UNITS[single[2] ?? 'ms'] ?? 1));
     return ms > 0 ? ms : undefined;
   }
-  // or rotation.yaml's compound form: 1m30s
+  // or rotation.yaml's compound form, in units a timeout needs (no days or weeks): 1m30s
+  if (!/^(?:\d+(?:ms|h|m|s))+$/.test(text)) return undefined;
   const total = parseDuration(text);
   return total !== undefined && total > 0 ? total : undefined;
 }
