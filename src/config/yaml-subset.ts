@@ -496,16 +496,25 @@ export function resolvePlain(raw: string): unknown {
   if (c === 116 || c === 84) return raw === 'true' || raw === 'True' || raw === 'TRUE' ? true : raw;
   // f F
   if (c === 102 || c === 70) return raw === 'false' || raw === 'False' || raw === 'FALSE' ? false : raw;
-  // digits + - .
+  // digits + - . : the tests below are disjoint, so the last character picks which can apply
+  // (durations like 30d or 500ms, the commonest of these, then cost no regex at all)
   if ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) {
-    if (/^0o[0-7]+$/.test(raw)) return parseInt(raw.slice(2), 8);
-    if (/^[-+]?[0-9]+$/.test(raw)) return parseInt(raw, 10);
-    if (/^0x[0-9a-fA-F]+$/.test(raw)) return parseInt(raw.slice(2), 16);
-    if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(raw)) {
-      return raw.slice(-3).toLowerCase() === 'nan' ? NaN : raw[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    const last = raw.charCodeAt(raw.length - 1);
+    if (last >= 48 && last <= 57) {
+      if (/^[-+]?[0-9]+$/.test(raw)) return parseInt(raw, 10);
+      if (/^0o[0-7]+$/.test(raw)) return parseInt(raw.slice(2), 8);
+      if (/^0x[0-9a-fA-F]+$/.test(raw)) return parseInt(raw.slice(2), 16);
+      if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(raw)) return parseFloat(raw);
+      if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(raw)) return parseFloat(raw);
+    } else if (last === 46) {
+      if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(raw)) return parseFloat(raw);
+    } else if ((last >= 97 && last <= 102) || (last >= 65 && last <= 70)) {
+      // a-f A-F: hex digits, and the f of .inf
+      if (/^0x[0-9a-fA-F]+$/.test(raw)) return parseInt(raw.slice(2), 16);
+      if (/^[-+]?\.(?:inf|Inf|INF)$/.test(raw)) return raw[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    } else if (last === 110 || last === 78) {
+      if (raw === '.nan' || raw === '.NaN' || raw === '.NAN') return NaN;
     }
-    if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(raw)) return parseFloat(raw);
-    if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(raw)) return parseFloat(raw);
   }
   return raw;
 }

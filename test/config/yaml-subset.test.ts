@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { LineCounter, parse, parseDocument, isSeq } from 'yaml';
 import { generateRotationYaml } from '../../bench/gen-rotation-yaml.js';
-import { parseYamlSubset } from '../../src/config/yaml-subset.js';
+import { parseYamlSubset, resolvePlain } from '../../src/config/yaml-subset.js';
 
 /** The subset reader must read exactly what the yaml package reads, or decline. */
 function same(text: string): void {
@@ -212,5 +212,30 @@ keys:
     }
     // most mutations of an ordinary file stay valid YAML: the property was exercised
     expect(accepted).to.be.greaterThan(1000);
+  });
+
+  it('resolves every short plain scalar exactly as the yaml package (exhaustive up to 3 characters)', () => {
+    const alphabet = ['0', '1', '7', '8', '9', '+', '-', '.', 'e', 'E', 'x', 'o', 'a', 'f', 'F', 'n', 'N', 'i', 'd', 's', 'm', '_'];
+    const words = ['.inf', '-.inf', '+.INF', '.Inf', '.nan', '.NaN', '.NAN', '-.nan', '0x1F', '0xff', '0o17', '0o8', '1e10', '1.5e-3', '30d', '500ms', '1h30m', '0755', '-0', '+0.5', '1_000', '12:30'];
+    const tokens = new Set<string>(words);
+    for (const a of alphabet) {
+      tokens.add(a);
+      for (const b of alphabet) {
+        tokens.add(a + b);
+        for (const c of alphabet) tokens.add(a + b + c);
+      }
+    }
+    let compared = 0;
+    for (const token of tokens) {
+      let expected: unknown;
+      try {
+        expected = (parse(`v: ${token}`) as { v: unknown }).v;
+      } catch {
+        continue; // not a plain scalar at all (e.g. "-" or "- x")
+      }
+      compared++;
+      expect(resolvePlain(token), JSON.stringify(token)).to.deep.equal(expected);
+    }
+    expect(compared).to.be.greaterThan(10_000);
   });
 });
