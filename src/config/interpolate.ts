@@ -57,8 +57,12 @@ export function interpolateString(text: string, env: NodeJS.ProcessEnv): Interpo
   return { value, missing, malformed };
 }
 
-/** Interpolate every string value in place; a missing variable is a problem at that value. */
-export function interpolateData(data: unknown, env: NodeJS.ProcessEnv, problems: ProblemList): void {
+/**
+ * Interpolate every string value in place; a missing variable is a problem at that value.
+ * onlyKeys: the indexes of the keys that can contain a reference (the others are skipped);
+ * every other section is always visited.
+ */
+export function interpolateData(data: unknown, env: NodeJS.ProcessEnv, problems: ProblemList, onlyKeys?: ReadonlySet<number>): void {
   const visit = (node: unknown, path: Array<string | number>): unknown => {
     if (typeof node === 'string') {
       if (!node.includes('$')) return node;
@@ -89,5 +93,14 @@ export function interpolateData(data: unknown, env: NodeJS.ProcessEnv, problems:
     }
     return node;
   };
-  visit(data, []);
+  const root = data as Record<string, unknown> | null;
+  if (onlyKeys === undefined || root === null || typeof root !== 'object' || !Array.isArray(root.keys)) {
+    visit(data, []);
+    return;
+  }
+  for (const section in root) {
+    if (section !== 'keys') root[section] = visit(root[section], [section]);
+  }
+  const keys = root.keys as unknown[];
+  for (const index of onlyKeys) if (index < keys.length) keys[index] = visit(keys[index], ['keys', index]);
 }

@@ -59,7 +59,7 @@ export function parseConfigText(text: string, where: { file: string; shownAs?: s
   if (parsed.data === undefined) throw refuse(shownAs, problems, parsed.source);
 
   // Nothing to replace in most files: one scan of the text saves a walk over every value.
-  if (text.includes('${')) interpolateData(parsed.data, env, problems);
+  if (text.includes('${')) interpolateData(parsed.data, env, problems, parsed.keysContaining('${'));
   const valid = validateSchema(parsed.data, problems);
   checkReferences(parsed.data, problems, parsed.keyPosition);
   if (!valid || problems.size > 0) throw refuse(shownAs, problems, parsed.source);

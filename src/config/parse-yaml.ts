@@ -13,6 +13,11 @@ export interface ParsedYaml {
   source: SourceMap;
   /** position of each item of `keys` (by index) */
   keyPosition(index: number): LineColumn;
+  /**
+   * Indexes of the keys whose text contains needle (every other top-level section may
+   * contain it too); undefined when that cannot be told cheaply (then look everywhere).
+   */
+  keysContaining(needle: string): Set<number> | undefined;
 }
 
 export function parseYaml(text: string, problems: ProblemList): ParsedYaml {
@@ -23,6 +28,7 @@ export function parseYaml(text: string, problems: ProblemList): ParsedYaml {
       data: fast.value,
       source,
       keyPosition: (index) => fast.keyItems[index] ?? source.positionOf(['keys', index]),
+      keysContaining: (needle) => keysContaining(text, needle, fast.value.keys, fast.keyItems),
     };
   }
 
@@ -45,7 +51,41 @@ export function parseYaml(text: string, problems: ProblemList): ParsedYaml {
     data: fatal ? undefined : doc.toJS({ maxAliasCount: 1000 }),
     source,
     keyPosition: (index) => source.positionOf(['keys', index]),
+    keysContaining: () => undefined,
   };
+}
+
+/** Key i spans the lines from its item's line to the next item's: find the items holding needle. */
+function keysContaining(text: string, needle: string, keys: unknown, items: Array<LineColumn | undefined>): Set<number> | undefined {
+  if (!Array.isArray(keys)) return new Set();
+  const starts: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const item = items[i];
+    if (item === undefined) return undefined;
+    starts.push(item.line);
+  }
+  const found = new Set<number>();
+  let line = 1;
+  let lineStart = 0;
+  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) {
+    for (let nl = text.indexOf('\n', lineStart); nl !== -1 && nl < at; nl = text.indexOf('\n', lineStart)) {
+      line++;
+      lineStart = nl + 1;
+    }
+    // the last item starting at or before this line
+    let low = 0;
+    let high = starts.length - 1;
+    let index = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (starts[mid]! <= line) {
+        index = mid;
+        low = mid + 1;
+      } else high = mid - 1;
+    }
+    if (index !== -1) found.add(index);
+  }
+  return found;
 }
 
 function firstLine(message: string): string {

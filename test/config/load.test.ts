@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config/load.js';
-import { TempDir, yamlWith } from './helpers.js';
+import { spots, TempDir, yamlWith } from './helpers.js';
 
 describe('loadConfig', () => {
   const tmp = new TempDir();
@@ -155,6 +155,19 @@ keys:
     expect(key.path).to.equal('fallback/x');
     expect(key.tags).to.deep.equal(['${LITERAL}', 'cost $5', 'trading']);
     expect(key.consumers[0]!.restart).to.deep.equal({ kind: 'command', command: ['sh', '-c', 'echo ${HOME}'] });
+  });
+
+  it('finds ${VAR} in any key, on the last line of a key, and in sections after the keys', async () => {
+    const key = (id: string, extra = '') => `  - id: ${id}\n    purpose: p ${id}\n    issuer: tokens\n    period: 30d\n${extra}`;
+    const text = yamlWith(
+      key('a') + key('b', '    path: ${B_PATH}\n') + key('c') + key('d', '    tags: [x, "${D_TAG}"]'),
+    ) + '\nnotify:\n  webhooks: [{ url: "${HOOK}" }]\n';
+    const { config } = await tmp.load(text, { B_PATH: 'bee', D_TAG: 'dee', HOOK: 'https://h.example/x' });
+    expect(config.keys.map((k) => k.path)).to.deep.equal(['a', 'bee', 'c', 'd']);
+    expect(config.keys[3]!.tags).to.deep.equal(['x', 'dee']);
+    expect(config.notify.webhooks[0]!.url).to.equal('https://h.example/x');
+    const error = await tmp.refuse(text, { B_PATH: 'bee', HOOK: 'https://h.example/x' });
+    expect(spots(error)).to.deep.equal([[28, 15, 'keys[3].tags[1]']]);
   });
 
   it('reads YAML outside the fast subset (anchors, merge keys, block scalars) through the yaml package, positions included', async () => {
