@@ -9,8 +9,11 @@ export const MAX_KEYS_PER_ACCOUNT = 30;
 /** Issuer types whose keys count against an exchange account's limit. */
 const EXCHANGE_ISSUERS = new Set(['binance']);
 
+/** Purposes compare without case and extra whitespace. */
 export function purposeKey(purpose: string): string {
-  return purpose.trim().replace(/\s+/g, ' ').toLowerCase();
+  const lower = purpose.toLowerCase();
+  // most purposes are already single-spaced: skip the replace (and its allocation) for them
+  return /\s\s|^\s|\s$|[^\S ]/.test(lower) ? lower.trim().replace(/\s+/g, ' ') : lower;
 }
 
 export function sharedPurposeFindings(keys: readonly KeyConfig[]): Finding[] {

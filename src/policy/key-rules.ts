@@ -14,8 +14,8 @@ import type { Finding } from './types.js';
 export const UNRESTRICTED_MAX_MS = 90 * DAY_MS;
 export const UNRESTRICTED_TRADING_MAX_MS = 30 * DAY_MS;
 
-export function keyFindings(key: KeyConfig): Finding[] {
-  const out: Finding[] = [];
+/** The findings about one key, appended to out (a caller judging 10,000 keys passes one list). */
+export function keyFindings(key: KeyConfig, out: Finding[] = []): Finding[] {
   periodRules(key, out);
   if (key.restrictions.permissions.length > 0) restrictionRules(key, out);
   if (key.holders.length === 0) out.push(finding('no-holders', key, 'no holders: `keyturn offboard` cannot find this key when someone leaves; list who can read it in `holders`'));

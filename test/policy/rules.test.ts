@@ -179,11 +179,14 @@ describe('policy rules (staticFindings)', () => {
       key({ id: 'a', purpose: 'Grid bot  trades spot' }),
       key({ id: 'b', purpose: ' grid BOT trades spot ' }),
       key({ id: 'c', purpose: 'something else' }),
+      key({ id: 'd', purpose: '"Something\u00a0else"' }),
     );
     const fired = findings.filter((f) => f.rule === 'shared-purpose');
     expect(fired.map((f) => [f.key, f.severity])).to.deep.equal([
       ['a', 'warn'],
       ['b', 'warn'],
+      ['c', 'warn'],
+      ['d', 'warn'],
     ]);
     expect(fired[0]!.message).to.match(/^same purpose as b:/);
   });
