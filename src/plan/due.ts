@@ -1,24 +1,11 @@
 /**
- * When a key is due: its last rotation plus its period (declared, or its tier's maximum).
+ * When a key is due: its last rotation plus its period (declared, or its tier's maximum:
+ * effectivePeriodMs in src/policy/tiers.ts).
  * A key never rotated is due now.
  */
-import type { KeyConfig, Tier } from '../config/types.js';
+import type { KeyConfig } from '../config/types.js';
+import { effectivePeriodMs } from '../policy/tiers.js';
 import type { RotationRecord } from '../stores/types.js';
-
-const DAY = 24 * 60 * 60 * 1000;
-
-/** Longest period each tier allows (KEY-SECURITY-RULES.md); one-time keys use their ttl. */
-export const TIER_MAX_PERIOD_MS: Record<Tier, number | undefined> = {
-  'high-frequency': 30 * DAY,
-  normal: 90 * DAY,
-  'read-only': 180 * DAY,
-  withdrawal: 30 * DAY,
-  'one-time': undefined,
-};
-
-export function effectivePeriodMs(key: KeyConfig): number | undefined {
-  return key.periodMs ?? key.ttlMs ?? (key.tier ? TIER_MAX_PERIOD_MS[key.tier] : undefined);
-}
 
 export interface DueState {
   due: boolean;
@@ -37,3 +24,5 @@ export function dueState(key: KeyConfig, record: RotationRecord, now: Date): Due
   const overdueMs = now.getTime() - nextDue.getTime();
   return { due: overdueMs >= 0, neverRotated: false, dueSince: overdueMs >= 0 ? nextDue : undefined, nextDue, overdueMs: Math.max(0, overdueMs) };
 }
+
+export { effectivePeriodMs };
