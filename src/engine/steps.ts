@@ -8,7 +8,7 @@ import { restartConsumer, describeConsumer } from '../consumers/restart.js';
 import { runChecks } from '../consumers/checks.js';
 import { errors } from '../errors.js';
 import type { IssueTarget, Issuer } from '../issuers/types.js';
-import type { HistoryEntry, SecretStore, StepName, StoreRef } from '../stores/types.js';
+import type { HistoryEntry, StepName, StoreRef } from '../stores/types.js';
 import { failpoint } from './failpoints.js';
 import { issuerContext, markDone, type Mode, type RotationJob } from './job.js';
 import { formatDuration } from '../config/duration.js';
@@ -18,8 +18,9 @@ export interface StepView {
   target: IssueTarget;
   issuer: Issuer;
   issuerName: string;
-  store: SecretStore;
   ref: StoreRef;
+  /** store.describe(ref), computed once */
+  where: string;
   mode: Mode;
   /** the key id that CURRENT holds now, if known */
   currentKeyId?: string;
@@ -66,7 +67,7 @@ const create: Step = {
 const stage: Step = {
   name: 'stage',
   modes: ['routine', 'leak'],
-  describe: (v) => `${v.store.describe(v.ref)} as PENDING`,
+  describe: (v) => `${v.where} as PENDING`,
   async run(job) {
     const fresh = requireFresh(job);
     await job.store.stage(job.ref, job.journal.rotationId, {
@@ -80,7 +81,7 @@ const stage: Step = {
 const promote: Step = {
   name: 'promote',
   modes: ['routine', 'leak'],
-  describe: (v) => `${v.store.describe(v.ref)}: PENDING → CURRENT${v.currentKeyId ? `, ${v.currentKeyId} → PREVIOUS` : ''}`,
+  describe: (v) => `${v.where}: PENDING → CURRENT${v.currentKeyId ? `, ${v.currentKeyId} → PREVIOUS` : ''}`,
   async run(job) {
     await job.store.promote(job.ref, job.journal.rotationId);
   },
@@ -132,7 +133,7 @@ const retire: Step = {
 const record: Step = {
   name: 'record',
   modes: ['routine', 'leak'],
-  describe: (v) => `rotation date and key ids into ${v.store.describe(v.ref)} metadata and history`,
+  describe: (v) => `rotation date and key ids into ${v.where} metadata and history`,
   async run(job) {
     const now = job.ctx.clock.now();
     const fresh = requireFresh(job);

@@ -10,7 +10,8 @@ import type { Finding } from '../policy/types.js';
 import type { Resources } from '../engine/job.js';
 import { refOf, modeOf } from '../engine/job.js';
 import { stepsFor, type StepView } from '../engine/steps.js';
-import type { JournalEntry, RotationRecord, Trigger } from '../stores/types.js';
+import type { JournalEntry, RotationRecord, SecretStore, Trigger } from '../stores/types.js';
+import type { Issuer } from '../issuers/types.js';
 import { dueState } from './due.js';
 import type { Plan, PlannedKey, PlannedRetirement, PlannedStep } from './model.js';
 import { describeSelection, selectKeys, type Selected, type Selection } from './select.js';
@@ -22,16 +23,23 @@ export interface KeyState {
 
 /** Read every key's rotation record and journal: the store state plans and status show. */
 export async function readStates(config: Config, res: Resources, keys: readonly KeyConfig[] = config.keys): Promise<Map<string, KeyState>> {
+  const stores = await resolveAll(keys.map((k) => k.store), res.store);
   const states = new Map<string, KeyState>();
   await Promise.all(
-    keys.map(async (key) => {
-      const store = await res.store(key.store);
+    keys.map((key) => {
+      const store = stores.get(key.store)!;
       const ref = refOf(key);
-      const [record, journal] = await Promise.all([store.rotation(ref), store.journal(ref)]);
-      states.set(key.id, { record, journal });
+      return Promise.all([store.rotation(ref), store.journal(ref)]).then(([record, journal]) => states.set(key.id, { record, journal }));
     }),
   );
   return states;
+}
+
+/** Open each named store or issuer once, up front: a plan of 10,000 keys names only a few. */
+async function resolveAll<T>(names: readonly string[], open: (name: string) => Promise<T>): Promise<Map<string, T>> {
+  const unique = [...new Set(names)];
+  const opened = await Promise.all(unique.map(open));
+  return new Map(unique.map((name, i) => [name, opened[i]!]));
 }
 
 /** A hash of the state apply depends on: a change means the saved plan no longer describes reality. */
@@ -62,6 +70,8 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
   const selected = request.chosen ?? selectKeys(config, request.selection, records, now);
   const allFindings = staticFindings(config);
   const keyFindings = groupByKey(allFindings);
+  const stores = await resolveAll(selected.map((s) => s.key.store), res.store);
+  const issuers = await resolveAll(selected.map((s) => s.key.issuer), res.issuer);
   const keys: PlannedKey[] = [];
   for (const sel of selected) {
     const trigger = request.trigger ?? sel.trigger;
@@ -79,7 +89,7 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
       nextDue: dueState(sel.key, state.record, now).nextDue?.toISOString(),
       currentKeyId: state.record.currentKeyId,
       inFlight: state.journal ? `${state.journal.rotationId} interrupted at ${state.journal.step} (${state.journal.status}); this run resumes it` : undefined,
-      steps: await describeSteps(sel.key, trigger, state.record, res),
+      steps: describeSteps(sel.key, trigger, state.record, { store: stores.get(sel.key.store)!, issuer: issuers.get(sel.key.issuer)!, config }),
       findings,
       blocked: blocksRotation(findings, sel.key.id),
     });
@@ -102,24 +112,24 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
   };
 }
 
-async function describeSteps(key: KeyConfig, trigger: Trigger, record: RotationRecord, res: Resources): Promise<PlannedStep[]> {
-  const store = await res.store(key.store);
-  const issuer = await res.issuer(key.issuer);
-  const issuerConfig = res.config.issuers[key.issuer]!;
+function describeSteps(key: KeyConfig, trigger: Trigger, record: RotationRecord, using: { store: SecretStore; issuer: Issuer; config: Config }): PlannedStep[] {
+  const { store, issuer } = using;
+  const issuerConfig = using.config.issuers[key.issuer]!;
   const ref = refOf(key);
   const mode = modeOf(trigger);
+  const where = store.describe(ref);
   const view: StepView = {
     key,
     target: { key, issuer: issuerConfig },
     issuer,
     issuerName: key.issuer,
-    store,
     ref,
+    where,
     mode,
     currentKeyId: record.currentKeyId,
     overlapMs: trigger === 'offboard' || trigger === 'revoke' ? 0 : key.overlapMs,
   };
-  const steps: PlannedStep[] = [{ step: 'lock', target: `lease on ${store.describe(ref)}` }];
+  const steps: PlannedStep[] = [{ step: 'lock', target: `lease on ${where}` }];
   if (record.pendingRetire) steps.push({ step: 'retire', target: `delete ${record.pendingRetire.keyId} (still in its overlap window) at ${key.issuer} first` });
   for (const step of stepsFor(mode)) {
     const target = step.describe(view);

@@ -2,7 +2,6 @@
  * The one way keyturn starts a child process. Secrets travel in the environment (or
  * stdin), never in argv; everything the child prints is redacted before it is logged.
  */
-import { execa } from 'execa';
 import type { RunContext } from '../context.js';
 
 export interface RunCommandOptions {
@@ -32,6 +31,8 @@ export async function runCommand(argv: string[], options: RunCommandOptions, ctx
   if (!file) throw new Error(`${options.label}: empty command`);
   const started = Date.now();
   ctx.logger.debug(`run ${options.label}`, { argv });
+  // execa is loaded on first use: plan and status never start a process and start faster without it
+  const { execa } = await import('execa');
   const child = execa(file, args, {
     cwd: options.cwd ?? ctx.cwd,
     env: childEnv(ctx.env, options.env),
