@@ -25,6 +25,7 @@ export function* planChunks(plan: Plan): Generator<string> {
     lines.push(`${key.key}${key.blocked ? '  [BLOCKED]' : ''} — ${key.purpose}`);
     lines.push(`  why        ${key.why}${key.reason ? ` (reason: ${key.reason})` : ''}`);
     lines.push(`  last       ${shortTime(key.lastRotatedAt) ?? 'never rotated'}${key.currentKeyId ? `, current key ${key.currentKeyId}` : ''}`);
+    if (key.currentKeyLastUsed) lines.push(`  last used  ${key.currentKeyLastUsed}`);
     if (key.inFlight) lines.push(`  in flight  ${key.inFlight}`);
     for (const step of key.steps) lines.push(`  ${step.step.padEnd(10)} ${step.target}`);
     for (const finding of key.findings) lines.push(`  ${findingLine(finding)}`);

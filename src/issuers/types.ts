@@ -56,6 +56,17 @@ export interface Issuer {
   isDead?(keyId: string, target: IssueTarget, ctx: IssuerContext): Promise<boolean>;
   /** Keys the issuer holds for this target (drift audit, orphan recovery). */
   list?(target: IssueTarget, ctx: RunContext): Promise<KeyInfo[]>;
+  /** Read-only: when and where the key was last used (plan and status show it for the old key). */
+  lastUsed?(keyId: string, target: IssueTarget, ctx: RunContext): Promise<KeyUsage | undefined>;
+  /** Read-only: the key's live restrictions at the issuer (audit compares them with rotation.yaml). */
+  inspect?(keyId: string, target: IssueTarget, ctx: RunContext): Promise<KeyInfo | undefined>;
+}
+
+export interface KeyUsage {
+  /** ISO time of the last use */
+  at?: string;
+  service?: string;
+  region?: string;
 }
 
 export interface IssuerFactory {

@@ -13,6 +13,7 @@ import { stepsFor, type StepView } from '../engine/steps.js';
 import type { JournalEntry, RotationRecord, SecretStore, Trigger } from '../stores/types.js';
 import type { Issuer } from '../issuers/types.js';
 import { dueState } from './due.js';
+import { lastUses } from './last-used.js';
 import type { Plan, PlannedKey, PlannedRetirement, PlannedStep } from './model.js';
 import { describeSelection, selectKeys, type Selected, type Selection } from './select.js';
 
@@ -94,6 +95,11 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
       blocked: blocksRotation(findings, sel.key.id),
     });
   }
+  const uses = await lastUses(
+    selected.map((sel, i) => ({ key: sel.key, issuer: issuers.get(sel.key.issuer)!, currentKeyId: keys[i]!.currentKeyId })),
+    res,
+  );
+  for (const k of keys) k.currentKeyLastUsed = uses.get(k.key);
   const retirements: PlannedRetirement[] = [];
   for (const key of config.keys) {
     const pending = states.get(key.id)?.record.pendingRetire;

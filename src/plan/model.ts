@@ -19,6 +19,8 @@ export interface PlannedKey {
   lastRotatedAt?: string;
   nextDue?: string;
   currentKeyId?: string;
+  /** the current key's last use, where the issuer can tell (e.g. IAM GetAccessKeyLastUsed) */
+  currentKeyLastUsed?: string;
   /** a journal shows a rotation in flight (or interrupted) */
   inFlight?: string;
   steps: PlannedStep[];

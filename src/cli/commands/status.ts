@@ -3,6 +3,7 @@ import { formatDuration } from '../../config/duration.js';
 import { ExitCode, type ExitCodeValue } from '../../errors.js';
 import { refOf } from '../../engine/job.js';
 import { readStates } from '../../plan/build.js';
+import { lastUses } from '../../plan/last-used.js';
 import { dueState, effectivePeriodMs } from '../../plan/due.js';
 import type { GlobalOptions } from '../options.js';
 import { shortTime } from '../output.js';
@@ -14,6 +15,10 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
     async ({ config, res, ctx, out, options }) => {
       const now = ctx.clock.now();
       const states = await readStates(config, res);
+      const uses = await lastUses(
+        await Promise.all(config.keys.map(async (key) => ({ key, issuer: await res.issuer(key.issuer), currentKeyId: states.get(key.id)?.record.currentKeyId }))),
+        res,
+      );
       const rows = await Promise.all(
         config.keys.map(async (key) => {
           const { record, journal } = states.get(key.id) ?? { record: {} };
@@ -34,6 +39,7 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
             state,
             attention: record.attention?.reason,
             currentKeyId: record.currentKeyId,
+            currentKeyLastUsed: uses.get(key.id),
           };
         }),
       );
@@ -44,6 +50,7 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
           ['KEY', 'PURPOSE', 'ISSUER', 'STORE', 'PERIOD', 'LAST ROTATED', 'NEXT DUE', 'OVERDUE', 'STATE'],
           rows.map((r) => [r.key, r.purpose, r.issuer, r.store, r.period, shortTime(r.lastRotatedAt) ?? 'never', shortTime(r.nextDue) ?? (r.neverRotated ? 'now' : undefined), r.neverRotated ? 'due' : r.overdue ? `yes (${r.overdueBy})` : 'no', r.state]),
         );
+        for (const r of rows.filter((x) => x.currentKeyLastUsed)) out.line(`  ${r.key}: current key ${r.currentKeyId} last used ${r.currentKeyLastUsed}`);
         for (const r of rows.filter((x) => x.attention)) out.line(`! ${r.key}: ${r.attention}`);
       }
       return ExitCode.ok;
