@@ -35,6 +35,8 @@ export interface WorkspaceOptions {
   overlap?: string;
   /** extra YAML appended to each key (indented by the caller) */
   extraKeyYaml?: string;
+  /** a webhook told of failures, needs-attention and the summary */
+  webhookUrl?: string;
 }
 
 export class Workspace {
@@ -158,6 +160,6 @@ people:
   bob: { name: Bob }
 teams:
   ops: { members: [] }
-keys:
+${options.webhookUrl ? `notify:\n  webhooks:\n    - url: ${options.webhookUrl}\n      events: [failure, attention, summary]\n` : ''}keys:
 ${keys.join('')}`;
 }
