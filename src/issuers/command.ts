@@ -10,8 +10,8 @@ import type { IssuerConfig } from '../config/types.js';
 import type { RunContext } from '../context.js';
 import { commandOption, durationOption, requiredCommandOption } from './options.js';
 import { baseEnv, secretEnv } from './script-env.js';
-import { parseCreateOutput, parseListOutput } from './script-output.js';
-import { holdLogs, maskTokensOf, refuseInDryRun, runScript, scriptFailure, type ScriptRun } from './script.js';
+import { parseCreateOutput } from './script-output.js';
+import { holdLogs, listByScript, maskTokensOf, refuseInDryRun, runScript, scriptFailure, type ScriptRun } from './script.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -105,16 +105,7 @@ export function createCommandIssuer(config: IssuerConfig): Issuer {
     };
   }
 
-  if (list) {
-    issuer.list = async ({ key }: IssueTarget, ctx: RunContext): Promise<KeyInfo[]> => {
-      const run = script('list', list, baseEnv({ key: key.id, issuer: config.name }));
-      const result = await runScript(run, ctx);
-      if (result.exitCode !== 0) throw scriptFailure('issuer', run, result, ctx.redactor);
-      const keys = parseListOutput(result.stdout);
-      if (typeof keys === 'string') throw scriptFailure('issuer', run, result, ctx.redactor, keys);
-      return keys;
-    };
-  }
+  if (list) issuer.list = listByScript(config, list, timeoutMs);
 
   return issuer;
 }

@@ -12,8 +12,7 @@ import type { RunContext } from '../context.js';
 import { errors } from '../errors.js';
 import { commandOption, durationOption } from './options.js';
 import { baseEnv } from './script-env.js';
-import { parseListOutput } from './script-output.js';
-import { refuseInDryRun, runScript, scriptFailure, type ScriptRun } from './script.js';
+import { listByScript, refuseInDryRun, runScript, scriptFailure, type ScriptRun } from './script.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -128,16 +127,7 @@ export function createEd25519Issuer(config: IssuerConfig): Issuer {
     };
   }
 
-  if (list) {
-    issuer.list = async ({ key }: IssueTarget, ctx: RunContext): Promise<KeyInfo[]> => {
-      const run = script('list', list, baseEnv({ key: key.id, issuer: config.name }));
-      const result = await runScript(run, ctx);
-      if (result.exitCode !== 0) throw scriptFailure('issuer', run, result, ctx.redactor);
-      const keys = parseListOutput(result.stdout);
-      if (typeof keys === 'string') throw scriptFailure('issuer', run, result, ctx.redactor, keys);
-      return keys;
-    };
-  }
+  if (list) issuer.list = listByScript(config, list, timeoutMs);
 
   return issuer;
 }

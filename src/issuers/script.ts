@@ -10,6 +10,9 @@ import { errors, type KeyturnError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { Redactor } from '../log/redactor.js';
 import { runCommand, tail, type CommandResult } from '../process/run-command.js';
+import { baseEnv } from './script-env.js';
+import { parseListOutput } from './script-output.js';
+import type { IssueTarget, KeyInfo } from './types.js';
 
 export interface ScriptRun {
   issuer: IssuerConfig;
@@ -119,5 +122,17 @@ export function holdLogs(ctx: RunContext): { ctx: RunContext; release(mask?: Red
       const count = held.splice(0).length;
       if (count > 0) ctx.logger.debug(`${count} log line(s) dropped: ${why}`);
     },
+  };
+}
+
+/** `list` through a script printing `[{keyId, name?, createdAt?}]`: shared by the command and ed25519 issuers. */
+export function listByScript(issuer: IssuerConfig, argv: string[], timeoutMs: number) {
+  return async ({ key }: IssueTarget, ctx: RunContext): Promise<KeyInfo[]> => {
+    const run: ScriptRun = { issuer, step: 'list', argv, env: baseEnv({ key: key.id, issuer: issuer.name }), timeoutMs };
+    const result = await runScript(run, ctx);
+    if (result.exitCode !== 0) throw scriptFailure('issuer', run, result, ctx.redactor);
+    const keys = parseListOutput(result.stdout);
+    if (typeof keys === 'string') throw scriptFailure('issuer', run, result, ctx.redactor, keys);
+    return keys;
   };
 }
