@@ -13,7 +13,8 @@ const LOADERS: Record<string, Loader> = {
   ed25519: () => import('./ed25519.js'),
   command: () => import('./command.js'),
   manual: () => import('./manual.js'),
-  // binance and aws-iam: added with their issuers
+  binance: () => import('./binance/index.js'),
+  // aws-iam: added with its issuer
 };
 
 export function issuerTypes(): string[] {

@@ -1,0 +1,206 @@
+/**
+ * `binance`: sub-account API keys managed with the master account's management key (read
+ * from the store). A key is named `<key id>-<rotation id>` at Binance so an orphan of a
+ * crashed create is recognised, bound to the declared IPs (status 2), given exactly the
+ * declared can* flags, verified with itself through apiRestrictions, and proven dead after
+ * delete. keyIds are `bn:` + the API key's first 8 and last 4 characters: enough to find it
+ * in the web UI, never the whole key.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import type { IssuerConfig } from '../../config/types.js';
+import type { RunContext } from '../../context.js';
+import { errors } from '../../errors.js';
+import { refuseInDryRun } from '../script.js';
+import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo } from '../types.js';
+import { adviceFor, BinanceApiError } from './api-error.js';
+import { BinanceClient } from './client.js';
+import { readManagementKey } from './management-key.js';
+import { parseOptions, parseSpec, type BinanceOptions } from './options.js';
+import { createFlags, permissionsOfFlags, unsupportedPermissions } from './permissions.js';
+import { signerFor } from './signing.js';
+import { verifyWithKey } from './verify.js';
+
+/** Binance charges 3000 UID weight per sub-account key management call. */
+const MANAGEMENT_WEIGHT = 3000;
+
+export function binanceKeyId(apiKey: string): string {
+  return `bn:${apiKey.slice(0, 8)}…${apiKey.slice(-4)}`;
+}
+
+export function apiNameOf(keyId: string, rotationId: string): string {
+  return `${keyId}-${rotationId}`;
+}
+
+interface Listed {
+  apiName?: string;
+  apiKey: string;
+  status?: number;
+  ipList?: string[];
+  createTime?: number;
+  [flag: string]: unknown;
+}
+
+export function createBinanceIssuer(config: IssuerConfig): Issuer {
+  const options: BinanceOptions = parseOptions(config);
+  if (options.variant === 'broker') {
+    throw errors.config(`issuer ${config.name} (binance): the broker variant is not supported yet`, undefined, 'use variant: sub-account');
+  }
+  let manager: Promise<BinanceClient> | undefined;
+  /** API keys this process deleted, so isDead can probe them at Binance */
+  const deleted = new Map<string, string>();
+
+  const management = (ctx: RunContext): Promise<BinanceClient> => {
+    manager ??= readManagementKey(config.name, options, ctx).then(
+      (mk) =>
+        new BinanceClient({
+          baseUrl: options.baseUrl,
+          apiKey: mk.apiKey,
+          signer: signerFor(mk.material),
+          localAddress: options.sourceAddress,
+          recvWindowMs: options.recvWindowMs,
+          timeoutMs: options.timeoutMs,
+          maxRetryWaitMs: options.maxRetryWaitMs,
+          logger: ctx.logger,
+          uidWeightLimit: 180_000,
+        }),
+    );
+    manager.catch(() => (manager = undefined));
+    return manager;
+  };
+
+  /** A Binance failure as an error an operator can act on (never a secret: the API does not echo them). */
+  const failure = (what: string, error: unknown) => {
+    if (error instanceof BinanceApiError) return errors.issuer(`issuer ${config.name}: ${what}: ${error.message}`, adviceFor(error));
+    return error;
+  };
+
+  const manage = async (ctx: RunContext, method: 'GET' | 'POST' | 'DELETE', path: string, params: Record<string, string | boolean | undefined>, what: string) => {
+    const client = await management(ctx);
+    try {
+      return await client.call(method, path, params, { weight: MANAGEMENT_WEIGHT });
+    } catch (error) {
+      throw failure(what, error);
+    }
+  };
+
+  const listed = async (target: IssueTarget, ctx: RunContext): Promise<Listed[]> => {
+    const { email } = parseSpec(target.key, options.variant);
+    return (await manage(ctx, 'GET', '/sapi/v1/sub-account/subAccountApi', { email }, `listing the keys of ${email}`)) as Listed[];
+  };
+
+  const infoOf = (entry: Listed): KeyInfo => ({
+    keyId: binanceKeyId(entry.apiKey),
+    name: entry.apiName,
+    createdAt: entry.createTime ? new Date(entry.createTime).toISOString() : undefined,
+    restrictions: { permissions: permissionsOfFlags(entry), ipWhitelist: entry.status === 2 ? (entry.ipList ?? []) : [] },
+  });
+
+  const find = async (keyId: string, target: IssueTarget, ctx: RunContext) => (await listed(target, ctx)).find((e) => binanceKeyId(e.apiKey) === keyId);
+
+  return {
+    type: 'binance',
+    createsRemotely: true,
+
+    describe({ key }: IssueTarget): string {
+      const spec = parseSpec(key, options.variant);
+      const ips = key.restrictions.ipWhitelist?.length ? `bound to ${key.restrictions.ipWhitelist.join(', ')}` : 'with NO IP whitelist';
+      return `create a ${spec.keyType.toUpperCase()} API key on sub-account ${spec.email} with ${['reading', ...key.restrictions.permissions.filter((p) => p !== 'reading')].join(', ')}, ${ips}`;
+    },
+
+    async create(target: IssueTarget, ctx: IssuerContext): Promise<IssuedKey> {
+      const { key } = target;
+      refuseInDryRun(ctx, `create a Binance key for ${key.id}`);
+      const spec = parseSpec(key, options.variant);
+      const refused = unsupportedPermissions(key.restrictions);
+      if (refused.length) {
+        throw errors.issuer(`key ${key.id}: keyturn never creates Binance keys with ${refused.join(', ')}`, 'remove them from restrictions.permissions; withdrawals belong to a separately reviewed process');
+      }
+      const ips = key.restrictions.ipWhitelist ?? [];
+      const apiName = apiNameOf(key.id, ctx.rotationId);
+      let privateKey: string | undefined;
+      let publicKey: string | undefined;
+      if (spec.keyType === 'ed25519') {
+        const pair = generateKeyPairSync('ed25519');
+        privateKey = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+        publicKey = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+        ctx.redactor.add(privateKey);
+      }
+      const params = {
+        email: spec.email,
+        apiName,
+        status: ips.length ? '2' : '1',
+        ipAddress: ips.length ? ips.join(',') : undefined,
+        publicKey,
+        ...Object.fromEntries(Object.entries(createFlags(key.restrictions)).map(([k, v]) => [k, String(v)])),
+      };
+      const client = await management(ctx);
+      let answer: { apiKey?: string; secretKey?: string };
+      try {
+        answer = (await client.call('POST', '/sapi/v1/sub-account/subAccountApi', params, { weight: MANAGEMENT_WEIGHT })) as typeof answer;
+      } catch (error) {
+        if (!(error instanceof BinanceApiError && error.outcomeUnknown)) throw failure(`creating a key for ${key.id}`, error);
+        // the key may exist; its secret was in the lost answer, so it is useless: delete it, create once more
+        ctx.logger.warn(`issuer ${config.name}: create for ${key.id} ended with ${error.message}; checking whether it happened`);
+        for (const orphan of (await listed(target, ctx)).filter((e) => e.apiName === apiName)) {
+          await manage(ctx, 'DELETE', '/sapi/v1/sub-account/subAccountApi', { email: spec.email, subAccountApiKey: orphan.apiKey }, `deleting the unusable ${binanceKeyId(orphan.apiKey)}`);
+          ctx.logger.warn(`issuer ${config.name}: deleted ${binanceKeyId(orphan.apiKey)}, created by the failed call (its secret was lost)`);
+        }
+        try {
+          answer = (await client.call('POST', '/sapi/v1/sub-account/subAccountApi', params, { weight: MANAGEMENT_WEIGHT })) as typeof answer;
+        } catch (again) {
+          throw failure(`creating a key for ${key.id} (second attempt)`, again);
+        }
+      }
+      if (!answer.apiKey || (!publicKey && !answer.secretKey)) throw errors.issuer(`issuer ${config.name}: Binance's answer to the create has no apiKey/secretKey`);
+      ctx.redactor.add(answer.apiKey, ...(answer.secretKey ? [answer.secretKey] : []));
+      const material: Record<string, string> = privateKey ? { apiKey: answer.apiKey, privateKey } : { apiKey: answer.apiKey, secret: answer.secretKey! };
+      const keyId = binanceKeyId(answer.apiKey);
+      ctx.logger.info(`issuer ${config.name}: created ${keyId} (${apiName}) on ${spec.email}`);
+      return { keyId, material, restrictions: key.restrictions, meta: { apiName, ...(publicKey ? { publicKey } : {}) } };
+    },
+
+    async verify(issued: IssuedKey, target: IssueTarget, ctx: IssuerContext): Promise<void> {
+      await verifyWithKey(issued.material, target.key.restrictions, options, `key ${target.key.id} (${issued.keyId})`, ctx);
+    },
+
+    async revoke(keyId: string, target: IssueTarget, ctx: IssuerContext): Promise<void> {
+      refuseInDryRun(ctx, `delete ${keyId}`);
+      const spec = parseSpec(target.key, options.variant);
+      const entry = await find(keyId, target, ctx);
+      if (!entry) {
+        ctx.logger.info(`issuer ${config.name}: ${keyId} is already gone`);
+        return;
+      }
+      ctx.redactor.add(entry.apiKey);
+      await manage(ctx, 'DELETE', '/sapi/v1/sub-account/subAccountApi', { email: spec.email, subAccountApiKey: entry.apiKey }, `deleting ${keyId}`);
+      deleted.set(keyId, entry.apiKey);
+      ctx.logger.info(`issuer ${config.name}: deleted ${keyId} on ${spec.email}`);
+    },
+
+    async isDead(keyId: string, target: IssueTarget, ctx: IssuerContext): Promise<boolean> {
+      if (await find(keyId, target, ctx)) return false;
+      const apiKey = deleted.get(keyId);
+      if (!apiKey) return true;
+      // A deleted key fails the key check (-2015) before the signature is even looked at;
+      // a live one would get as far as -1022 for this deliberately wrong signature.
+      const probe = new BinanceClient({ ...options, apiKey, signer: { kind: 'hmac', sign: () => '0'.repeat(64) }, localAddress: options.sourceAddress, logger: ctx.logger });
+      try {
+        await probe.call('GET', '/api/v3/account');
+        return false;
+      } catch (error) {
+        return error instanceof BinanceApiError && error.code === -2015;
+      }
+    },
+
+    async list(target: IssueTarget, ctx: RunContext): Promise<KeyInfo[]> {
+      return (await listed(target, ctx)).map(infoOf);
+    },
+
+    async inspect(keyId: string, target: IssueTarget, ctx: RunContext): Promise<KeyInfo | undefined> {
+      const entry = await find(keyId, target, ctx);
+      return entry ? infoOf(entry) : undefined;
+    },
+  };
+}
+
+export const factory: IssuerFactory = { type: 'binance', create: createBinanceIssuer };
