@@ -82,6 +82,7 @@ export async function main(args: string[]): Promise<void> {
           .option('yes', { alias: 'y', type: 'boolean' }),
       lazy(() => import('./commands/revoke.js')),
     )
+    .command('audit', 'check every key against the security rules, live at the issuer too; exit 1 on errors', (y) => y.option('strict', { type: 'boolean', describe: 'an overdue key is an error' }), lazy(() => import('./commands/audit.js')))
     .command('status', 'per key: last rotated, next due, overdue, state', (y) => y, lazy(() => import('./commands/status.js')))
     .command('history [key]', 'recorded rotations (never secrets)', (y) => y.positional('key', { type: 'string' }), lazy(() => import('./commands/history.js')))
     .demandCommand(1, 'name a command: keyturn --help lists them')

@@ -150,3 +150,43 @@ describe('binance issuer through the CLI', function () {
     expect(r.out).to.include('clock resynced');
   });
 });
+
+describe('keyturn audit against the sandbox', function () {
+  this.timeout(60_000);
+  it('finds a key created behind keyturn\'s back, a permission changed behind its back, and withdrawals turned on', async () => {
+    const { sandbox, url, management } = await sandboxWithAccounts();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-audit-'));
+    const env = { KEYTURN_MASTER_KEY: randomBytes(32).toString('hex'), KEYTURN_ACTOR: 'test-operator' };
+    const run = async (...args: string[]) => {
+      const r = await execa('node', [CLI, ...args], { cwd: dir, env, reject: false, stdin: 'ignore' });
+      return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), out: `${String(r.stdout)}\n${String(r.stderr)}` };
+    };
+    try {
+      await writeFile(path.join(dir, 'rotation.yaml'), yaml(url));
+      const s = await openStore({ name: 'local', type: 'file', options: { path: 'store.enc' } }, { baseDir: dir, env });
+      const mref = { store: 'local', path: 'exchange/management', key: 'management' };
+      await s.stage(mref, 'bootstrap', { keyId: 'management', material: { apiKey: management.apiKey, secret: management.secret! } });
+      await s.promote(mref, 'bootstrap');
+      await s.close();
+      expect((await run('rotate', 'grid-bot', '--yes')).exitCode).to.equal(0);
+      const clean = await run('audit');
+      expect(clean.exitCode, clean.out).to.equal(0);
+
+      await signed(url, 'POST', '/sapi/v1/sub-account/subAccountApi', management, `email=${encodeURIComponent(SUB)}&apiName=someone-else&status=1`);
+      const keys: Array<{ apiName: string; apiKey: string }> = await admin(url, 'GET', `/__sandbox/keys?account=${encodeURIComponent(SUB)}`);
+      const ours = keys.find((k) => k.apiName.startsWith('grid-bot-'))!;
+      await signed(url, 'POST', '/sapi/v1/sub-account/subAccountApiPermission', management, `email=${encodeURIComponent(SUB)}&subAccountApiKey=${ours.apiKey}&canFuturesTrade=true`);
+      await admin(url, 'POST', '/__sandbox/web-ui/edit', { apiKey: ours.apiKey, patch: { enableWithdrawals: true } });
+
+      const audit = await run('audit', '--json');
+      expect(audit.exitCode, audit.out).to.equal(1);
+      const rules = (JSON.parse(audit.stdout) as { findings: Array<{ rule: string; severity: string; message: string }> }).findings.filter((f) => f.severity === 'error');
+      expect(rules.map((f) => f.rule)).to.include.members(['unknown-key', 'permission-drift', 'withdrawals-enabled']);
+      expect(rules.find((f) => f.rule === 'unknown-key')!.message).to.include('someone-else');
+      expect(audit.out).to.not.include(ours.apiKey);
+    } finally {
+      await sandbox.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
