@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from './log/logger.js';
 import type { Redactor } from './log/redactor.js';
+import type { SecretStore } from './stores/types.js';
 
 export interface Clock {
   now(): Date;
@@ -33,6 +34,11 @@ export interface RunContext {
   actor: string;
   /** plan / --dry-run: nothing that writes may run */
   dryRun: boolean;
+  /**
+   * The run's stores by their name in rotation.yaml, for an issuer that keeps its own
+   * credentials in a store (Binance's management key). Opened once per run.
+   */
+  store?(name: string): Promise<SecretStore>;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
