@@ -317,6 +317,12 @@ export class VaultStore implements SecretStore {
       if (isCasConflict(error)) {
         const now = await this.client.readData(this.secret(ref));
         if (now.state === 'present' && now.version === from + 1 && isDeepStrictEqual(stringMap(now.data), material)) return;
+        // someone else's version sits where ours would have: the intent must not claim it
+        await this.docs.update<VaultState, void>(this.path(ref, 'state'), (doc) => {
+          if (doc?.op?.from !== from) return { next: UNCHANGED, value: undefined };
+          const { op: _dropped, ...rest } = doc;
+          return { next: rest, value: undefined };
+        });
       }
       throw error;
     }
