@@ -170,6 +170,15 @@ export const ROUTES: Record<string, Route> = {
       type: required(params, 'type'),
     }),
   },
+  // validated like an order but never matched: what a bot's dry-run loop calls (weight 1)
+  'POST /api/v3/order/test': {
+    security: 'TRADE',
+    weight: 1,
+    handle: (_s, { params }) => {
+      for (const name of ['symbol', 'side', 'type']) required(params, name);
+      return {};
+    },
+  },
   'POST /sapi/v1/capital/withdraw/apply': {
     security: 'WITHDRAW',
     weight: 600,

@@ -45,6 +45,8 @@ export class Sandbox {
   faults: Fault[] = [];
   clockOffsetMs = 0;
   stats: Stats = { requests: 0, byKey: {} };
+  /** when the last request arrived (Date.now()), for --idle-exit */
+  lastRequestAt = Date.now();
   private weights = new Map<string, { minute: number; used: number }>();
   private server?: http.Server;
   url = '';
@@ -114,6 +116,7 @@ export class Sandbox {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    this.lastRequestAt = Date.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const rawBody = Buffer.concat(chunks).toString('utf8');

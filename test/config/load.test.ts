@@ -16,30 +16,38 @@ describe('loadConfig', () => {
     expect(config.file).to.equal(file);
     expect(config.dir).to.equal(process.cwd());
     expect(config.hash).to.equal(createHash('sha256').update(readFileSync(file)).digest('hex'));
-    expect(config.keys.map((k) => k.id)).to.deep.equal(['grid-bot-webhook-secret', 'market-data-db-password', 'report-signing-key']);
+    expect(config.keys.map((k) => k.id)).to.deep.equal(['grid-bot-api', 'market-data-api', 'grid-bot-webhook-secret', 'report-signing-key']);
     expect(config.defaults).to.deep.equal({ store: 'local', overlapMs: 0, consumerTimeoutMs: 30_000, leaseTtlMs: 900_000, concurrency: 4 });
     expect(config.stores.local).to.deep.equal({ name: 'local', type: 'file', options: { path: '.keyturn/store.enc', masterKeyFile: '.keyturn/master.key' } });
     expect(config.issuers.signing!.options.register).to.deep.equal(['node', 'dist/scripts/demo-registry.js', 'register']);
+    // the management key is named by store and path; its value is never in the file
+    expect(config.issuers.exchange!.options).to.deep.equal({ baseUrl: 'http://127.0.0.1:47900', managementKey: { store: 'local', path: 'exchange/management' } });
 
     const grid = config.keys[0]!;
-    expect(grid.position).to.deep.equal({ file, line: 43, column: 5 });
+    expect(grid.position).to.deep.equal({ file, line: 51, column: 5 });
     expect(grid.store).to.equal('local');
     expect(grid.periodMs).to.equal(30 * 86_400_000);
+    expect(grid.overlapMs).to.equal(120_000);
     expect(grid.tier).to.equal('high-frequency');
-    expect(grid.spec).to.deep.equal({ length: 48, alphabet: 'base62' });
+    expect(grid.spec).to.deep.equal({ email: 'grid@sub.sandbox.test', keyType: 'hmac' });
+    expect(grid.restrictions).to.deep.equal({ permissions: ['reading', 'spot'], ipWhitelist: ['127.0.0.1'], account: 'sub' });
     expect(grid.consumers).to.deep.equal([
       {
         name: 'grid-bot',
         timeoutMs: 30_000,
-        env: { GRID_WEBHOOK_SECRET: 'value' },
-        restart: { kind: 'command', command: ['node', 'dist/scripts/demo-consumer.js', 'restart', '--name', 'grid-bot', '--port', '47811'] },
+        env: { BINANCE_API_KEY: 'apiKey', BINANCE_API_SECRET: 'secret' },
+        restart: {
+          kind: 'command',
+          command: ['node', 'dist/scripts/demo-bot.js', 'restart', '--name', 'grid-bot', '--port', '47811', '--base-url', 'http://127.0.0.1:47900', '--call', 'order-test', '--rate', '10', '--exit-after', '10m'],
+        },
         health: { kind: 'http', url: 'http://127.0.0.1:47811/health', expectStatus: 200, timeoutMs: 2000, retries: 25, intervalMs: 200 },
       },
     ]);
-    expect(config.keys[1]!.checks[0]!.command.slice(0, 2)).to.deep.equal(['node', '-e']);
-    expect(config.keys[1]!.checks[0]!.timeoutMs).to.equal(30_000);
-    expect(config.keys[2]!.spec).to.deep.equal({});
-    expect(config.keys[2]!.restrictions).to.deep.equal({ permissions: [] });
+    const reader = config.keys[1]!;
+    expect([reader.periodMs, reader.tier, reader.restrictions.permissions]).to.deep.equal([180 * 86_400_000, 'read-only', ['reading']]);
+    expect(config.keys[2]!.spec).to.deep.equal({ length: 48, alphabet: 'base62' });
+    expect(config.keys[3]!.spec).to.deep.equal({});
+    expect(config.keys[3]!.restrictions).to.deep.equal({ permissions: [] });
     // membership is complete from both sides: alice lists team trading, the team lists carol
     expect(config.teams.trading!.members).to.have.members(['carol', 'alice']);
     expect(config.people.carol!.teams).to.deep.equal(['trading']);
