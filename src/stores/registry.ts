@@ -16,6 +16,7 @@ type Opener = (config: StoreConfig, options: OpenOptions) => Promise<SecretStore
 
 const openers: Record<string, () => Promise<Opener>> = {
   file: async () => (await import('./file/open.js')).openFileStore,
+  'aws-secrets-manager': async () => (await import('./aws/open.js')).openSecretsManagerStore,
   vault: async () => (await import('./vault/open.js')).openVaultStore,
 };
 
