@@ -1,0 +1,143 @@
+/**
+ * Vault store benchmark: N keys rotated by keyturn's engine into the stand-in (run as its own
+ * process, as a Vault server would be) at a given concurrency, against the bare node-vault
+ * calls a safe rotation cannot do without, made in a loop at the same concurrency in the same
+ * run: write the new material to a side path, read the secret's version, write the secret
+ * with check-and-set on it, remove the side path, write the rotation into custom_metadata.
+ * Prints the time ratio and Vault requests per rotation against that minimum.
+ *   node dist/bench/vault.js [keys=500] [concurrency=16]
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import createClient from 'node-vault';
+import { createTerminalPrompt } from '../src/cli/prompt.js';
+import { loadConfig } from '../src/config/load.js';
+import type { RunContext } from '../src/context.js';
+import { mapWithConcurrency } from '../src/engine/pool.js';
+import { runRotations } from '../src/engine/run.js';
+import { loadIssuer } from '../src/issuers/registry.js';
+import { silentLogger } from '../src/log/logger.js';
+import { Redactor } from '../src/log/redactor.js';
+import { openStore } from '../src/stores/registry.js';
+
+/** requests of the bare loop per rotation: the minimum for a safe, CAS-guarded rotation */
+const MINIMUM_REQUESTS = 5;
+
+async function startServer(): Promise<{ addr: string; token: string; stop: () => void }> {
+  const script = fileURLToPath(new URL('../scripts/vault-dev-server.js', import.meta.url));
+  const child = spawn(process.execPath, [script, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+    child.once('exit', () => reject(new Error('the stand-in exited')));
+  });
+  const { addr, token } = JSON.parse(line) as { addr: string; token: string };
+  return { addr, token, stop: () => child.kill('SIGTERM') };
+}
+
+async function requests(addr: string): Promise<number> {
+  const res = await fetch(`${addr}/_standin/stats`);
+  return ((await res.json()) as { requests: number }).requests;
+}
+
+function context(): RunContext {
+  const redactor = new Redactor();
+  const quiet = new PassThrough() as unknown as NodeJS.WriteStream;
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    clock: { now: () => new Date() },
+    logger: silentLogger,
+    redactor,
+    prompt: createTerminalPrompt(redactor, { input: process.stdin, output: quiet }),
+    actor: 'bench',
+    dryRun: false,
+  };
+}
+
+async function keyturnRun(dir: string, round: number, keys: number, concurrency: number, env: NodeJS.ProcessEnv): Promise<number> {
+  const file = path.join(dir, `vault-${round}.yaml`);
+  const list = Array.from({ length: keys }, (_, i) => `  - id: tok-${i}\n    purpose: bench token ${i}\n    issuer: tokens\n    path: bench-${round}/tok-${i}\n    period: 30d\n    holders: [ops]\n`);
+  await writeFile(file, `version: 1\nstores:\n  local: { type: vault, mount: secret }\nissuers:\n  tokens: { type: random }\npeople:\n  ops: {}\nkeys:\n${list.join('')}`);
+  const { config } = await loadConfig(file, { env });
+  const store = await openStore(config.stores.local!, { baseDir: dir, env });
+  const issuer = await loadIssuer(config.issuers.tokens!);
+  const started = performance.now();
+  const results = await runRotations(
+    config.keys.map((key) => ({ key, trigger: 'due' as const })),
+    { config, ctx: context(), store: async () => store, issuer: async () => issuer },
+    { concurrency, retire: false },
+  );
+  const elapsed = performance.now() - started;
+  await store.close();
+  const failed = results.filter((r) => r.outcome !== 'completed');
+  if (failed.length) throw new Error(`bench: ${failed.length} rotations did not complete: ${failed[0]!.error}`);
+  return elapsed;
+}
+
+async function bareRun(addr: string, token: string, round: number, keys: number, concurrency: number): Promise<number> {
+  const vault = createClient({ endpoint: addr, token, debug: () => undefined } as never);
+  const started = performance.now();
+  await mapWithConcurrency(Array.from({ length: keys }, (_, i) => i), concurrency, async (i) => {
+    const p = `bare-${round}/tok-${i}`;
+    // what the random issuer does: fresh bytes, no I/O
+    const issued = { keyId: `tok-${i}-${round}`, material: { secret: randomBytes(32).toString('base64url') } };
+    await vault.write(`secret/data/keyturn/${p}/pending`, { options: { cas: 0 }, data: issued.material });
+    let version = 0;
+    try {
+      version = Number((await vault.read(`secret/data/${p}`)).data.metadata.version);
+    } catch {
+      version = 0;
+    }
+    await vault.write(`secret/data/${p}`, { options: { cas: version }, data: issued.material });
+    await vault.delete(`secret/metadata/keyturn/${p}/pending`);
+    await vault.write(`secret/metadata/${p}`, { custom_metadata: { 'keyturn-key-id': issued.keyId, 'keyturn-rotated-at': new Date().toISOString() } });
+  });
+  return performance.now() - started;
+}
+
+async function main() {
+  const keys = Number(process.argv[2] ?? 500);
+  const concurrency = Number(process.argv[3] ?? 16);
+  const rounds = 3;
+  const server = await startServer();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-bench-vault-'));
+  const env = { ...process.env, VAULT_ADDR: server.addr, VAULT_TOKEN: server.token };
+  try {
+    const times = { keyturn: [] as number[], bare: [] as number[] };
+    const counted = { keyturn: 0, bare: 0 };
+    // alternate the sides on fresh paths; each side's best round is compared
+    for (let round = 0; round < rounds; round += 1) {
+      let before = await requests(server.addr);
+      times.bare.push(await bareRun(server.addr, server.token, round, keys, concurrency));
+      counted.bare += (await requests(server.addr)) - before;
+      before = await requests(server.addr);
+      times.keyturn.push(await keyturnRun(dir, round, keys, concurrency, env));
+      counted.keyturn += (await requests(server.addr)) - before;
+    }
+    const keyturnMs = Math.min(...times.keyturn);
+    const bareMs = Math.min(...times.bare);
+    const result = {
+      keys,
+      concurrency,
+      keyturnMs: Math.round(keyturnMs),
+      bareMs: Math.round(bareMs),
+      ratio: Number((keyturnMs / bareMs).toFixed(2)),
+      target: 1.15,
+      vaultRequestsPerRotation: Number((counted.keyturn / (rounds * keys)).toFixed(1)),
+      bareRequestsPerRotation: Number((counted.bare / (rounds * keys)).toFixed(1)),
+      minimumRequestsPerRotation: MINIMUM_REQUESTS,
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
