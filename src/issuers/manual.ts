@@ -4,13 +4,17 @@
  * have no management API. Every step that asks the operator something is resumable: what
  * was confirmed is written to ctx.notes (never a secret) so a resumed run does not ask again.
  *
- * options: instructions (extra text shown after keyturn's own steps).
+ * options: instructions (extra text shown after keyturn's own steps); exchange: binance (+ baseUrl,
+ *   sourceAddress, recvWindow, timeout) to verify the entered key with Binance's own
+ *   apiRestrictions instead of asking the operator (manual-exchange.ts).
  * spec: apiKeyPattern, secretPattern (regexes the whole value must match).
  */
 import type { IssuerConfig, KeyConfig } from '../config/types.js';
 import type { Prompt } from '../context.js';
 import { errors, ExitCode, KeyturnError } from '../errors.js';
 import { binanceSettings, ipAccessLines, restrictionLines } from './binance-wording.js';
+import { verifyWithKey } from './binance/verify.js';
+import { exchangeEndpoint } from './manual-exchange.js';
 import { stringOption } from './options.js';
 import { refuseInDryRun } from './script.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget } from './types.js';
@@ -74,6 +78,7 @@ export function shapeProblem(what: 'API Key' | 'Secret Key', value: string, patt
 
 export function createManualIssuer(config: IssuerConfig): Issuer {
   const extra = stringOption(config, 'instructions');
+  const endpoint = exchangeEndpoint(config);
 
   /** The restrictions to set, as indented lines; `step` numbers the IP line when part of the instructions. */
   const settingsText = (target: IssueTarget, step = ''): { lines: string[]; warnings: string[] } => {
@@ -173,6 +178,12 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
       const problem = shapeProblem('API Key', apiKey, patterns.apiKey) ?? shapeProblem('Secret Key', secret, patterns.secret);
       if (problem) throw errors.verify(`key ${key.id} (${issued.keyId}): ${problem}`);
 
+      if (endpoint) {
+        // the exchange answers for the key itself: no operator's word needed (or enough)
+        await verifyWithKey({ apiKey, secret }, key.restrictions, endpoint, `key ${key.id} (${issued.keyId})`, ctx);
+        ctx.logger.info(`issuer ${config.name}: Binance confirms the restrictions of ${issued.keyId} (${key.id})`);
+        return;
+      }
       const note = NOTES.restrictionsConfirmed(issued.keyId);
       if (ctx.notes[note]) return;
       if (!ctx.prompt.interactive) throw needsOperator(`confirming the restrictions of ${issued.keyId} (${key.id})`);
