@@ -14,7 +14,7 @@ const LOADERS: Record<string, Loader> = {
   command: () => import('./command.js'),
   manual: () => import('./manual.js'),
   binance: () => import('./binance/index.js'),
-  // aws-iam: added with its issuer
+  'aws-iam': () => import('./aws-iam/index.js'),
 };
 
 export function issuerTypes(): string[] {
