@@ -6,7 +6,7 @@
  * instead of by the operator's word.
  *
  * options: exchange (binance), baseUrl (default https://api.binance.com), sourceAddress,
- *   recvWindow, timeout.
+ *   recvWindow. No timeout option: `manual` has none (it waits for a person); calls use 15s.
  */
 import type { IssuerConfig } from '../config/types.js';
 import { errors } from '../errors.js';
@@ -29,5 +29,5 @@ export function exchangeEndpoint(config: IssuerConfig): Endpoint | undefined {
   }
   const recvWindowMs = durationOption(config, 'recvWindow', 5000);
   if (recvWindowMs > 60_000) throw bad('option `recvWindow` must be at most 60s (Binance refuses more)');
-  return { baseUrl, sourceAddress: stringOption(config, 'sourceAddress'), recvWindowMs, timeoutMs: durationOption(config, 'timeout', 15_000) };
+  return { baseUrl, sourceAddress: stringOption(config, 'sourceAddress'), recvWindowMs, timeoutMs: 15_000 };
 }
