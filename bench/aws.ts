@@ -1,0 +1,154 @@
+/**
+ * `npm run bench:aws`: 200 secrets rotated by keyturn's engine (random issuer → Secrets
+ * Manager on a local moto_server, signatures checked) at concurrency 16, against the bare SDK
+ * calls of a rotation in the same run, and against a shell loop over the aws CLI as an
+ * operator without keyturn would write it. moto answers in about a millisecond, so the ratio
+ * here is an upper bound on keyturn's share: against real AWS every call costs tens of ms on
+ * both sides, and the call count is what matters.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { CallCounter } from '../src/aws/client-config.js';
+import { createTerminalPrompt } from '../src/cli/prompt.js';
+import { loadConfig } from '../src/config/load.js';
+import type { RunContext } from '../src/context.js';
+import { mapWithConcurrency } from '../src/engine/pool.js';
+import { runRotations } from '../src/engine/run.js';
+import { loadIssuer } from '../src/issuers/registry.js';
+import { silentLogger } from '../src/log/logger.js';
+import { Redactor } from '../src/log/redactor.js';
+import { SecretsManagerStore } from '../src/stores/aws/secrets-store.js';
+import { adminClientConfig, startMoto, type Moto } from '../test/aws/moto.js';
+
+const KEYS = Number(process.env.BENCH_AWS_KEYS ?? 200);
+const CONCURRENCY = 16;
+/** the aws CLI starts a Python interpreter per call (~0.4s): the loop is timed on a sample */
+const CLI_KEYS = Number(process.env.BENCH_AWS_CLI_KEYS ?? 10);
+/** DescribeSecret (which version is CURRENT), PutSecretValue AWSPENDING, move AWSCURRENT, remove AWSPENDING */
+const MINIMUM_CALLS = 4;
+const run = promisify(execFile);
+
+function context(): RunContext {
+  const redactor = new Redactor();
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    clock: { now: () => new Date() },
+    logger: silentLogger,
+    redactor,
+    prompt: createTerminalPrompt(redactor, { input: process.stdin, output: new PassThrough() as unknown as NodeJS.WriteStream }),
+    actor: 'bench',
+    dryRun: false,
+  };
+}
+
+async function seed(client: SecretsManagerClient, prefix: string, n: number): Promise<void> {
+  await mapWithConcurrency(Array.from({ length: n }, (_, i) => i), CONCURRENCY, (i) =>
+    client.send(new CreateSecretCommand({ Name: `${prefix}tok-${i}`, SecretString: JSON.stringify({ value: randomBytes(20).toString('hex') }) })),
+  );
+}
+
+async function keyturnRun(moto: Moto, dir: string, prefix: string): Promise<{ ms: number; calls: number }> {
+  const yaml = path.join(dir, 'bench.yaml');
+  const keys = Array.from({ length: KEYS }, (_, i) => `  - id: tok-${i}\n    purpose: bench ${i}\n    issuer: tokens\n    path: tok-${i}\n    period: 30d\n    holders: [ops]\n`);
+  await writeFile(yaml, `version: 1\nstores:\n  aws: { type: aws-secrets-manager, prefix: ${prefix} }\nissuers:\n  tokens: { type: random }\npeople:\n  ops: {}\nkeys:\n${keys.join('')}`);
+  const { config } = await loadConfig(yaml, { env: process.env });
+  const client = new SecretsManagerClient(adminClientConfig(moto));
+  const counter = new CallCounter();
+  counter.attach(client as never);
+  const store = new SecretsManagerStore({ client, prefix });
+  const issuer = await loadIssuer(config.issuers.tokens!);
+  const started = performance.now();
+  const results = await runRotations(config.keys.map((key) => ({ key, trigger: 'due' as const })), { config, ctx: context(), store: async () => store, issuer: async () => issuer }, { concurrency: CONCURRENCY, retire: false });
+  const ms = performance.now() - started;
+  const failed = results.filter((r) => r.outcome !== 'completed');
+  if (failed.length) throw new Error(`${failed.length} rotations did not complete: ${failed[0]!.error}`);
+  client.destroy();
+  return { ms, calls: counter.total };
+}
+
+async function bareSdkRun(moto: Moto, prefix: string): Promise<{ ms: number; calls: number }> {
+  const client = new SecretsManagerClient(adminClientConfig(moto));
+  const counter = new CallCounter();
+  counter.attach(client as never);
+  const started = performance.now();
+  await mapWithConcurrency(Array.from({ length: KEYS }, (_, i) => i), CONCURRENCY, async (i) => {
+    const SecretId = `${prefix}tok-${i}`;
+    const token = `bare-${randomBytes(16).toString('hex')}`;
+    const d = await client.send(new DescribeSecretCommand({ SecretId }));
+    const current = Object.entries(d.VersionIdsToStages ?? {}).find(([, l]) => l?.includes('AWSCURRENT'))?.[0];
+    await client.send(new PutSecretValueCommand({ SecretId, ClientRequestToken: token, SecretString: JSON.stringify({ value: randomBytes(20).toString('hex') }), VersionStages: ['AWSPENDING'] }));
+    await client.send(new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: current }));
+    await client.send(new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
+  });
+  const ms = performance.now() - started;
+  client.destroy();
+  return { ms, calls: counter.total };
+}
+
+/** The same four calls per secret through the aws CLI, one secret after another, as a shell script would. */
+async function cliLoop(moto: Moto, dir: string, prefix: string): Promise<number> {
+  const script = path.join(dir, 'rotate.sh');
+  await writeFile(script, `set -eu
+for i in $(seq 0 $(($N - 1))); do
+  id="$PREFIX""tok-$i"
+  cur=$(aws secretsmanager describe-secret --secret-id "$id" --query 'VersionIdsToStages' --output json | python3 -c 'import json,sys; print([k for k,v in json.load(sys.stdin).items() if "AWSCURRENT" in v][0])')
+  tok=$(python3 -c 'import uuid; print(uuid.uuid4())')
+  printf '{"value":"%s"}' "$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \\n')" > "$TMP/value.json"
+  aws secretsmanager put-secret-value --secret-id "$id" --client-request-token "$tok" --secret-string "file://$TMP/value.json" --version-stages AWSPENDING > /dev/null
+  aws secretsmanager update-secret-version-stage --secret-id "$id" --version-stage AWSCURRENT --move-to-version-id "$tok" --remove-from-version-id "$cur" > /dev/null
+  aws secretsmanager update-secret-version-stage --secret-id "$id" --version-stage AWSPENDING --remove-from-version-id "$tok" > /dev/null
+done
+`);
+  const started = performance.now();
+  await run('sh', [script], { env: { ...process.env, ...moto.env, N: String(CLI_KEYS), PREFIX: prefix, TMP: dir }, maxBuffer: 1 << 24 });
+  return performance.now() - started;
+}
+
+async function main(): Promise<void> {
+  const moto = await startMoto();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-bench-aws-'));
+  try {
+    const admin = new SecretsManagerClient(adminClientConfig(moto));
+    const [kp, bp, cp] = ['kt', 'bare', 'cli'].map((p) => `${p}-${randomBytes(3).toString('hex')}/`) as [string, string, string];
+    await seed(admin, kp, KEYS);
+    await seed(admin, bp, KEYS);
+    await seed(admin, cp, CLI_KEYS);
+    admin.destroy();
+    const bare = await bareSdkRun(moto, bp);
+    const keyturn = await keyturnRun(moto, dir, kp);
+    const cliMs = await cliLoop(moto, dir, cp);
+    const perRotation = (ms: number, n: number) => ms / n;
+    const report = {
+      keys: KEYS,
+      concurrency: CONCURRENCY,
+      keyturnMs: Math.round(keyturn.ms),
+      bareSdkMs: Math.round(bare.ms),
+      ratio: +(keyturn.ms / bare.ms).toFixed(2),
+      keyturnCallsPerRotation: +(keyturn.calls / KEYS).toFixed(1),
+      bareCallsPerRotation: +(bare.calls / KEYS).toFixed(1),
+      minimumCallsPerRotation: MINIMUM_CALLS,
+      cliLoop: { keys: CLI_KEYS, ms: Math.round(cliMs), msPerRotation: Math.round(perRotation(cliMs, CLI_KEYS)) },
+      cliLoopVsKeyturnPerRotation: +(perRotation(cliMs, CLI_KEYS) / perRotation(keyturn.ms, KEYS)).toFixed(1),
+    };
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    await moto.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
