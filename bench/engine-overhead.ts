@@ -102,11 +102,11 @@ async function bareRotation(key: KeyConfig, config: Config, store: SecretStore, 
   const target = { key, issuer: config.issuers[key.issuer]! };
   const issued = await issuer.create(target, ictx);
   await store.stage(ref, rotationId, { keyId: issued.keyId, material: issued.material, meta: { rotationId } });
-  for (const step of ['promote', 'restart', 'verify', 'retire', 'record'] as const) {
-    await store.writeJournal(ref, { ...journal, step });
-    if (step === 'promote') await store.promote(ref, rotationId);
-    if (step === 'verify') await issuer.verify(issued, target, ictx);
-  }
+  await store.promote(ref, rotationId);
+  // the journal's checkpoints after the intent: consumers touched, the point of no return
+  await store.writeJournal(ref, { ...journal, step: 'restart' });
+  await issuer.verify(issued, target, ictx);
+  await store.writeJournal(ref, { ...journal, step: 'retire' });
   await store.record(ref, { lastRotatedAt: now(), lastRotationId: rotationId, currentKeyId: issued.keyId });
   await store.appendHistory(ref, { rotationId, key: key.id, trigger: 'due', actor: 'bench', startedAt: journal.startedAt, finishedAt: now(), durationMs: 0, newKeyId: issued.keyId, outcome: 'completed' });
   await store.writeJournal(ref, undefined);

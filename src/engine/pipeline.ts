@@ -101,8 +101,9 @@ async function runSteps(job: RotationJob, from: StepName): Promise<RotationResul
   const steps = stepsFor(job.mode);
   const start = Math.max(0, steps.findIndex((s) => s.name === from));
   for (const step of steps.slice(start)) {
-    // The issuer's answer goes into the store before anything else: no journal write between create and stage.
-    if (step.name !== 'stage') await saveJournal(job, step.name);
+    // stage is no checkpoint: the issuer's answer goes into the store before anything else.
+    if (step.checkpoint) await saveJournal(job, step.name);
+    else job.journal.step = step.name;
     job.ctx.logger.info(`${job.key.id}: ${step.name}`, { rotationId: job.journal.rotationId });
     try {
       await runStep(step, job);

@@ -23,11 +23,13 @@ export async function hydrate(job: RotationJob): Promise<StepName> {
   if (job.old) job.ctx.redactor.addMaterial(job.old.material);
 
   const step = job.journal.step;
-  if (step === 'create' || step === 'stage') {
+  if (step === 'create') {
+    // The last checkpoint was the intent: the store tells how far the run got since.
     if (staged) {
-      // the new key reached the store before the crash: create and stage are done
-      for (const done of ['create', 'stage'] as const) if (!job.journal.done.includes(done)) job.journal.done.push(done);
-      return 'promote';
+      const promoted = current?.rotationId === rotationId;
+      const done = promoted ? (['create', 'stage', 'promote'] as const) : (['create', 'stage'] as const);
+      for (const name of done) if (!job.journal.done.includes(name)) job.journal.done.push(name);
+      return promoted ? 'restart' : 'promote';
     }
     // The issuer's answer was lost with the crashed process: delete what it may have made.
     const removed = await deleteOrphans(job);

@@ -31,6 +31,14 @@ export interface StepView {
 export interface Step {
   name: StepName;
   modes: readonly Mode[];
+  /**
+   * The journal is written before this step. Only steps whose start changes what a resumed
+   * or failing run must do are checkpoints: the intent before create (and before deleting a
+   * leaked key), consumers touched (restart), the point of no return (retire). Between
+   * checkpoints the store itself tells where a run was (the new version PENDING or
+   * CURRENT), and every step is idempotent, so a resumed run repeats at most a few of them.
+   */
+  checkpoint: boolean;
   /** one line for the plan: the step's target, never a secret (undefined: nothing to do) */
   describe(view: StepView): string | undefined;
   run(job: RotationJob): Promise<void>;
@@ -39,6 +47,7 @@ export interface Step {
 const revokeOld: Step = {
   name: 'revoke-old',
   modes: ['leak'],
+  checkpoint: true,
   describe: (v) => (v.currentKeyId ? `delete leaked key ${v.currentKeyId} at ${v.issuerName} NOW, before anything else` : 'no current key to delete'),
   async run(job) {
     const oldKeyId = job.journal.oldKeyId;
@@ -55,6 +64,7 @@ const revokeOld: Step = {
 const create: Step = {
   name: 'create',
   modes: ['routine', 'leak'],
+  checkpoint: true,
   describe: (v) => `${v.issuerName}: ${v.issuer.describe(v.target)}`,
   async run(job) {
     const issued = await job.issuer.create(job.target, issuerContext(job));
@@ -67,6 +77,7 @@ const create: Step = {
 const stage: Step = {
   name: 'stage',
   modes: ['routine', 'leak'],
+  checkpoint: false,
   describe: (v) => `${v.where} as PENDING`,
   async run(job) {
     const fresh = requireFresh(job);
@@ -81,6 +92,7 @@ const stage: Step = {
 const promote: Step = {
   name: 'promote',
   modes: ['routine', 'leak'],
+  checkpoint: false,
   describe: (v) => `${v.where}: PENDING → CURRENT${v.currentKeyId ? `, ${v.currentKeyId} → PREVIOUS` : ''}`,
   async run(job) {
     await job.store.promote(job.ref, job.journal.rotationId);
@@ -90,6 +102,7 @@ const promote: Step = {
 const restart: Step = {
   name: 'restart',
   modes: ['routine', 'leak'],
+  checkpoint: true,
   describe: (v) => (v.key.consumers.length ? v.key.consumers.flatMap(describeConsumer).join('; ') : undefined),
   async run(job) {
     const fresh = requireFresh(job);
@@ -102,6 +115,7 @@ const restart: Step = {
 const verify: Step = {
   name: 'verify',
   modes: ['routine', 'leak'],
+  checkpoint: false,
   describe: (v) => ['issuer smoke test with the new key', ...v.key.checks.map((c) => `check ${c.name}`)].join('; '),
   async run(job) {
     const fresh = requireFresh(job);
@@ -113,6 +127,7 @@ const verify: Step = {
 const retire: Step = {
   name: 'retire',
   modes: ['routine'],
+  checkpoint: true,
   describe: (v) => {
     if (!v.currentKeyId) return undefined;
     if (v.overlapMs > 0) return `delete ${v.currentKeyId} at ${v.issuerName} after the ${formatDuration(v.overlapMs)} overlap (a later run does it)`;
@@ -133,6 +148,7 @@ const retire: Step = {
 const record: Step = {
   name: 'record',
   modes: ['routine', 'leak'],
+  checkpoint: false,
   describe: (v) => `rotation date and key ids into ${v.where} metadata and history`,
   async run(job) {
     const now = job.ctx.clock.now();
