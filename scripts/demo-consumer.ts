@@ -14,11 +14,12 @@
  * N.pid, N.log. `serve` exits by itself after --idle-exit without a request, so a demo
  * leaves nothing running for good.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEMO_DIR, durationMs, log, pidFile, startDetached, stopInstance } from './demo/instance.js';
+
+const SCRIPT = 'demo-consumer.js';
 
 interface Options {
   name: string;
@@ -28,9 +29,6 @@ interface Options {
   /** flags to hand on from restart to serve */
   passOn: string[];
 }
-
-const DEMO_DIR = path.join('.keyturn', 'demo');
-const STOP_WAIT_MS = 5000;
 
 function parse(args: string[]): Options {
   const options: Options = { name: '', secretEnv: [], idleExitMs: 15 * 60_000, passOn: [] };
@@ -67,10 +65,7 @@ function parse(args: string[]): Options {
 }
 
 function duration(text: string): number {
-  const match = /^(\d+)(ms|s|m|h)?$/.exec(text);
-  if (!match) fail(`not a duration: ${text} (e.g. 500ms, 30s, 15m)`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * unit;
+  return durationMs(text) ?? fail(`not a duration: ${text} (e.g. 500ms, 30s, 15m)`);
 }
 
 function fail(message: string): never {
@@ -78,89 +73,13 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const pidFile = (name: string) => path.join(DEMO_DIR, `${name}.pid`);
-const logFile = (name: string) => path.join(DEMO_DIR, `${name}.log`);
-
-function log(name: string, message: string): void {
-  fs.mkdirSync(DEMO_DIR, { recursive: true });
-  fs.appendFileSync(logFile(name), `${new Date().toISOString()} ${name}[${process.pid}] ${message}\n`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // An exited child whose parent never reaps it (a container's init) still answers kill 0.
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return true;
-  }
-}
-
-/** The pid file may outlive its process and the pid be reused: only signal our own `serve`. */
-function isOurServe(pid: number, name: string): boolean {
-  let cmdline: string;
-  try {
-    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return !fs.existsSync('/proc/self'); // no /proc (macOS): trust the pid file
-  }
-  const args = cmdline.split('\0');
-  const at = args.indexOf('--name');
-  return args.some((arg) => arg.endsWith('demo-consumer.js')) && args.includes('serve') && at >= 0 && args[at + 1] === name;
-}
-
-async function stopInstance(name: string): Promise<boolean> {
-  let pid: number;
-  try {
-    pid = Number(fs.readFileSync(pidFile(name), 'utf8').trim());
-  } catch {
-    return false;
-  }
-  let stopped = false;
-  if (Number.isInteger(pid) && pid > 0 && alive(pid) && isOurServe(pid, name)) {
-    process.kill(pid, 'SIGTERM');
-    if (!(await exited(pid, STOP_WAIT_MS))) {
-      process.kill(pid, 'SIGKILL');
-      await exited(pid, STOP_WAIT_MS);
-    }
-    stopped = true;
-  }
-  fs.rmSync(pidFile(name), { force: true });
-  return stopped;
-}
-
-async function exited(pid: number, withinMs: number): Promise<boolean> {
-  const until = Date.now() + withinMs;
-  while (Date.now() < until) {
-    if (!alive(pid)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return !alive(pid);
-}
-
 async function restart(options: Options): Promise<void> {
   if (options.port === undefined) fail('--port is required');
   const name = options.name;
-  if (await stopInstance(name)) log(name, 'restart: stopped the previous instance');
-  fs.mkdirSync(DEMO_DIR, { recursive: true });
-  // The child must not hold our stdout/stderr: whoever ran `restart` waits for them to close.
-  const out = fs.openSync(logFile(name), 'a');
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', '--name', name, '--port', String(options.port), ...options.passOn], {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: process.env,
-  });
-  fs.closeSync(out);
-  if (child.pid === undefined) fail('could not start serve');
-  child.unref();
-  fs.writeFileSync(pidFile(name), `${child.pid}\n`);
-  log(name, `restart: started serve pid ${child.pid} with key ${process.env.KEYTURN_KEY_ID ?? '(no key id)'}`);
-  process.stdout.write(`demo-consumer ${name}: restarted (pid ${child.pid})\n`);
+  if (await stopInstance(name, SCRIPT)) log(name, 'restart: stopped the previous instance');
+  const pid = startDetached(name, fileURLToPath(import.meta.url), ['serve', '--name', name, '--port', String(options.port), ...options.passOn]);
+  log(name, `restart: started serve pid ${pid} with key ${process.env.KEYTURN_KEY_ID ?? '(no key id)'}`);
+  process.stdout.write(`demo-consumer ${name}: restarted (pid ${pid})\n`);
 }
 
 function secretNames(options: Options): { names: string[]; all: boolean } {
@@ -230,7 +149,7 @@ async function main(): Promise<void> {
     case 'serve':
       return serve(options);
     case 'stop': {
-      const stopped = await stopInstance(options.name);
+      const stopped = await stopInstance(options.name, SCRIPT);
       if (stopped) log(options.name, 'stop: stopped');
       process.stdout.write(`demo-consumer ${options.name}: ${stopped ? 'stopped' : 'was not running'}\n`);
       return;
