@@ -3,7 +3,8 @@
  * secret whose data is `{ doc: "<json>" }`, changed only by check-and-set on the version
  * read. The last version seen is cached so a change usually costs one write; a CAS refusal
  * (someone else wrote) re-reads and re-applies. A decision not to write, or a refusal, is
- * only trusted on a fresh read, never on the cache.
+ * only trusted on a fresh read, never on the cache. `peek` hands the cache to the store,
+ * which serves reads from it only where it can tell nobody else writes (under its own lease).
  */
 import { isCasConflict } from './errors.js';
 import type { VaultClient } from './client.js';
@@ -27,6 +28,15 @@ export class Documents {
   /** Read from Vault (never the cache). */
   async read<T>(path: string): Promise<T | undefined> {
     return (await this.fetch(path)).doc as T | undefined;
+  }
+
+  /**
+   * The document as this process last read or wrote it (a copy), without asking Vault; undefined
+   * when never seen. Only a hint: another process may have written since.
+   */
+  peek<T>(path: string): { version: number; doc: T | undefined } | undefined {
+    const seen = this.seen.get(path);
+    return seen ? { version: seen.version, doc: structuredClone(seen.doc) as T | undefined } : undefined;
   }
 
   /** Apply `change` to the document and write the result with CAS; one change at a time per path in this process. */

@@ -6,7 +6,7 @@
  * CAS; whoever reads later sees from the secret's version whether the write happened, so a
  * crash between the two never leaves the labels wrong.
  */
-import type { RotationRecord } from '../types.js';
+import type { JournalEntry, RotationRecord } from '../types.js';
 
 export interface VersionInfo {
   rotationId: string;
@@ -22,6 +22,20 @@ export interface VaultState {
   chain: number[];
   op?: { kind: 'promote' | 'rollback'; rotationId: string; from: number; info: VersionInfo; chain: number[] };
   record: RotationRecord;
+  /**
+   * The journal and the lease live in this same document: a rotation changes them at every
+   * checkpoint, and one document means one CAS write each and one read for all of them when a
+   * run starts. A journal or record write by a process that lost the lease meets a moved
+   * version; the change is re-applied on a fresh read, the same as when they were separate.
+   */
+  journal?: JournalEntry;
+  lease?: LeaseDoc;
+}
+
+export interface LeaseDoc {
+  owner: string;
+  token: string;
+  expiresAt: string;
 }
 
 /** versions remembered in the index: Vault keeps 10 by default, rollback needs two */

@@ -2,8 +2,13 @@
  * The `vault` store: a key's CURRENT is the latest version of its KV v2 secret, so a consumer
  * reading "latest" only ever sees a promoted key. PENDING waits in a keyturn-owned document
  * beside it (`<mount>/data/<prefix>/<path>/pending`, removed with all its versions once
- * promoted or dropped); the version index, rotation record, journal, history and lease are
- * documents there too, each changed by check-and-set.
+ * promoted or dropped); the version index, rotation record, journal and lease share one
+ * document there (`state`), the history has its own; each is changed by check-and-set.
+ *
+ * Requests are the cost of a rotation, so what this process itself read or wrote is
+ * remembered: versions are hints for check-and-set writes (a stale one is refused by Vault,
+ * never overwrites), and while this process holds a key's lease — nobody else writes
+ * keyturn's documents then — its reads of them are served from what it last saw.
  */
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
@@ -11,10 +16,10 @@ import { failpoint } from '../../engine/failpoints.js';
 import { errors, ExitCode, KeyturnError } from '../../errors.js';
 import type { KeyMaterial } from '../../issuers/types.js';
 import type { HistoryEntry, JournalEntry, Lease, RotationRecord, SecretStore, StoredVersion, StoreRef } from '../types.js';
-import type { VaultClient } from './client.js';
+import type { DataRead, VaultClient } from './client.js';
 import { Documents, UNCHANGED } from './documents.js';
 import { isCasConflict } from './errors.js';
-import { labels, settle, type VaultState, type VersionInfo } from './labels.js';
+import { emptyState, labels, settle, type LeaseDoc, type VaultState, type VersionInfo } from './labels.js';
 import { mirrorToMetadata } from './metadata-mirror.js';
 
 export interface VaultStoreOptions {
@@ -34,12 +39,6 @@ interface PendingDoc extends VersionInfo {
   material: KeyMaterial;
 }
 
-interface LeaseDoc {
-  owner: string;
-  token: string;
-  expiresAt: string;
-}
-
 const DEFAULT_HISTORY_LIMIT = 200;
 
 export class VaultStore implements SecretStore {
@@ -52,6 +51,10 @@ export class VaultStore implements SecretStore {
   private readonly historyLimit: number;
   private readonly now: () => number;
   private readonly inflight = new Set<Promise<unknown>>();
+  /** the secret as this process last read or wrote it: a CAS hint, never a reason not to write */
+  private readonly secrets = new Map<string, DataRead>();
+  /** state path → token of the lease this process took there (until released or lost) */
+  private readonly held = new Map<string, string>();
 
   constructor(private readonly options: VaultStoreOptions) {
     this.client = options.client;
@@ -68,20 +71,22 @@ export class VaultStore implements SecretStore {
   }
 
   async current(ref: StoreRef): Promise<StoredVersion | undefined> {
-    const { view, latest } = await this.view(ref);
+    const { view, latest } = await this.view(ref, 'fresh');
     if (!view.current || latest.state !== 'present') return undefined;
     return toStored(view.current.info, latest.data, latest.createdTime);
   }
 
   async pending(ref: StoreRef): Promise<StoredVersion | undefined> {
-    const [pending, { view }] = await Promise.all([this.docs.read<PendingDoc>(this.path(ref, 'pending')), this.view(ref)]);
+    const pending = await this.ownDoc<PendingDoc>(ref, 'pending');
+    if (!pending) return undefined;
     // promoted, but the pending document not yet removed (a crash in between): it is CURRENT, not PENDING
-    if (!pending || view.current?.info.rotationId === pending.rotationId) return undefined;
+    const { view } = await this.view(ref, 'fresh');
+    if (view.current?.info.rotationId === pending.rotationId) return undefined;
     return toStored(pending, pending.material, pending.createdAt);
   }
 
   async previous(ref: StoreRef): Promise<StoredVersion | undefined> {
-    const { view } = await this.view(ref);
+    const { view } = await this.view(ref, 'fresh');
     if (!view.previous) return undefined;
     const read = await this.client.readData(this.secret(ref), view.previous.version);
     return read.state === 'present' ? toStored(view.previous.info, read.data, view.previous.info.createdAt) : undefined;
@@ -91,7 +96,10 @@ export class VaultStore implements SecretStore {
     return this.track(async () => {
       const copy = structuredClone(version);
       await failpoint('store.stage', ref.key);
-      const { view, latest } = await this.view(ref);
+      // stage writes only the pending document: the secret's labels from a hint decide nothing
+      // unless they say this rotation is CURRENT already, which is then confirmed on a fresh read
+      let { view, latest, hinted } = await this.view(ref, 'hint');
+      if (hinted && view.current?.info.rotationId === rotationId) ({ view, latest } = await this.view(ref, 'fresh'));
       if (view.current?.info.rotationId === rotationId) {
         if (latest.state === 'present' && isDeepStrictEqual(stringMap(latest.data), copy.material)) return;
         throw errors.stageConflict(ref.key, rotationId);
@@ -111,7 +119,15 @@ export class VaultStore implements SecretStore {
     return this.track(async () => {
       await failpoint('store.promote', ref.key);
       const pendingPath = this.path(ref, 'pending');
-      const [pending, { state, view, latest }] = await Promise.all([this.docs.read<PendingDoc>(pendingPath), this.view(ref)]);
+      // Usually stage just wrote the pending document and this process last read or wrote the
+      // secret: both are known, and promote costs three writes (intent, secret with CAS, removal).
+      // Only a decision not to write (already CURRENT, nothing pending) goes back to Vault first.
+      let pending = this.docs.peek<PendingDoc>(pendingPath)?.doc;
+      let seen = await this.view(ref, 'hint');
+      if (seen.view.current?.info.rotationId === rotationId || pending?.rotationId !== rotationId) {
+        [pending, seen] = await Promise.all([this.docs.read<PendingDoc>(pendingPath), this.view(ref, 'fresh')]);
+      }
+      const { view, latest } = seen;
       if (view.current?.info.rotationId === rotationId) {
         if (pending?.rotationId === rotationId) await this.docs.remove(pendingPath);
         return;
@@ -123,9 +139,13 @@ export class VaultStore implements SecretStore {
         );
       }
       const from = latest.version;
+      const present = latest.state === 'present';
       const info: VersionInfo = { rotationId, keyId: pending.keyId, meta: pending.meta, createdAt: pending.createdAt };
-      const chain = [...(latest.state === 'present' ? state.chain : state.chain.slice(0, -1)), from + 1];
-      await this.writeOp(ref, { kind: 'promote', rotationId, from, info, chain });
+      // the chain is built from the state document the CAS write lands on, not from the hint
+      await this.writeOp(ref, from, (s) => ({ kind: 'promote', rotationId, info, chain: [...(present ? s.chain : s.chain.slice(0, -1)), from + 1] }));
+      // A version that moved since this process last saw it means someone else wrote the secret
+      // during the rotation: the CAS refusal fails the promote (another writer in flight), the
+      // same as a write landing between a fresh read and the write.
       await this.writeSecret(ref, pending.material, from);
       await this.docs.remove(pendingPath);
     });
@@ -135,7 +155,8 @@ export class VaultStore implements SecretStore {
     return this.track(async () => {
       await failpoint('store.rollback', ref.key);
       const pendingPath = this.path(ref, 'pending');
-      const [pending, { state, view, latest }] = await Promise.all([this.docs.read<PendingDoc>(pendingPath), this.view(ref)]);
+      // rollback is the rare path: it decides on fresh reads
+      const [pending, { state, view, latest }] = await Promise.all([this.docs.read<PendingDoc>(pendingPath), this.view(ref, 'fresh')]);
       if (view.current?.info.rotationId !== rotationId) {
         if (pending?.rotationId === rotationId) await this.docs.remove(pendingPath);
         return;
@@ -144,6 +165,7 @@ export class VaultStore implements SecretStore {
       if (!restore) {
         // the first rotation undone: nothing verified remains, so no version may be latest
         await this.client.changeVersions(`${this.mount}/delete/${ref.path}`, [latest.version]);
+        this.secrets.set(this.secret(ref), { state: 'deleted', version: latest.version });
         await this.docs.update<VaultState, void>(this.path(ref, 'state'), (doc) => {
           const s = settle(doc, latest.version);
           s.chain = [];
@@ -157,7 +179,7 @@ export class VaultStore implements SecretStore {
           });
         }
         const chain = [...state.chain.slice(0, -2), latest.version + 1];
-        await this.writeOp(ref, { kind: 'rollback', rotationId: restore.info.rotationId, from: latest.version, info: restore.info, chain });
+        await this.writeOp(ref, latest.version, () => ({ kind: 'rollback', rotationId: restore.info.rotationId, info: restore.info, chain }));
         await this.writeSecret(ref, stringMap(old.data), latest.version);
       }
       if (pending?.rotationId === rotationId) await this.docs.remove(pendingPath);
@@ -165,7 +187,7 @@ export class VaultStore implements SecretStore {
   }
 
   async rotation(ref: StoreRef): Promise<RotationRecord> {
-    return structuredClone((await this.docs.read<VaultState>(this.path(ref, 'state')))?.record ?? {});
+    return structuredClone((await this.ownDoc<VaultState>(ref, 'state'))?.record ?? {});
   }
 
   record(ref: StoreRef, patch: Partial<RotationRecord>): Promise<void> {
@@ -213,16 +235,19 @@ export class VaultStore implements SecretStore {
   }
 
   async journal(ref: StoreRef): Promise<JournalEntry | undefined> {
-    return this.docs.read<JournalEntry>(this.path(ref, 'journal'));
+    return structuredClone((await this.ownDoc<VaultState>(ref, 'state'))?.journal);
   }
 
   writeJournal(ref: StoreRef, entry: JournalEntry | undefined): Promise<void> {
     return this.track(async () => {
       const copy = entry === undefined ? undefined : structuredClone(entry);
       await failpoint('store.writeJournal', ref.key);
-      await this.docs.update<JournalEntry, void>(this.path(ref, 'journal'), (doc) =>
-        isDeepStrictEqual(doc, copy) ? { next: UNCHANGED, value: undefined } : { next: copy, value: undefined },
-      );
+      await this.docs.update<VaultState, void>(this.path(ref, 'state'), (doc) => {
+        if (isDeepStrictEqual(doc?.journal, copy)) return { next: UNCHANGED, value: undefined };
+        const next: VaultState = { ...(doc ?? emptyState()), journal: copy };
+        if (copy === undefined) delete next.journal;
+        return { next, value: undefined };
+      });
     });
   }
 
@@ -230,13 +255,15 @@ export class VaultStore implements SecretStore {
     return this.track(async () => {
       await failpoint('store.lease', ref.key);
       checkTtl(ttlMs);
-      const path = this.path(ref, 'lease');
+      const path = this.path(ref, 'state');
       const token = randomBytes(16).toString('hex');
-      const taken = await this.docs.update<LeaseDoc, LeaseDoc>(path, (held) => {
+      const taken = await this.docs.update<VaultState, LeaseDoc>(path, (doc) => {
+        const held = doc?.lease;
         if (held && held.owner !== owner && Date.parse(held.expiresAt) > this.now()) throw errors.leaseHeld(ref.key, held.owner, held.expiresAt);
         const next = { owner, token, expiresAt: new Date(this.now() + ttlMs).toISOString() };
-        return { next, value: next };
+        return { next: { ...(doc ?? emptyState()), lease: next }, value: next };
       });
+      this.held.set(path, token);
       const lease: Lease = {
         owner: taken.owner,
         token: taken.token,
@@ -245,21 +272,23 @@ export class VaultStore implements SecretStore {
           this.track(async () => {
             await failpoint('store.renewLease', ref.key);
             checkTtl(ttl);
-            lease.expiresAt = await this.docs.update<LeaseDoc, string>(path, (held) => {
-              if (held?.token !== token) {
+            lease.expiresAt = await this.docs.update<VaultState, string>(path, (doc) => {
+              const held = doc?.lease;
+              if (!doc || held?.token !== token) {
                 if (held && Date.parse(held.expiresAt) > this.now()) throw errors.leaseHeld(ref.key, held.owner, held.expiresAt);
                 throw new KeyturnError('ELEASE', `the lease on key ${ref.key} was lost (it expired or was broken)`, ExitCode.rolledBack, {
                   hint: 'the rotation must stop: another run may take over this key',
                 });
               }
               const expiresAt = new Date(this.now() + ttl).toISOString();
-              return { next: { ...held, expiresAt }, value: expiresAt };
+              return { next: { ...doc, lease: { ...held, expiresAt } }, value: expiresAt };
             });
           }),
         release: () =>
           this.track(async () => {
             await failpoint('store.releaseLease', ref.key);
-            await this.docs.update<LeaseDoc, void>(path, (held) => ({ next: held?.token === token ? undefined : UNCHANGED, value: undefined }));
+            if (this.held.get(path) === token) this.held.delete(path);
+            await this.docs.update<VaultState, void>(path, (doc) => ({ next: doc?.lease?.token === token ? withoutLease(doc) : UNCHANGED, value: undefined }));
           }),
       };
       return lease;
@@ -269,7 +298,7 @@ export class VaultStore implements SecretStore {
   breakLease(ref: StoreRef, owner: string): Promise<void> {
     return this.track(async () => {
       await failpoint('store.breakLease', ref.key);
-      await this.docs.update<LeaseDoc, void>(this.path(ref, 'lease'), (held) => ({ next: held?.owner === owner ? undefined : UNCHANGED, value: undefined }));
+      await this.docs.update<VaultState, void>(this.path(ref, 'state'), (doc) => ({ next: doc?.lease?.owner === owner ? withoutLease(doc) : UNCHANGED, value: undefined }));
     });
   }
 
@@ -284,12 +313,48 @@ export class VaultStore implements SecretStore {
   }
 
   /** One of keyturn's documents for this secret. */
-  path(ref: StoreRef, doc: 'state' | 'pending' | 'journal' | 'history' | 'lease'): string {
+  path(ref: StoreRef, doc: 'state' | 'pending' | 'history'): string {
     return `${this.mount}/data/${this.prefix}/${ref.path}/${doc}`;
   }
 
-  private async view(ref: StoreRef) {
-    const [doc, read] = await Promise.all([this.docs.read<VaultState>(this.path(ref, 'state')), this.client.readData(this.secret(ref))]);
+  /**
+   * keyturn's own document: from what this process last saw while it holds the key's lease
+   * (only the holder writes keyturn's documents then), else read from Vault.
+   */
+  private async ownDoc<T>(ref: StoreRef, doc: 'state' | 'pending'): Promise<T | undefined> {
+    const path = this.path(ref, doc);
+    const seen = this.underLease(ref) ? this.docs.peek<T>(path) : undefined;
+    return seen ? seen.doc : this.docs.read<T>(path);
+  }
+
+  /** Whether this process holds the key's lease, by the state document as it last wrote or read it. */
+  private underLease(ref: StoreRef): boolean {
+    const path = this.path(ref, 'state');
+    const token = this.held.get(path);
+    const lease = token === undefined ? undefined : this.docs.peek<VaultState>(path)?.doc?.lease;
+    return lease !== undefined && lease.token === token && Date.parse(lease.expiresAt) > this.now();
+  }
+
+  private async readSecret(ref: StoreRef): Promise<DataRead> {
+    const read = await this.client.readData(this.secret(ref));
+    this.secrets.set(this.secret(ref), read);
+    return read;
+  }
+
+  /**
+   * The labels. 'fresh': the secret read from Vault (what a consumer sees now). 'hint': the
+   * secret and the state as this process last saw them when it has, for a step that then writes
+   * with CAS on those versions; `hinted` says whether anything came from memory.
+   */
+  private async view(ref: StoreRef, mode: 'fresh' | 'hint') {
+    const statePath = this.path(ref, 'state');
+    const knownState = mode === 'hint' || this.underLease(ref) ? this.docs.peek<VaultState>(statePath) : undefined;
+    const knownSecret = mode === 'hint' ? this.secrets.get(this.secret(ref)) : undefined;
+    const [doc, read] = await Promise.all([
+      knownState ? knownState.doc : this.docs.read<VaultState>(statePath),
+      knownSecret ? structuredClone(knownSecret) : this.readSecret(ref),
+    ]);
+    const hinted = Boolean(knownState) || Boolean(knownSecret);
     const version = read.state === 'missing' ? 0 : read.version;
     const state = settle(doc, version);
     const view = labels(state, read.state === 'present' ? read.version : undefined);
@@ -297,25 +362,27 @@ export class VaultStore implements SecretStore {
       read.state === 'present'
         ? { state: 'present' as const, version, data: read.data, createdTime: view.current?.info.createdAt ?? '' }
         : { state: read.state, version, data: {}, createdTime: '' };
-    return { state, view, latest };
+    return { state, view, latest, hinted };
   }
 
   /** Record the intent of a promote or rollback, on top of whatever op an earlier crash left (settled first). */
-  private async writeOp(ref: StoreRef, op: NonNullable<VaultState['op']>): Promise<void> {
+  private async writeOp(ref: StoreRef, from: number, build: (settled: VaultState) => Omit<NonNullable<VaultState['op']>, 'from'>): Promise<void> {
     await this.docs.update<VaultState, void>(this.path(ref, 'state'), (doc) => {
-      const s = settle(doc, op.from);
-      return { next: { ...s, op }, value: undefined };
+      const s = settle(doc, from);
+      return { next: { ...s, op: { ...build(s), from } }, value: undefined };
     });
   }
 
   /** Write the secret on top of version `from`; a CAS refusal means someone else wrote it meanwhile. */
   private async writeSecret(ref: StoreRef, material: KeyMaterial, from: number): Promise<void> {
     try {
-      await this.client.writeData(this.secret(ref), material, from);
+      const version = await this.client.writeData(this.secret(ref), material, from);
+      this.secrets.set(this.secret(ref), { state: 'present', version, data: { ...material }, customMetadata: {} });
     } catch (error) {
+      this.secrets.delete(this.secret(ref));
       // A retried write whose first attempt landed (the answer was lost) is refused by CAS: ours is there, all is well.
       if (isCasConflict(error)) {
-        const now = await this.client.readData(this.secret(ref));
+        const now = await this.readSecret(ref);
         if (now.state === 'present' && now.version === from + 1 && isDeepStrictEqual(stringMap(now.data), material)) return;
         // someone else's version sits where ours would have: the intent must not claim it
         await this.docs.update<VaultState, void>(this.path(ref, 'state'), (doc) => {
@@ -354,6 +421,11 @@ function toStored(info: VersionInfo, data: Record<string, unknown>, createdAt: s
 
 function stringMap(data: Record<string, unknown>): KeyMaterial {
   return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+function withoutLease(doc: VaultState): VaultState {
+  const { lease: _released, ...rest } = doc;
+  return rest;
 }
 
 function checkTtl(ttlMs: number): void {

@@ -1,0 +1,115 @@
+/**
+ * What the Vault store remembers to save requests is only ever a hint: two store instances
+ * (two processes, as far as Vault can tell) writing the same documents lose nothing, a lease
+ * taken over makes the old holder read from Vault again, and a rotation's requests stay
+ * counted so a regression shows.
+ */
+import { expect } from 'chai';
+import type { VaultStandIn } from '../../scripts/vault/server.js';
+import type { HistoryEntry, JournalEntry, StoreRef } from '../../src/stores/types.js';
+import type { VaultStore } from '../../src/stores/vault/vault-store.js';
+import { historyEntry, rejection, sleep } from '../stores/contract.js';
+import { openVault, standIn } from './support.js';
+
+function journal(rotationId: string, step: JournalEntry['step']): JournalEntry {
+  const at = '2026-01-01T00:00:00.000Z';
+  return { rotationId, key: 'k', trigger: 'manual', actor: 'tester', startedAt: at, updatedAt: at, step, done: [], status: 'running', notes: {} };
+}
+
+describe('vault store: remembered versions are hints, requests are counted', function () {
+  let vault: VaultStandIn;
+  let a: VaultStore;
+  let b: VaultStore;
+  let n = 0;
+  const newRef = (): StoreRef => {
+    n += 1;
+    return { store: 'vault', path: `hints/secret-${n}`, key: `key-${n}` };
+  };
+
+  beforeEach(async () => {
+    vault = await standIn();
+    const env = { VAULT_ADDR: vault.url, VAULT_TOKEN: vault.rootToken };
+    [a, b] = await Promise.all([openVault(env), openVault(env)]);
+  });
+  afterEach(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await vault.close();
+  });
+
+  it('record and history written by another process in between are kept, not overwritten from a stale version', async () => {
+    const ref = newRef();
+    await a.record(ref, { currentKeyId: 'from-a' });
+    await b.record(ref, { previousKeyId: 'from-b' });
+    await a.record(ref, { lastRotationId: 'r-a' });
+    expect(await b.rotation(ref)).to.deep.equal({ currentKeyId: 'from-a', previousKeyId: 'from-b', lastRotationId: 'r-a' });
+    const h = (id: string): HistoryEntry => historyEntry(id, ref.key, `2026-01-0${id.slice(1)}T00:00:00.000Z`);
+    await a.appendHistory(ref, h('r1'));
+    await b.appendHistory(ref, h('r2'));
+    await a.appendHistory(ref, h('r3'));
+    expect((await b.history(ref)).map((e) => e.rotationId)).to.deep.equal(['r1', 'r2', 'r3']);
+  });
+
+  it('a journal read without the lease comes from Vault, not from memory', async () => {
+    const ref = newRef();
+    await a.writeJournal(ref, journal('r1', 'create'));
+    await b.writeJournal(ref, journal('r2', 'restart'));
+    expect((await a.journal(ref))?.rotationId).to.equal('r2');
+  });
+
+  it('a lease that expired and was taken over: the old holder reads the new holder\'s journal and cannot renew', async () => {
+    const ref = newRef();
+    const old = await a.lease(ref, 'alice', 80);
+    await a.writeJournal(ref, journal('r1', 'create'));
+    expect((await a.journal(ref))?.rotationId).to.equal('r1');
+    await sleep(120);
+    const taken = await b.lease(ref, 'bob', 60_000);
+    await b.writeJournal(ref, journal('r1', 'restart'));
+    expect((await a.journal(ref))?.step).to.equal('restart');
+    await rejection(old.renew(60_000), 'ELEASE');
+    await rejection(a.lease(ref, 'alice', 60_000), 'ELEASE');
+    await taken.release();
+  });
+
+  it('the secret written by hand after keyturn last read it: promote is refused by CAS, the hand-written version stays CURRENT', async () => {
+    const ref = newRef();
+    await a.stage(ref, 'r1', { keyId: 'k1', material: { secret: 's1' } });
+    await a.promote(ref, 'r1');
+    expect((await a.current(ref))?.rotationId).to.equal('r1');
+    await a.stage(ref, 'r2', { keyId: 'k2', material: { secret: 's2' } });
+    await b.client.writeData(`secret/data/${ref.path}`, { secret: 'by-hand' });
+    await rejection(a.promote(ref, 'r2'), 'EVAULTCAS');
+    expect((await b.current(ref))?.material).to.deep.equal({ secret: 'by-hand' });
+    expect((await b.pending(ref))?.rotationId).to.equal('r2');
+    // the next attempt reads Vault again and lands on top of it
+    await a.promote(ref, 'r2');
+    expect((await b.current(ref))?.rotationId).to.equal('r2');
+  });
+
+  it('one rotation, in the engine\'s order of calls, costs at most 18 Vault requests from a fresh process', async () => {
+    const ref = newRef();
+    await a.stage(ref, 'r0', { keyId: 'k0', material: { secret: 's0' } });
+    await a.promote(ref, 'r0');
+    const before = vault.stats.requests;
+    // b has never seen this key: the first rotation a `keyturn rotate` process makes of it
+    const lease = await b.lease(ref, 'owner', 60_000);
+    expect(await b.journal(ref)).to.equal(undefined);
+    await b.rotation(ref);
+    const old = await b.current(ref);
+    expect(old?.rotationId).to.equal('r0');
+    expect(await b.pending(ref)).to.equal(undefined);
+    await b.writeJournal(ref, journal('r1', 'create'));
+    await b.stage(ref, 'r1', { keyId: 'k1', material: { secret: 's1' } });
+    await b.promote(ref, 'r1');
+    await b.writeJournal(ref, journal('r1', 'restart'));
+    await b.writeJournal(ref, journal('r1', 'retire'));
+    await b.record(ref, { currentKeyId: 'k1', previousKeyId: 'k0' });
+    await b.appendHistory(ref, historyEntry('r1', ref.key, new Date().toISOString(), { oldKeyId: 'k0', newKeyId: 'k1' }));
+    await b.writeJournal(ref, undefined);
+    await lease.release();
+    const spent = vault.stats.requests - before;
+    expect(spent, `requests for one rotation: ${spent}`).to.be.at.most(18);
+    expect((await a.current(ref))?.rotationId).to.equal('r1');
+    expect((await a.previous(ref))?.rotationId).to.equal('r0');
+    expect(await a.journal(ref)).to.equal(undefined);
+  });
+});
