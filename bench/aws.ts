@@ -61,7 +61,7 @@ async function seed(client: SecretsManagerClient, prefix: string, n: number): Pr
   );
 }
 
-async function keyturnRun(moto: Moto, dir: string, prefix: string): Promise<{ ms: number; calls: number }> {
+async function keyturnRun(moto: Moto, dir: string, prefix: string): Promise<{ ms: number; calls: number; byCommand: Record<string, number> }> {
   const yaml = path.join(dir, 'bench.yaml');
   const keys = Array.from({ length: KEYS }, (_, i) => `  - id: tok-${i}\n    purpose: bench ${i}\n    issuer: tokens\n    path: tok-${i}\n    period: 30d\n    holders: [ops]\n`);
   await writeFile(yaml, `version: 1\nstores:\n  aws: { type: aws-secrets-manager, prefix: ${prefix} }\nissuers:\n  tokens: { type: random }\npeople:\n  ops: {}\nkeys:\n${keys.join('')}`);
@@ -77,7 +77,8 @@ async function keyturnRun(moto: Moto, dir: string, prefix: string): Promise<{ ms
   const failed = results.filter((r) => r.outcome !== 'completed');
   if (failed.length) throw new Error(`${failed.length} rotations did not complete: ${failed[0]!.error}`);
   client.destroy();
-  return { ms, calls: counter.total };
+  const byCommand = Object.fromEntries([...counter.calls].map(([name, n]) => [name.replace(/Command$/, ''), +(n / KEYS).toFixed(2)]));
+  return { ms, calls: counter.total, byCommand };
 }
 
 async function bareSdkRun(moto: Moto, prefix: string): Promise<{ ms: number; calls: number }> {
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
       bareSdkMs: Math.round(bare.ms),
       ratio: +(keyturn.ms / bare.ms).toFixed(2),
       keyturnCallsPerRotation: +(keyturn.calls / KEYS).toFixed(1),
+      keyturnCallsByCommand: keyturn.byCommand,
       bareCallsPerRotation: +(bare.calls / KEYS).toFixed(1),
       minimumCallsPerRotation: MINIMUM_CALLS,
       cliLoop: { keys: CLI_KEYS, ms: Math.round(cliMs), msPerRotation: Math.round(perRotation(cliMs, CLI_KEYS)) },

@@ -2,10 +2,10 @@
  * The `aws-secrets-manager` store: AWS's own staging protocol on real labels. stage is
  * PutSecretValue(ClientRequestToken, [AWSPENDING]); promote moves AWSCURRENT (AWS puts
  * AWSPREVIOUS on the old version) and then removes AWSPENDING; rollback moves AWSCURRENT back.
- * Every read of material names its VersionStage. Rotation metadata, the journal, history and
- * the lease live in the secret's tags (see tags.ts and docs/aws.md).
+ * Every read of material names its VersionStage. Rotation metadata, the journal and history
+ * live in the secret's tags (see tags.ts and docs/aws.md); the lease is a lock secret (lock.ts).
+ * While this process holds a key's lease, DescribeSecret results are remembered (cache.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import {
   CreateSecretCommand,
@@ -18,6 +18,7 @@ import {
   UntagResourceCommand,
   UpdateSecretVersionStageCommand,
   type SecretListEntry,
+  type UpdateSecretVersionStageCommandInput,
 } from '@aws-sdk/client-secrets-manager';
 import { awsErrorName } from '../../aws/client-config.js';
 import { failpoint } from '../../engine/failpoints.js';
@@ -28,6 +29,8 @@ import { recordFromTags, recordPatchTags } from './record-tags.js';
 import { blobKeys, decodeBlob, encodeBlob, type TagPair, type Tags } from './tags.js';
 import { holder, PLACEHOLDER_VALUE, PLACEHOLDER_VERSION, tokenFor, versionTag, type Label, type VersionMeta } from './versions.js';
 import { fitHistory } from './history.js';
+import { DescribeCache, type Described } from './cache.js';
+import { LockSecrets, type LockValue } from './lock.js';
 
 export interface SecretsStoreOptions {
   client: SecretsManagerClient;
@@ -40,21 +43,7 @@ export interface SecretsStoreOptions {
   now?: () => number;
 }
 
-interface Described {
-  exists: boolean;
-  stages: Map<string, string[]>;
-  tags: Tags;
-  rotationEnabled: boolean;
-}
-
-interface LeaseTag {
-  o: string;
-  t: string;
-  e: string;
-}
-
 const JOURNAL = 'keyturn:journal';
-const LEASE = 'keyturn:lease';
 const HISTORY = 'keyturn:history';
 const MANAGED = { Key: 'keyturn:managed', Value: 'true' };
 
@@ -63,11 +52,15 @@ export class SecretsManagerStore implements SecretStore {
   private readonly client: SecretsManagerClient;
   private readonly prefix: string;
   private readonly now: () => number;
+  private readonly cache: DescribeCache;
+  private readonly locks: LockSecrets;
 
   constructor(private readonly options: SecretsStoreOptions) {
     this.client = options.client;
     this.prefix = options.prefix ?? '';
     this.now = options.now ?? Date.now;
+    this.cache = new DescribeCache(this.now);
+    this.locks = new LockSecrets(this.client, this.now);
   }
 
   describe(ref: StoreRef): string {
@@ -108,7 +101,8 @@ export class SecretsManagerStore implements SecretStore {
     await this.untagStaleVersions(ref, d, token);
     // AWS moves AWSPENDING off an abandoned version by itself; that unfinished rotation was
     // already resumed or rolled back by the engine (it holds the journal) before a new stage.
-    await this.client.send(new PutSecretValueCommand({ SecretId: this.name(ref), ClientRequestToken: token, SecretString: JSON.stringify(copy.material), VersionStages: ['AWSPENDING'] }));
+    await this.write(ref, () => this.client.send(new PutSecretValueCommand({ SecretId: this.name(ref), ClientRequestToken: token, SecretString: JSON.stringify(copy.material), VersionStages: ['AWSPENDING'] })));
+    this.cache.staged(this.name(ref), token);
   }
 
   async promote(ref: StoreRef, rotationId: string): Promise<void> {
@@ -152,7 +146,7 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   async rotation(ref: StoreRef): Promise<RotationRecord> {
-    return recordFromTags((await this.read(ref)).tags);
+    return recordFromTags((await this.read(ref, false)).tags);
   }
 
   async record(ref: StoreRef, patch: Partial<RotationRecord>): Promise<void> {
@@ -166,7 +160,7 @@ export class SecretsManagerStore implements SecretStore {
   async appendHistory(ref: StoreRef, entry: HistoryEntry): Promise<void> {
     const copy = structuredClone(entry);
     await failpoint('store.appendHistory', ref.key);
-    const d = await this.read(ref);
+    const d = await this.read(ref, false);
     const history = decodeBlob<HistoryEntry[]>(d.tags, HISTORY) ?? [];
     // one entry per (rotation id, outcome): a resumed run's entry replaces the first one
     const kept = history.filter((h) => !(h.rotationId === copy.rotationId && h.outcome === copy.outcome));
@@ -174,7 +168,7 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   async history(ref?: StoreRef): Promise<HistoryEntry[]> {
-    if (ref) return decodeBlob<HistoryEntry[]>((await this.read(ref)).tags, HISTORY) ?? [];
+    if (ref) return decodeBlob<HistoryEntry[]>((await this.read(ref, false)).tags, HISTORY) ?? [];
     const all: HistoryEntry[] = [];
     for await (const entry of this.listManaged()) {
       all.push(...(decodeBlob<HistoryEntry[]>(tagMap(entry.Tags), HISTORY) ?? []));
@@ -183,7 +177,7 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   async journal(ref: StoreRef): Promise<JournalEntry | undefined> {
-    return decodeBlob<JournalEntry>((await this.read(ref)).tags, JOURNAL);
+    return decodeBlob<JournalEntry>((await this.read(ref, false)).tags, JOURNAL);
   }
 
   async writeJournal(ref: StoreRef, entry: JournalEntry | undefined): Promise<void> {
@@ -194,41 +188,35 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   /**
-   * The lease is a tag with a compare step: read, refuse if another owner's lease is live,
-   * write ours, read back and keep it only if our token is the one there. Tags have no
-   * conditional write, so two takers whose read-write windows overlap exactly can both see
-   * their own token only if the second writes after the first read back; docs/aws.md says why
-   * this is accepted (a lock secret would cost a secret version per lease, against AWS's
-   * version-write rate).
+   * The lease is a create-only lock secret (lock.ts): CreateSecret is the compare-and-set.
+   * Holding it is also what lets this process remember the secret's DescribeSecret.
    */
   async lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease> {
     await failpoint('store.lease', ref.key);
     if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw errors.store(`lease ttl must be positive, got ${ttlMs}`);
-    let d = await this.read(ref);
-    if (!d.exists) d = await this.create(ref);
-    const held = decodeBlob<LeaseTag>(d.tags, LEASE);
-    if (held && held.o !== owner && Date.parse(held.e) > this.now()) throw errors.leaseHeld(ref.key, held.o, held.e);
-    const token = randomBytes(16).toString('hex');
-    const expiresAt = new Date(this.now() + ttlMs).toISOString();
-    await this.tag(ref, encodeBlob(LEASE, { o: owner, t: token, e: expiresAt }));
-    const check = decodeBlob<LeaseTag>((await this.read(ref)).tags, LEASE);
-    if (check?.t !== token) throw errors.leaseHeld(ref.key, check?.o ?? 'another run', check?.e ?? expiresAt);
+    const name = this.name(ref);
+    const lockName = this.locks.lockName(name);
+    let held: LockValue = await this.locks.acquire(lockName, ref.key, owner, ttlMs);
+    this.cache.hold(name, held.token, Date.parse(held.expiresAt));
     const lease: Lease = {
       owner,
-      token,
-      expiresAt,
+      token: held.token,
+      expiresAt: held.expiresAt,
       renew: async (ttl: number) => {
         await failpoint('store.renewLease', ref.key);
-        const now = decodeBlob<LeaseTag>((await this.read(ref)).tags, LEASE);
-        if (now?.t !== token) throw errors.leaseHeld(ref.key, now?.o ?? 'nobody', now?.e ?? lease.expiresAt);
-        const until = new Date(this.now() + ttl).toISOString();
-        await this.tag(ref, encodeBlob(LEASE, { o: owner, t: token, e: until }));
-        lease.expiresAt = until;
+        try {
+          held = await this.locks.renew(lockName, ref.key, held, ttl);
+        } catch (error) {
+          this.cache.drop(name, held.token);
+          throw error;
+        }
+        this.cache.hold(name, held.token, Date.parse(held.expiresAt));
+        lease.expiresAt = held.expiresAt;
       },
       release: async () => {
         await failpoint('store.releaseLease', ref.key);
-        const now = decodeBlob<LeaseTag>((await this.read(ref)).tags, LEASE);
-        if (now?.t === token) await this.untag(ref, blobKeys(LEASE));
+        this.cache.drop(name, held.token);
+        await this.locks.removeIf(lockName, (v) => v.token === held.token);
       },
     };
     return lease;
@@ -236,8 +224,7 @@ export class SecretsManagerStore implements SecretStore {
 
   async breakLease(ref: StoreRef, owner: string): Promise<void> {
     await failpoint('store.breakLease', ref.key);
-    const held = decodeBlob<LeaseTag>((await this.read(ref)).tags, LEASE);
-    if (held?.o === owner) await this.untag(ref, blobKeys(LEASE));
+    await this.locks.removeIf(this.locks.lockName(this.name(ref)), (v) => v.owner === owner);
   }
 
   async close(): Promise<void> {
@@ -248,13 +235,30 @@ export class SecretsManagerStore implements SecretStore {
     return `${this.prefix}${ref.path}`;
   }
 
-  private async read(ref: StoreRef): Promise<Described> {
+  /** DescribeSecret, or what this process remembers of it under its lease (`stages`: whether the labels are needed). */
+  private async read(ref: StoreRef, stages = true): Promise<Described> {
+    const name = this.name(ref);
+    const known = this.cache.get(name, stages);
+    if (known) return known;
+    let d: Described;
     try {
-      const out = await this.client.send(new DescribeSecretCommand({ SecretId: this.name(ref) }));
-      const stages = new Map(Object.entries(out.VersionIdsToStages ?? {}).map(([id, labels]) => [id, labels ?? []]));
-      return { exists: true, stages, tags: tagMap(out.Tags), rotationEnabled: out.RotationEnabled === true };
+      const out = await this.client.send(new DescribeSecretCommand({ SecretId: name }));
+      const versions = new Map(Object.entries(out.VersionIdsToStages ?? {}).map(([id, labels]) => [id, labels ?? []]));
+      d = { exists: true, stages: versions, tags: tagMap(out.Tags), rotationEnabled: out.RotationEnabled === true };
     } catch (error) {
-      if (awsErrorName(error) === 'ResourceNotFoundException') return { exists: false, stages: new Map(), tags: new Map(), rotationEnabled: false };
+      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+      d = { exists: false, stages: new Map(), tags: new Map(), rotationEnabled: false };
+    }
+    this.cache.remember(name, d);
+    return d;
+  }
+
+  /** A write whose outcome is unknown when it fails: the remembered DescribeSecret is dropped. */
+  private async write(ref: StoreRef, send: () => Promise<unknown>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      this.cache.forget(this.name(ref));
       throw error;
     }
   }
@@ -262,12 +266,14 @@ export class SecretsManagerStore implements SecretStore {
   /** Create the secret with the placeholder as AWSCURRENT (see versions.ts); another creator winning the race is fine. */
   private async create(ref: StoreRef): Promise<Described> {
     try {
-      await this.client.send(new CreateSecretCommand({ Name: this.name(ref), ClientRequestToken: PLACEHOLDER_VERSION, SecretString: PLACEHOLDER_VALUE, Tags: [MANAGED] }));
+      await this.write(ref, () => this.client.send(new CreateSecretCommand({ Name: this.name(ref), ClientRequestToken: PLACEHOLDER_VERSION, SecretString: PLACEHOLDER_VALUE, Tags: [MANAGED] })));
     } catch (error) {
       if (awsErrorName(error) !== 'ResourceExistsException') throw error;
       return this.read(ref);
     }
-    return { exists: true, stages: new Map([[PLACEHOLDER_VERSION, ['AWSCURRENT']]]), tags: new Map([[MANAGED.Key, MANAGED.Value]]), rotationEnabled: false };
+    const d: Described = { exists: true, stages: new Map([[PLACEHOLDER_VERSION, ['AWSCURRENT']]]), tags: new Map([[MANAGED.Key, MANAGED.Value]]), rotationEnabled: false };
+    this.cache.remember(this.name(ref), d);
+    return d;
   }
 
   private refuseLambda(ref: StoreRef, d: Described): void {
@@ -307,11 +313,14 @@ export class SecretsManagerStore implements SecretStore {
 
   private async moveLabel(ref: StoreRef, label: Label, to: string | undefined, from: string | undefined): Promise<void> {
     if (to === undefined && from === undefined) return;
-    await this.client.send(new UpdateSecretVersionStageCommand({ SecretId: this.name(ref), VersionStage: label, MoveToVersionId: to, RemoveFromVersionId: from }));
+    const input: UpdateSecretVersionStageCommandInput = { SecretId: this.name(ref), VersionStage: label, MoveToVersionId: to, RemoveFromVersionId: from };
+    // AWS also moves AWSPREVIOUS when AWSCURRENT moves: the labels are read again rather than modelled.
+    this.cache.labelsMoved(this.name(ref));
+    await this.write(ref, () => this.client.send(new UpdateSecretVersionStageCommand(input)));
   }
 
   private async tag(ref: StoreRef, tags: TagPair[]): Promise<void> {
-    const send = () => this.client.send(new TagResourceCommand({ SecretId: this.name(ref), Tags: tags }));
+    const send = () => this.write(ref, () => this.client.send(new TagResourceCommand({ SecretId: this.name(ref), Tags: tags })));
     try {
       await send();
     } catch (error) {
@@ -319,14 +328,19 @@ export class SecretsManagerStore implements SecretStore {
       await this.create(ref);
       await send();
     }
+    this.cache.tagged(this.name(ref), tags);
   }
 
+  /** UntagResource of the keys the secret holds (all of them when we do not know its tags). */
   private async untag(ref: StoreRef, keys: string[]): Promise<void> {
+    const present = this.cache.present(this.name(ref), keys);
+    if (present.length === 0) return;
     try {
-      await this.client.send(new UntagResourceCommand({ SecretId: this.name(ref), TagKeys: keys }));
+      await this.write(ref, () => this.client.send(new UntagResourceCommand({ SecretId: this.name(ref), TagKeys: present })));
     } catch (error) {
       if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
     }
+    this.cache.untagged(this.name(ref), present);
   }
 
   /** Drop the tags of versions that no label (or PREVIOUS's rollback target) still needs: a secret holds at most 50 tags. */
