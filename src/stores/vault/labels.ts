@@ -6,7 +6,7 @@
  * CAS; whoever reads later sees from the secret's version whether the write happened, so a
  * crash between the two never leaves the labels wrong.
  */
-import type { JournalEntry, RotationRecord } from '../types.js';
+import type { HistoryEntry, JournalEntry, RotationRecord } from '../types.js';
 
 export interface VersionInfo {
   rotationId: string;
@@ -30,6 +30,12 @@ export interface VaultState {
    */
   journal?: JournalEntry;
   lease?: LeaseDoc;
+  /**
+   * The newest history entries, not yet moved to the history document: appending one is then
+   * a write of this document, whose version the run knows, instead of a read and a write of
+   * another. Moved over in a batch when there are more than a few.
+   */
+  recent?: HistoryEntry[];
 }
 
 export interface LeaseDoc {

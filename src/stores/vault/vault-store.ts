@@ -40,6 +40,9 @@ interface PendingDoc extends VersionInfo {
 }
 
 const DEFAULT_HISTORY_LIMIT = 200;
+/** history entries kept in the state document before they are moved to the history document */
+const RECENT_HISTORY = 8;
+const MAX_FLUSH_ROUNDS = 4;
 
 export class VaultStore implements SecretStore {
   readonly type = 'vault';
@@ -211,27 +214,74 @@ export class VaultStore implements SecretStore {
     return this.track(async () => {
       const copy = structuredClone(entry);
       await failpoint('store.appendHistory', ref.key);
-      const changed = await this.docs.update<HistoryEntry[], boolean>(this.path(ref, 'history'), (doc) => {
-        const list = doc ?? [];
-        const index = list.findIndex((h) => h.rotationId === copy.rotationId && h.outcome === copy.outcome);
-        if (index >= 0) {
-          if (isDeepStrictEqual(list[index], copy)) return { next: UNCHANGED, value: false };
-          list[index] = copy;
-        } else {
-          list.push(copy);
+      const statePath = this.path(ref, 'state');
+      let changed = false;
+      for (let round = 0; ; round += 1) {
+        if (round === MAX_FLUSH_ROUNDS) throw errors.store(`cannot append to the history of ${ref.key}: other writers keep filling it`, 'rerun; the rotation itself is recorded');
+        const known = this.docs.peek<VaultState>(statePath);
+        const recent = known?.doc?.recent ?? [];
+        // full: first move the recent entries to the history document; a crash in between leaves
+        // them in both, and reads merge them by rotation and outcome
+        if (!recent.some((h) => sameEntry(h, copy)) && recent.length >= RECENT_HISTORY) await this.flushHistory(ref);
+        const outcome = await this.docs.update<VaultState, 'unchanged' | 'appended' | 'full'>(statePath, (doc) => {
+          const list = [...(doc?.recent ?? [])];
+          const index = list.findIndex((h) => sameEntry(h, copy));
+          if (index >= 0) {
+            if (isDeepStrictEqual(list[index], copy)) return { next: UNCHANGED, value: 'unchanged' };
+            list[index] = copy;
+          } else {
+            // another process filled it meanwhile: flush, then try again
+            if (list.length >= RECENT_HISTORY) return { next: UNCHANGED, value: 'full' };
+            list.push(copy);
+          }
+          return { next: { ...(doc ?? emptyState()), recent: list }, value: 'appended' };
+        });
+        if (outcome === 'full') {
+          await this.flushHistory(ref);
+          continue;
         }
-        return { next: list.slice(-this.historyLimit), value: true };
-      });
+        changed = outcome === 'appended';
+        break;
+      }
       // operators looking at the secret in Vault's UI see who rotated it and when
       if (changed && copy.outcome === 'completed') await mirrorToMetadata(this.client, `${this.mount}/metadata/${ref.path}`, copy);
     });
   }
 
   async history(ref?: StoreRef): Promise<HistoryEntry[]> {
-    if (ref) return (await this.docs.read<HistoryEntry[]>(this.path(ref, 'history'))) ?? [];
-    const files = await this.historyDocs(`${this.mount}/metadata/${this.prefix}/`);
-    const all = (await Promise.all(files.map((p) => this.docs.read<HistoryEntry[]>(p)))).flatMap((h) => h ?? []);
+    if (ref) {
+      const [kept, state] = await Promise.all([this.docs.read<HistoryEntry[]>(this.path(ref, 'history')), this.ownDoc<VaultState>(ref, 'state')]);
+      return structuredClone(mergeHistory(kept ?? [], state?.recent ?? [], this.historyLimit));
+    }
+    const folders = await this.historyFolders(`${this.mount}/data/${this.prefix}/`, `${this.mount}/metadata/${this.prefix}/`);
+    const all = (
+      await Promise.all(
+        folders.map(async (f) => {
+          const [kept, state] = await Promise.all([this.docs.read<HistoryEntry[]>(`${f}history`), this.docs.read<VaultState>(`${f}state`)]);
+          return mergeHistory(kept ?? [], state?.recent ?? [], this.historyLimit);
+        }),
+      )
+    ).flat();
     return all.sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : a.finishedAt > b.finishedAt ? 1 : 0));
+  }
+
+  /** Move the state document's recent entries into the history document, then drop them from the state. */
+  private async flushHistory(ref: StoreRef): Promise<void> {
+    const statePath = this.path(ref, 'state');
+    const state = await this.docs.read<VaultState>(statePath);
+    const moving = state?.recent ?? [];
+    if (!moving.length) return;
+    await this.docs.update<HistoryEntry[], void>(this.path(ref, 'history'), (doc) => {
+      const merged = mergeHistory(doc ?? [], moving, this.historyLimit);
+      return { next: isDeepStrictEqual(merged, doc ?? []) ? UNCHANGED : merged, value: undefined };
+    });
+    await this.docs.update<VaultState, void>(statePath, (doc) => {
+      const left = (doc?.recent ?? []).filter((h) => !moving.some((m) => isDeepStrictEqual(m, h)));
+      if (!doc || left.length === (doc.recent ?? []).length) return { next: UNCHANGED, value: undefined };
+      const next: VaultState = { ...doc, recent: left };
+      if (!left.length) delete next.recent;
+      return { next, value: undefined };
+    });
   }
 
   async journal(ref: StoreRef): Promise<JournalEntry | undefined> {
@@ -395,15 +445,12 @@ export class VaultStore implements SecretStore {
     }
   }
 
-  private async historyDocs(folder: string): Promise<string[]> {
-    const keys = await this.client.list(folder);
-    const nested = await Promise.all(
-      keys.map(async (k) => {
-        if (k.endsWith('/')) return this.historyDocs(`${folder}${k}`);
-        return k === 'history' ? [`${folder}${k}`.replace(`${this.mount}/metadata/`, `${this.mount}/data/`)] : [];
-      }),
-    );
-    return nested.flat();
+  /** Every folder under the prefix that holds a key's history or state document (data paths, with a trailing slash). */
+  private async historyFolders(data: string, metadata: string): Promise<string[]> {
+    const keys = await this.client.list(metadata);
+    const nested = await Promise.all(keys.filter((k) => k.endsWith('/')).map((k) => this.historyFolders(`${data}${k}`, `${metadata}${k}`)));
+    const here = keys.includes('history') || keys.includes('state') ? [data] : [];
+    return [...here, ...nested.flat()];
   }
 
   private track<T>(work: () => Promise<T>): Promise<T> {
@@ -421,6 +468,21 @@ function toStored(info: VersionInfo, data: Record<string, unknown>, createdAt: s
 
 function stringMap(data: Record<string, unknown>): KeyMaterial {
   return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+function sameEntry(a: HistoryEntry, b: HistoryEntry): boolean {
+  return a.rotationId === b.rotationId && a.outcome === b.outcome;
+}
+
+/** The history document's entries with the recent ones (newer) on top: one entry per rotation and outcome, newest last. */
+function mergeHistory(kept: HistoryEntry[], recent: HistoryEntry[], limit: number): HistoryEntry[] {
+  const list = [...kept];
+  for (const entry of recent) {
+    const index = list.findIndex((h) => sameEntry(h, entry));
+    if (index >= 0) list[index] = entry;
+    else list.push(entry);
+  }
+  return list.slice(-limit);
 }
 
 function withoutLease(doc: VaultState): VaultState {
