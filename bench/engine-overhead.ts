@@ -35,6 +35,13 @@ export interface OverheadResult {
   ratio: number;
   storeCallsPerRotation: number;
   bareStoreCallsPerRotation: number;
+  /** durable writes of the store file (each an fsync and a rename) in the best round of each side */
+  fileWrites: { keyturn: number; bare: number };
+}
+
+/** The file store's own count of durable writes: group commit folds concurrent mutations into one. */
+function fileWritesOf(store: SecretStore): number {
+  return (store as unknown as { stats?: { writes?: number } }).stats?.writes ?? NaN;
 }
 
 function tokensYaml(n: number, storeFile: string): string {
@@ -133,6 +140,7 @@ export async function measureEngineOverhead(keys: number, concurrency: number): 
       return { config, store: counting(store, counter), issuer, raw: store };
     };
     const times = { keyturn: [] as number[], bare: [] as number[] };
+    const writes = { keyturn: [] as number[], bare: [] as number[] };
     const counters = { keyturn: { calls: 0 }, bare: { calls: 0 } };
     // Alternate on fresh stores, so neither side profits from a warmer machine; the disk's
     // fsync times vary run to run, so each side's best of three is compared.
@@ -140,9 +148,11 @@ export async function measureEngineOverhead(keys: number, concurrency: number): 
       const bare = await open(`bare-${round}`, counters.bare);
       times.bare.push(await bareRun(bare.config, bare.store, bare.issuer, concurrency));
       await bare.raw.close();
+      writes.bare.push(fileWritesOf(bare.raw));
       const engine = await open(`keyturn-${round}`, counters.keyturn);
       times.keyturn.push(await keyturnRun(engine.config, engine.store, engine.issuer, concurrency));
       await engine.raw.close();
+      writes.keyturn.push(fileWritesOf(engine.raw));
     }
     const keyturnMs = Math.min(...times.keyturn);
     const bareMs = Math.min(...times.bare);
@@ -154,6 +164,7 @@ export async function measureEngineOverhead(keys: number, concurrency: number): 
       ratio: keyturnMs / bareMs,
       storeCallsPerRotation: counters.keyturn.calls / (ROUNDS * keys),
       bareStoreCallsPerRotation: counters.bare.calls / (ROUNDS * keys),
+      fileWrites: { keyturn: writes.keyturn[times.keyturn.indexOf(keyturnMs)]!, bare: writes.bare[times.bare.indexOf(bareMs)]! },
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

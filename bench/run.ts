@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       `engine overhead, 1,000 keys, file store + random issuer, concurrency 16: keyturn ${overhead.keyturnMs.toFixed(0)} ms, bare calls ${overhead.bareMs.toFixed(0)} ms, ratio ${overhead.ratio.toFixed(2)}   [target <= 1.2]`,
     );
     rows.push(`  store calls per rotation: keyturn ${overhead.storeCallsPerRotation.toFixed(1)}, bare loop ${overhead.bareStoreCallsPerRotation.toFixed(1)}`);
+    rows.push(`  durable file writes (group commits): keyturn ${overhead.fileWrites.keyturn}, bare loop ${overhead.fileWrites.bare}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
