@@ -12,7 +12,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import {
   CreateSecretCommand,
@@ -22,16 +21,13 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { CallCounter } from '../src/aws/client-config.js';
-import { createTerminalPrompt } from '../src/cli/prompt.js';
 import { loadConfig } from '../src/config/load.js';
-import type { RunContext } from '../src/context.js';
 import { mapWithConcurrency } from '../src/engine/pool.js';
 import { runRotations } from '../src/engine/run.js';
 import { loadIssuer } from '../src/issuers/registry.js';
-import { silentLogger } from '../src/log/logger.js';
-import { Redactor } from '../src/log/redactor.js';
 import { SecretsManagerStore } from '../src/stores/aws/secrets-store.js';
 import { adminClientConfig, startMoto, type Moto } from '../test/aws/moto.js';
+import { benchContext } from './support.js';
 
 const KEYS = Number(process.env.BENCH_AWS_KEYS ?? 200);
 const CONCURRENCY = 16;
@@ -41,19 +37,6 @@ const CLI_KEYS = Number(process.env.BENCH_AWS_CLI_KEYS ?? 10);
 const MINIMUM_CALLS = 4;
 const run = promisify(execFile);
 
-function context(): RunContext {
-  const redactor = new Redactor();
-  return {
-    cwd: process.cwd(),
-    env: process.env,
-    clock: { now: () => new Date() },
-    logger: silentLogger,
-    redactor,
-    prompt: createTerminalPrompt(redactor, { input: process.stdin, output: new PassThrough() as unknown as NodeJS.WriteStream }),
-    actor: 'bench',
-    dryRun: false,
-  };
-}
 
 async function seed(client: SecretsManagerClient, prefix: string, n: number): Promise<void> {
   await mapWithConcurrency(Array.from({ length: n }, (_, i) => i), CONCURRENCY, (i) =>
@@ -72,7 +55,7 @@ async function keyturnRun(moto: Moto, dir: string, prefix: string): Promise<{ ms
   const store = new SecretsManagerStore({ client, prefix });
   const issuer = await loadIssuer(config.issuers.tokens!);
   const started = performance.now();
-  const results = await runRotations(config.keys.map((key) => ({ key, trigger: 'due' as const })), { config, ctx: context(), store: async () => store, issuer: async () => issuer }, { concurrency: CONCURRENCY, retire: false });
+  const results = await runRotations(config.keys.map((key) => ({ key, trigger: 'due' as const })), { config, ctx: benchContext(), store: async () => store, issuer: async () => issuer }, { concurrency: CONCURRENCY, retire: false });
   const ms = performance.now() - started;
   const failed = results.filter((r) => r.outcome !== 'completed');
   if (failed.length) throw new Error(`${failed.length} rotations did not complete: ${failed[0]!.error}`);

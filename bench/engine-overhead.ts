@@ -18,12 +18,9 @@ import { mapWithConcurrency } from '../src/engine/pool.js';
 import { runRotations } from '../src/engine/run.js';
 import { loadIssuer } from '../src/issuers/registry.js';
 import type { Issuer, IssuerContext } from '../src/issuers/types.js';
-import { silentLogger } from '../src/log/logger.js';
-import { Redactor } from '../src/log/redactor.js';
 import { openStore } from '../src/stores/registry.js';
 import type { SecretStore, StoreRef } from '../src/stores/types.js';
-import { createTerminalPrompt } from '../src/cli/prompt.js';
-import { PassThrough } from 'node:stream';
+import { benchContext } from './support.js';
 
 const ROUNDS = 3;
 
@@ -52,20 +49,6 @@ function tokensYaml(n: number, storeFile: string): string {
   return `version: 1\nstores:\n  local: { type: file, path: ${storeFile} }\nissuers:\n  tokens: { type: random }\npeople:\n  ops: {}\nkeys:\n${keys.join('')}`;
 }
 
-function context(): RunContext {
-  const redactor = new Redactor();
-  const quiet = new PassThrough() as unknown as NodeJS.WriteStream;
-  return {
-    cwd: process.cwd(),
-    env: process.env,
-    clock: { now: () => new Date() },
-    logger: silentLogger,
-    redactor,
-    prompt: createTerminalPrompt(redactor, { input: process.stdin, output: quiet }),
-    actor: 'bench',
-    dryRun: false,
-  };
-}
 
 /** Counts the store calls a run makes, to hold the bare loop to the same work. */
 function counting(store: SecretStore, counter: { calls: number }): SecretStore {
@@ -82,7 +65,7 @@ function counting(store: SecretStore, counter: { calls: number }): SecretStore {
 }
 
 async function keyturnRun(config: Config, store: SecretStore, issuer: Issuer, concurrency: number): Promise<number> {
-  const ctx = context();
+  const ctx = benchContext();
   const res: Resources = { config, ctx, store: async () => store, issuer: async () => issuer };
   const requests = config.keys.map((key) => ({ key, trigger: 'due' as const }));
   const started = performance.now();
@@ -121,7 +104,7 @@ async function bareRotation(key: KeyConfig, config: Config, store: SecretStore, 
 }
 
 async function bareRun(config: Config, store: SecretStore, issuer: Issuer, concurrency: number): Promise<number> {
-  const ctx = context();
+  const ctx = benchContext();
   const started = performance.now();
   await mapWithConcurrency(config.keys, concurrency, (key) => bareRotation(key, config, store, issuer, ctx));
   return performance.now() - started;

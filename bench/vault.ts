@@ -12,19 +12,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import createClient from 'node-vault';
-import { createTerminalPrompt } from '../src/cli/prompt.js';
 import { loadConfig } from '../src/config/load.js';
-import type { RunContext } from '../src/context.js';
 import { mapWithConcurrency } from '../src/engine/pool.js';
 import { runRotations } from '../src/engine/run.js';
 import { loadIssuer } from '../src/issuers/registry.js';
-import { silentLogger } from '../src/log/logger.js';
-import { Redactor } from '../src/log/redactor.js';
 import { openStore } from '../src/stores/registry.js';
+import { benchContext } from './support.js';
 
 /** requests of the bare loop per rotation: the minimum for a safe, CAS-guarded rotation */
 const MINIMUM_REQUESTS = 5;
@@ -45,20 +41,6 @@ async function requests(addr: string): Promise<number> {
   return ((await res.json()) as { requests: number }).requests;
 }
 
-function context(): RunContext {
-  const redactor = new Redactor();
-  const quiet = new PassThrough() as unknown as NodeJS.WriteStream;
-  return {
-    cwd: process.cwd(),
-    env: process.env,
-    clock: { now: () => new Date() },
-    logger: silentLogger,
-    redactor,
-    prompt: createTerminalPrompt(redactor, { input: process.stdin, output: quiet }),
-    actor: 'bench',
-    dryRun: false,
-  };
-}
 
 async function keyturnRun(dir: string, round: number, keys: number, concurrency: number, env: NodeJS.ProcessEnv): Promise<number> {
   const file = path.join(dir, `vault-${round}.yaml`);
@@ -70,7 +52,7 @@ async function keyturnRun(dir: string, round: number, keys: number, concurrency:
   const started = performance.now();
   const results = await runRotations(
     config.keys.map((key) => ({ key, trigger: 'due' as const })),
-    { config, ctx: context(), store: async () => store, issuer: async () => issuer },
+    { config, ctx: benchContext(), store: async () => store, issuer: async () => issuer },
     { concurrency, retire: false },
   );
   const elapsed = performance.now() - started;
