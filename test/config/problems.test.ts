@@ -208,8 +208,10 @@ keys:
       [19, 26, 'keys[0].spec.accessKeyId'],
       [19, 59, 'keys[0].spec.secretKey'],
     ]);
-    // binance reads its management key from a store: the schema says where it belongs
+    // vault takes its token from VAULT_TOKEN or a tokenFile, and binance its management key
+    // from a store: the schema says where each belongs
     expect(error.problems.filter((p) => !secrets.includes(p)).map((p) => p.message)).to.deep.equal([
+      'unknown field `token`',
       'missing required field `managementKey`',
       'unknown field `apiKey`',
       'unknown field `apiSecret`',
