@@ -89,9 +89,9 @@ export async function main(args: string[]): Promise<void> {
     .strict()
     .epilogue('Exit codes: 0 ok; 1 a rotation failed and was rolled back; 2 bad config or usage; 3 needs attention.\nDocs: README.md, docs/')
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((message, error, y) => {
+    .fail((message, error) => {
       if (error) throw error;
-      process.stderr.write(`${y.help() ? '' : ''}error: ${message}\nRun keyturn --help for usage.\n`);
+      process.stderr.write(`error: ${message}\nRun keyturn --help for usage.\n`);
       process.exit(ExitCode.usage);
     })
     .parseAsync();

@@ -125,6 +125,9 @@ describe('cli', function () {
     const noYes = await ws.run(['rotate', '--all']);
     expect(noYes.exitCode).to.equal(2);
     expect(noYes.stderr).to.match(/--yes/);
+    const unknownOption = await ws.run(['rotate', '--all', '--yes', '--bogus']);
+    expect(unknownOption.exitCode).to.equal(2);
+    expect(unknownOption.stderr).to.match(/error: Unknown argument: bogus/);
     const none = await ws.run(['rotate', '--yes']);
     expect(none.exitCode).to.equal(2);
     expect(none.stderr).to.match(/--due or --all/);
