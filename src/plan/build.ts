@@ -68,7 +68,8 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
   const now = res.ctx.clock.now();
   const states = await readStates(config, res);
   const records = new Map([...states].map(([id, s]) => [id, s.record]));
-  const selected = request.chosen ?? selectKeys(config, request.selection, records, now);
+  const inFlight = new Set([...states].filter(([, s]) => s.journal).map(([id]) => id));
+  const selected = request.chosen ?? selectKeys(config, request.selection, records, now, inFlight);
   const allFindings = staticFindings(config);
   const keyFindings = groupByKey(allFindings);
   const stores = await resolveAll(selected.map((s) => s.key.store), res.store);

@@ -35,7 +35,11 @@ export function isEmptySelection(s: Selection): boolean {
   return !s.keys?.length && !s.all && !s.due && !s.owner && !s.tag;
 }
 
-export function selectKeys(config: Config, selection: Selection, records: Map<string, RotationRecord>, now: Date): Selected[] {
+/**
+ * `inFlight`: keys whose journal shows an interrupted rotation. --due picks them up whatever
+ * their due date, so the routine run finishes what a crashed run started.
+ */
+export function selectKeys(config: Config, selection: Selection, records: Map<string, RotationRecord>, now: Date, inFlight: ReadonlySet<string> = new Set()): Selected[] {
   const byId = new Map(config.keys.map((k) => [k.id, k]));
   let pool: Array<{ key: KeyConfig; why: string[] }>;
   if (selection.keys?.length) {
@@ -59,6 +63,10 @@ export function selectKeys(config: Config, selection: Selection, records: Map<st
   const dueOnly = selection.due || isEmptySelection(selection);
   if (dueOnly) {
     pool = pool.filter((p) => {
+      if (inFlight.has(p.key.id)) {
+        p.why.unshift('an interrupted rotation to finish');
+        return true;
+      }
       const state = dueState(p.key, records.get(p.key.id) ?? {}, now);
       if (!state.due) return false;
       p.why.unshift(state.neverRotated ? 'never rotated' : `due since ${state.dueSince!.toISOString()}`);

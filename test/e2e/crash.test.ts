@@ -66,4 +66,18 @@ describe('engine: SIGKILL at each step, then a rerun', function () {
       expect(new Set(completed.map((h) => h.rotationId)).size).to.equal(expected);
     });
   }
+
+  it('the monthly run (--due) finishes a rotation a crash interrupted, even on a key not due', async () => {
+    const killed = await ws.run(['rotate', 'key-1', '--yes'], { KEYTURN_FAILPOINTS: 'restart:before=kill' });
+    expect(killed.signal).to.equal('SIGKILL');
+    const status = JSON.parse((await ws.run(['status', '--json'])).stdout);
+    expect(status.keys[0].state).to.equal('in flight');
+    const plan = await ws.run(['plan', '--due']);
+    expect(plan.stdout).to.match(/an interrupted rotation to finish/);
+    const due = await ws.run(['rotate', '--due', '--yes']);
+    expect(due.exitCode, due.stderr).to.equal(0);
+    const settled = await expectSettled(ws, 'key-1');
+    expect(settled.currentKeyId).to.not.equal(initial);
+    expectAliveAtProvider(ws, [settled.currentKeyId]);
+  });
 });
