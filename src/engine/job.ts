@@ -80,7 +80,3 @@ export async function saveJournal(job: RotationJob, step: StepName): Promise<voi
 export function markDone(job: RotationJob, step: StepName): void {
   if (!job.journal.done.includes(step)) job.journal.done.push(step);
 }
-
-export function hasDone(job: RotationJob, step: StepName): boolean {
-  return job.journal.done.includes(step);
-}

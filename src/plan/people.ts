@@ -11,15 +11,6 @@ export function teamMembers(config: Config, team: string): Set<string> {
   return members;
 }
 
-export function holdersOf(config: Config, key: KeyConfig): Set<string> {
-  const people = new Set<string>();
-  for (const holder of key.holders) {
-    if (holder.startsWith('team:')) for (const member of teamMembers(config, holder.slice(5))) people.add(member);
-    else people.add(holder);
-  }
-  return people;
-}
-
 /** Every key PERSON can read, directly or through a team, with how. */
 export function keysHeldBy(config: Config, person: string): Array<{ key: KeyConfig; via: string }> {
   if (!config.people[person] && !Object.values(config.teams).some((t) => t.members.includes(person))) throw errors.unknownPerson(person);
