@@ -111,7 +111,16 @@ async function runSteps(job: RotationJob, from: StepName): Promise<RotationResul
       return await onFailure(job, step.name, error);
     }
   }
-  await job.store.writeJournal(job.ref, undefined);
+  const notes = job.resumed ? ['resumed an interrupted run'] : [];
+  try {
+    await job.store.writeJournal(job.ref, undefined);
+  } catch (error) {
+    // The rotation is done and recorded; a journal left behind only makes the next run
+    // repeat retire and record (both idempotent) and clear it.
+    const reason = job.ctx.redactor.redact(messageOf(error));
+    job.ctx.logger.warn(`${job.key.id}: rotated, but the journal could not be cleared; the next run tidies it`, { error: reason });
+    notes.push(`journal not cleared (${reason}); the next run tidies it`);
+  }
   const finished = job.ctx.clock.now().getTime();
   return {
     key: job.key.id,
@@ -121,7 +130,7 @@ async function runSteps(job: RotationJob, from: StepName): Promise<RotationResul
     oldKeyId: job.journal.oldKeyId,
     newKeyId: job.fresh?.keyId,
     retireAfter: job.retireAfter,
-    note: job.resumed ? `resumed an interrupted run` : undefined,
+    note: notes.join('; ') || undefined,
     durationMs: finished - Date.parse(job.journal.startedAt),
   };
 }

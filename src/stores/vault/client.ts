@@ -15,9 +15,9 @@ export interface VaultClientOptions {
   /** PEM of the CA that signed Vault's certificate */
   ca?: string;
   skipVerify?: boolean;
-  /** attempts per call, first included (default 5) */
+  /** attempts per call, first included (default 8: a Vault answering 503 one time in five still gets through) */
   attempts?: number;
-  /** first backoff in ms, doubled each retry, with jitter (default 50) */
+  /** first backoff in ms, doubled each retry up to 1 s, with jitter (default 50) */
   backoffMs?: number;
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -57,6 +57,8 @@ type Raw = {
 };
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/** Waits between retries stop growing here, so a call's whole retry budget stays a few seconds. */
+const MAX_BACKOFF_MS = 1000;
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 
 export class VaultClient {
@@ -71,7 +73,7 @@ export class VaultClient {
 
   constructor(options: VaultClientOptions) {
     this.endpoint = options.endpoint.replace(/\/+$/, '');
-    this.attempts = Math.max(1, options.attempts ?? 5);
+    this.attempts = Math.max(1, options.attempts ?? 8);
     this.backoffMs = options.backoffMs ?? 50;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     const requestOptions: Record<string, unknown> = {};
@@ -198,7 +200,7 @@ export class VaultClient {
         const retryable = last.status === undefined ? RETRYABLE_CODES.has(last.code ?? '') : RETRYABLE_STATUS.has(last.status);
         if (!retryable || attempt === this.attempts) break;
         this.stats.retries += 1;
-        const base = this.backoffMs * 2 ** (attempt - 1);
+        const base = Math.min(this.backoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
         await this.sleep(base / 2 + Math.random() * base);
       }
     }
