@@ -14,7 +14,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -23,6 +22,7 @@ import { openStore } from '../src/stores/registry.js';
 import { BinanceClient } from '../src/issuers/binance/client.js';
 import { hmacSigner } from '../src/issuers/binance/signing.js';
 import { silentLogger } from '../src/log/logger.js';
+import { freePort } from '../test/support/free-port.js';
 
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 30);
@@ -36,13 +36,6 @@ const DEADLINE_MS = 10 * 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function rotationYaml(url: string, port: number, statsFile: string): string {
   return `version: 1

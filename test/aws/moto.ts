@@ -7,8 +7,8 @@
  * the suite fails loudly: CI must not turn green by skipping AWS.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { freePort } from '../support/free-port.js';
 
 export interface Moto {
   endpoint: string;
@@ -18,16 +18,6 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitUntilUp(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 20_000;

@@ -5,24 +5,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { openStore } from '../../src/stores/registry.js';
 import { admin, createSubKey, sandboxWithAccounts, SUB } from './wire.js';
+import { freePort } from '../support/free-port.js';
 
 const SETUP = path.join(process.cwd(), 'dist/scripts/demo-setup.js');
 const BOT = path.join(process.cwd(), 'dist/scripts/demo-bot.js');
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const health = async (port: number) => {
   const res = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);

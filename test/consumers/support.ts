@@ -13,6 +13,7 @@ import { expect } from 'chai';
 import type { Prompt, RunContext } from '../../src/context.js';
 import { createLogger } from '../../src/log/logger.js';
 import { Redactor } from '../../src/log/redactor.js';
+export { freePort } from '../support/free-port.js';
 
 export interface TestContext {
   ctx: RunContext;
@@ -67,16 +68,6 @@ export async function tempDir(prefix = 'keyturn-consumers-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export interface Received {
   method: string;
