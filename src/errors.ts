@@ -63,6 +63,12 @@ export const errors = {
   consumer: (message: string, hint?: string) => new KeyturnError('ECONSUMER', message, ExitCode.rolledBack, { hint }),
   verify: (message: string, hint?: string) => new KeyturnError('EVERIFY', message, ExitCode.rolledBack, { hint }),
   masterKey: (message: string, hint?: string) => new KeyturnError('EMASTERKEY', message, ExitCode.usage, { hint }),
+  /** the store file is damaged, foreign or from another version: like a wrong key, the operator must fix it */
+  storeFile: (message: string, hint?: string) => new KeyturnError('ESTOREFILE', message, ExitCode.usage, { hint }),
+  /** the store's disk failed a read or write (full, read-only, I/O error): work stops where it is */
+  storeIo: (message: string, hint?: string) => new KeyturnError('ESTOREIO', message, ExitCode.needsAttention, { hint }),
+  /** the store a run was using vanished or was replaced by another one: work stops where it is */
+  storeLost: (message: string, hint?: string) => new KeyturnError('ESTORELOST', message, ExitCode.needsAttention, { hint }),
 };
 
 export function messageOf(error: unknown): string {

@@ -139,13 +139,13 @@ describe('FileStore', function () {
       const magic = Buffer.from(raw);
       magic[0] = 0x58;
       await fs.writeFile(file, magic);
-      await rejection(open().rotation(ref('a')), 'ESTORE');
+      await rejection(open().rotation(ref('a')), 'ESTOREFILE');
       const version = Buffer.from(raw);
       version[8] = 2;
       await fs.writeFile(file, version);
-      expect((await rejection(open().rotation(ref('a')), 'ESTORE')).message).to.include('version 2');
+      expect((await rejection(open().rotation(ref('a')), 'ESTOREFILE')).message).to.include('version 2');
       await fs.writeFile(file, raw.subarray(0, 20));
-      await rejection(open().rotation(ref('a')), 'ESTORE');
+      await rejection(open().rotation(ref('a')), 'ESTOREFILE');
     });
   });
 

@@ -60,17 +60,17 @@ export function parseDocument(text: string, where: string): StoreDocument {
   try {
     value = JSON.parse(text);
   } catch {
-    throw errors.store(`${where} decrypted but does not hold a JSON document`, 'restore it from a backup');
+    throw errors.storeFile(`${where} decrypted but does not hold a JSON document`, 'restore it from a backup');
   }
   const doc = value as Partial<StoreDocument> | null;
   if (!doc || typeof doc !== 'object' || doc.format !== DOCUMENT_FORMAT || !doc.secrets || typeof doc.secrets !== 'object') {
-    throw errors.store(`${where} holds a document keyturn does not understand`, 'upgrade keyturn, or restore the file from a backup');
+    throw errors.storeFile(`${where} holds a document keyturn does not understand`, 'upgrade keyturn, or restore the file from a backup');
   }
   const secrets = Object.create(null) as Record<string, SecretEntry>;
   for (const [name, raw] of Object.entries(doc.secrets)) {
     const entry = raw as Partial<SecretEntry> | null;
     if (!entry || !Array.isArray(entry.versions) || !Array.isArray(entry.history) || typeof entry.labels !== 'object' || typeof entry.rotation !== 'object') {
-      throw errors.store(`${where}: the entry for ${name} is malformed`, 'restore the file from a backup');
+      throw errors.storeFile(`${where}: the entry for ${name} is malformed`, 'restore the file from a backup');
     }
     secrets[name] = entry as SecretEntry;
   }

@@ -5,6 +5,7 @@
  * never while a store file already exists: a fresh key could not decrypt it.
  */
 import { randomBytes } from 'node:crypto';
+import { constants as fsConstants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from '../../errors.js';
@@ -80,14 +81,16 @@ export class MasterKeySource {
     const file = this.options.keyFile;
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(file, 'r');
+      // O_NONBLOCK: opening a FIFO for reading would otherwise wait forever for a writer.
+      handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     } catch (error) {
-      if (isCode(error, 'ENOENT')) return undefined;
+      if (isCode(error, 'ENOENT')) return this.missingKeyFile(file);
+      if (isCode(error, 'ENXIO')) throw notRegular(file, 'a socket');
       throw errors.masterKey(`cannot open master key file ${file}: ${codeOf(error)}`);
     }
     try {
       const stat = await handle.stat();
-      if (!stat.isFile()) throw errors.masterKey(`master key file ${file} is not a regular file`);
+      if (!stat.isFile()) throw notRegular(file, kindOf(stat));
       if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
         throw errors.masterKey(
           `master key file ${file} is accessible by group or others (mode ${(stat.mode & 0o777).toString(8)})`,
@@ -101,6 +104,20 @@ export class MasterKeySource {
     } finally {
       await handle.close();
     }
+  }
+
+  /** Absent is fine (a new store creates it); a symlink pointing nowhere is a mistake to name. */
+  private async missingKeyFile(file: string): Promise<undefined> {
+    let target: string;
+    try {
+      target = await fs.readlink(file);
+    } catch {
+      return undefined;
+    }
+    throw errors.masterKey(
+      `master key file ${file} is a symbolic link to ${target}, which does not exist`,
+      `restore ${path.resolve(path.dirname(file), target)}, or point masterKeyFile at the key`,
+    );
   }
 
   /**
@@ -133,6 +150,18 @@ export class MasterKeySource {
     await fsyncDir(dir);
     return { key, source: `the key file ${file}` };
   }
+}
+
+function notRegular(file: string, kind: string) {
+  return errors.masterKey(`master key file ${file} is ${kind}, not a regular file`, 'point masterKeyFile (or the default master.key) at a file holding the key');
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'a special file';
 }
 
 export function isCode(error: unknown, code: string): boolean {
