@@ -3,15 +3,17 @@
  * journal write, so a crash leaves a record of where it was), then unlock. Failure before
  * retire rolls back; a leak rotation never rolls back to the leaked key.
  */
-import { errors, isKeyturnError, messageOf } from '../errors.js';
+import { errors, ExitCode, isKeyturnError, messageOf } from '../errors.js';
 import { failpoint } from './failpoints.js';
-import { acquireLease } from './lease.js';
+import { acquireLease, type HeldLease } from './lease.js';
 import { modeOf, refOf, saveJournal, type Resources, type RotationJob, type RotationRequest } from './job.js';
 import { hydrate } from './resume.js';
 import { rollBack } from './rollback.js';
 import { retireKey, runStep, stepsFor, STEPS } from './steps.js';
 import type { RotationResult } from './result.js';
-import type { JournalEntry, RotationRecord, StepName } from '../stores/types.js';
+import type { JournalEntry, RotationRecord, SecretStore, StepName, StoreRef } from '../stores/types.js';
+import type { IssuerConfig } from '../config/types.js';
+import type { Issuer } from '../issuers/types.js';
 import { newRotationId } from '../context.js';
 
 export interface RotateOptions {
@@ -35,6 +37,7 @@ export async function rotateKey(request: RotationRequest, res: Resources, option
   const issuerConfig = res.config.issuers[key.issuer];
   if (!issuerConfig) throw errors.config(`key ${key.id}: unknown issuer ${key.issuer}`);
   const ref = refOf(key);
+  const job = { request, res, options, store, issuer, issuerConfig, ref };
 
   await failpoint('lock:before', key.id);
   let held;
@@ -44,68 +47,112 @@ export async function rotateKey(request: RotationRequest, res: Resources, option
     if (isKeyturnError(error) && error.code === 'ELEASE') {
       return { ...base, outcome: 'skipped', note: `in flight elsewhere: ${messageOf(error)}`, durationMs: Date.now() - started };
     }
+    if (storeUnusable(error)) return { ...base, outcome: 'needs-attention', failedStep: 'lock', error: explain(error, ctx), durationMs: Date.now() - started };
+    if (isKeyturnError(error) && error.exitCode === ExitCode.usage) {
+      // e.g. a master key file that is a FIFO: the operator's to fix, like bad configuration (exit 2)
+      return { ...base, outcome: 'blocked', failedStep: 'lock', error: explain(error, ctx), durationMs: Date.now() - started };
+    }
     return { ...base, outcome: 'rolled-back', failedStep: 'lock', error: ctx.redactor.redact(messageOf(error)), durationMs: Date.now() - started };
   }
+  let result: RotationResult;
   try {
-    const existing = await store.journal(ref);
-    const journal: JournalEntry = existing ?? {
-      rotationId: newRotationId(ctx.clock),
-      key: key.id,
-      trigger: request.trigger,
-      actor: ctx.actor,
-      reason: request.reason,
-      startedAt: ctx.clock.now().toISOString(),
-      updatedAt: ctx.clock.now().toISOString(),
-      step: stepsFor(modeOf(request.trigger))[0]!.name,
-      done: [],
-      status: 'running',
-      notes: {},
-    };
-    const effective: RotationRequest = existing ? { key, trigger: existing.trigger, reason: existing.reason } : request;
-    const job: RotationJob = {
-      request: effective,
-      key,
-      ref,
-      store,
-      issuer,
-      target: { key, issuer: issuerConfig },
-      ctx,
-      mode: modeOf(effective.trigger),
-      journal,
-      lease: held,
-      resumed: Boolean(existing),
-    };
-    if (existing) {
-      ctx.logger.warn(`${key.id}: resuming ${existing.rotationId} (${existing.trigger}) at ${existing.step}`, { status: existing.status });
-      const from = await hydrate(job);
-      if (existing.status === 'rolling-back') return await rollBack(job, existing.step, new Error('an earlier run was interrupted while rolling back'));
-      return await runSteps(job, from);
-    }
-    if (options.stillWanted && !options.stillWanted(await store.rotation(ref))) {
-      return { ...base, outcome: 'skipped', note: 'already rotated by another run', durationMs: Date.now() - started };
-    }
-    const superseded = await retireSuperseded(job);
-    if (superseded) return superseded;
-    job.old = await store.current(ref);
-    if (job.old) ctx.redactor.addMaterial(job.old.material);
-    journal.oldKeyId = job.old?.keyId;
-    await dropForeignPending(job);
-    return await runSteps(job, journal.step);
-  } finally {
-    await held.release().catch((error) => ctx.logger.warn(`${key.id}: could not release the lease`, { error: messageOf(error) }));
-    await failpoint('unlock:after', key.id);
+    result = await underLease(job, held);
+  } catch (error) {
+    await held.release().catch(() => undefined);
+    if (!storeUnusable(error)) throw error;
+    // Lost before the first step (reading the journal or the old key): nothing was started.
+    return { ...base, outcome: 'needs-attention', failedStep: 'lock', error: explain(error, ctx), durationMs: Date.now() - started };
   }
+  try {
+    await held.release();
+  } catch (error) {
+    const reason = explain(error, ctx);
+    ctx.logger.warn(`${key.id}: could not release the lease`, { error: reason });
+    if (isKeyturnError(error) && error.code === 'ESTORELOST' && result.outcome !== 'needs-attention') {
+      // Whatever the rotation came to, the store that records it is gone: that is not a success.
+      result = { ...result, outcome: 'needs-attention', failedStep: 'unlock', error: reason };
+    } else if (result.outcome === 'completed' || result.outcome === 'skipped') {
+      // A lease left behind expires, or is taken over at once by the next run on this host.
+      result = { ...result, note: [result.note, `lease not released (${reason})`].filter(Boolean).join('; ') };
+    }
+  }
+  await failpoint('unlock:after', key.id);
+  return result;
+}
+
+interface Opened {
+  request: RotationRequest;
+  res: Resources;
+  options: RotateOptions;
+  store: SecretStore;
+  issuer: Issuer;
+  issuerConfig: IssuerConfig;
+  ref: StoreRef;
+}
+
+/** Everything between lock and unlock: resume a journal, or start a new rotation. */
+async function underLease(opened: Opened, held: HeldLease): Promise<RotationResult> {
+  const started = Date.now();
+  const { request, res, options, store, issuer, issuerConfig, ref } = opened;
+  const { key } = request;
+  const { ctx } = res;
+  const base = { key: key.id, trigger: request.trigger };
+  const existing = await store.journal(ref);
+  const journal: JournalEntry = existing ?? {
+    rotationId: newRotationId(ctx.clock),
+    key: key.id,
+    trigger: request.trigger,
+    actor: ctx.actor,
+    reason: request.reason,
+    startedAt: ctx.clock.now().toISOString(),
+    updatedAt: ctx.clock.now().toISOString(),
+    step: stepsFor(modeOf(request.trigger))[0]!.name,
+    done: [],
+    status: 'running',
+    notes: {},
+  };
+  const effective: RotationRequest = existing ? { key, trigger: existing.trigger, reason: existing.reason } : request;
+  const job: RotationJob = {
+    request: effective,
+    key,
+    ref,
+    store,
+    issuer,
+    target: { key, issuer: issuerConfig },
+    ctx,
+    mode: modeOf(effective.trigger),
+    journal,
+    lease: held,
+    resumed: Boolean(existing),
+  };
+  if (existing) {
+    ctx.logger.warn(`${key.id}: resuming ${existing.rotationId} (${existing.trigger}) at ${existing.step}`, { status: existing.status });
+    const from = await hydrate(job);
+    if (existing.status === 'rolling-back') return await rollBack(job, existing.step, new Error('an earlier run was interrupted while rolling back'));
+    return await runSteps(job, from);
+  }
+  if (options.stillWanted && !options.stillWanted(await store.rotation(ref))) {
+    return { ...base, outcome: 'skipped', note: 'already rotated by another run', durationMs: Date.now() - started };
+  }
+  const superseded = await retireSuperseded(job);
+  if (superseded) return superseded;
+  job.old = await store.current(ref);
+  if (job.old) ctx.redactor.addMaterial(job.old.material);
+  journal.oldKeyId = job.old?.keyId;
+  await dropForeignPending(job);
+  return await runSteps(job, journal.step);
 }
 
 async function runSteps(job: RotationJob, from: StepName): Promise<RotationResult> {
   const steps = stepsFor(job.mode);
   const start = Math.max(0, steps.findIndex((s) => s.name === from));
   for (const step of steps.slice(start)) {
-    // stage is no checkpoint: the issuer's answer goes into the store before anything else.
-    if (step.checkpoint) await saveJournal(job, step.name);
-    else job.journal.step = step.name;
     job.ctx.logger.info(`${job.key.id}: ${step.name}`, { rotationId: job.journal.rotationId });
     try {
+      // A checkpoint that cannot be written fails its step: the step has not begun.
+      // stage is no checkpoint: the issuer's answer goes into the store before anything else.
+      if (step.checkpoint) await saveJournal(job, step.name);
+      else job.journal.step = step.name;
       await runStep(step, job);
     } catch (error) {
       return await onFailure(job, step.name, error);
@@ -115,6 +162,7 @@ async function runSteps(job: RotationJob, from: StepName): Promise<RotationResul
   try {
     await job.store.writeJournal(job.ref, undefined);
   } catch (error) {
+    if (isKeyturnError(error) && error.code === 'ESTORELOST') return stopHere(job, 'unlock', error);
     // The rotation is done and recorded; a journal left behind only makes the next run
     // repeat retire and record (both idempotent) and clear it.
     const reason = job.ctx.redactor.redact(messageOf(error));
@@ -136,6 +184,7 @@ async function runSteps(job: RotationJob, from: StepName): Promise<RotationResul
 }
 
 async function onFailure(job: RotationJob, failed: StepName, error: unknown): Promise<RotationResult> {
+  if (storeUnusable(error)) return stopHere(job, failed, error);
   if (job.mode === 'routine' && failed !== 'retire' && failed !== 'record') return rollBack(job, failed, error);
   // Past the point of no return: the new key is live (routine) or the old one is dead (leak).
   const { ctx } = job;
@@ -167,6 +216,44 @@ async function onFailure(job: RotationJob, failed: StepName, error: unknown): Pr
     error: reason,
     durationMs: ctx.clock.now().getTime() - Date.parse(job.journal.startedAt),
   };
+}
+
+/**
+ * The store cannot be written (disk full, gone, replaced by another). An undo would need it
+ * as much as going on would, so the rotation stops where it is, as a crash would stop it: the
+ * store (or the file store's rescue record) holds the last checkpoint, and the next run
+ * resumes from there once the operator has fixed the store.
+ */
+function storeUnusable(error: unknown): boolean {
+  return isKeyturnError(error) && (error.code === 'ESTOREIO' || error.code === 'ESTORELOST');
+}
+
+async function stopHere(job: RotationJob, failed: StepName, error: unknown): Promise<RotationResult> {
+  const { ctx } = job;
+  const done = job.journal.done.length ? `done: ${job.journal.done.join(', ')}` : 'nothing done yet';
+  const reason = `stopped at ${failed} (${done}): ${explain(error, ctx)}`;
+  ctx.logger.error(`${job.key.id}: needs attention: ${reason}`, { rotationId: job.journal.rotationId });
+  // Usually fails as well; worth one try, since a passing disk problem may be gone already.
+  await job.store
+    .record(job.ref, { attention: { rotationId: job.journal.rotationId, reason, at: ctx.clock.now().toISOString() } })
+    .catch(() => undefined);
+  return {
+    key: job.key.id,
+    trigger: job.request.trigger,
+    outcome: 'needs-attention',
+    rotationId: job.journal.rotationId,
+    oldKeyId: job.journal.oldKeyId,
+    newKeyId: job.fresh?.keyId,
+    failedStep: failed,
+    error: reason,
+    durationMs: ctx.clock.now().getTime() - Date.parse(job.journal.startedAt),
+  };
+}
+
+/** The message and, when there is one, what to do about it, redacted. */
+function explain(error: unknown, ctx: RotationJob['ctx']): string {
+  const hint = isKeyturnError(error) ? error.details.hint : undefined;
+  return ctx.redactor.redact(hint ? `${messageOf(error)}; ${hint}` : messageOf(error));
 }
 
 /**

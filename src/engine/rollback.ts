@@ -1,8 +1,9 @@
 /**
  * Failure before retire puts everything back as it was: the old key CURRENT in the store,
  * consumers restarted on it, the new key deleted at the issuer. Every action is attempted
- * even when an earlier one fails; if any fails, the journal stays (status rolling-back) so
- * the next run finishes the undo, and the key is flagged as needing attention.
+ * even when an earlier one fails, except that a new key the store could not let go of is
+ * not deleted; if any fails, the journal stays (status rolling-back) so the next run
+ * finishes the undo, and the key is flagged as needing attention.
  */
 import { restartConsumer } from '../consumers/restart.js';
 import { messageOf } from '../errors.js';
@@ -21,17 +22,20 @@ export async function rollBack(job: RotationJob, failedStep: StepName, cause: un
   ctx.logger.warn(`${job.key.id}: ${failedStep} failed, rolling back`, { rotationId, error });
   job.journal.status = 'rolling-back';
   const problems: string[] = [];
-  const attempt = async (what: string, action: () => Promise<unknown>): Promise<void> => {
+  const attempt = async (what: string, action: () => Promise<unknown>): Promise<boolean> => {
     try {
       await action();
+      return true;
     } catch (undoError) {
       problems.push(`${what}: ${ctx.redactor.redact(messageOf(undoError))}`);
+      return false;
     }
   };
 
   await attempt('save the journal', () => saveJournal(job, failedStep));
+  let storeBack = true;
   if (AFTER_STAGE.includes(failedStep) || job.journal.done.includes('stage')) {
-    await attempt('put the old key back in the store', () => store.rollback(ref, rotationId));
+    storeBack = await attempt('put the old key back in the store', () => store.rollback(ref, rotationId));
   }
   const restarted = AFTER_RESTART.includes(failedStep) || job.journal.done.includes('restart');
   if (restarted && job.old && job.key.consumers.length) {
@@ -43,7 +47,11 @@ export async function rollBack(job: RotationJob, failedStep: StepName, cause: un
     });
   }
   const newKeyId = job.fresh?.keyId ?? job.journal.newKeyId;
-  if (newKeyId) {
+  if (newKeyId && !storeBack) {
+    // The store may still hand the new key out (PENDING or CURRENT): deleting it would leave
+    // whoever reads the store with a dead key. Both keys stay alive until the next run.
+    problems.push(`kept the new key ${newKeyId} at the issuer: the store still holds it`);
+  } else if (newKeyId) {
     await attempt(`delete the new key ${newKeyId} at the issuer`, () => issuer.revoke(newKeyId, job.target, issuerContext(job)));
   } else if (failedStep === 'create') {
     await attempt('delete keys the failed create may have left at the issuer', () => deleteOrphans(job));

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Stats } from 'node:fs';
-import { failpoint } from '../../engine/failpoints.js';
+import { failpoint, injectedWriteError } from '../../engine/failpoints.js';
 
 /** Temp files are named `<target>.<pid>.<random>.tmp`; a crash can leave one behind. */
 export function isTempOf(target: string, name: string): boolean {
@@ -27,6 +27,8 @@ export async function writeFileAtomic(target: string, data: Buffer, beforeRename
     const handle = await fs.open(temp, 'wx', 0o600);
     let stat: Stats;
     try {
+      const injected = injectedWriteError();
+      if (injected) throw injected;
       await handle.writeFile(data);
       await handle.sync();
       stat = await handle.stat();

@@ -1,7 +1,8 @@
 /**
- * A cross-process mutex on one file: the lock file is created with O_EXCL and holds who took
- * it (pid, host, time, a random token). A lock is stale when its pid is dead on this host or
- * it is older than `staleMs`; a waiter breaks a stale lock and retries with a small jittered
+ * A cross-process mutex on one file: the lock file appears complete (written aside, then
+ * linked into place, exclusive like O_EXCL) and holds who took it (pid, host, time, a random
+ * token). A lock is stale when its pid is dead on this host, it is older than `staleMs`, or it
+ * is empty or torn (only a crash leaves one); a waiter breaks a stale lock and retries with a small jittered
  * backoff, and gives up with ESTORE after `timeoutMs`.
  *
  * Breaking is itself guarded by a short-lived `<lock>.break` file, so two waiters that both
@@ -17,7 +18,9 @@ import fs from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { errors } from '../../errors.js';
-import { codeOf, isCode } from './master-key.js';
+import { injectedWriteError } from '../../engine/failpoints.js';
+import { ioProblem } from './io-error.js';
+import { isCode } from './master-key.js';
 
 export interface LockOptions {
   /** a lock older than this is stale even if its holder looks alive (another host, a reused pid) */
@@ -86,25 +89,41 @@ export async function acquireFileLock(lockPath: string, options: LockOptions = D
   }
 }
 
+/**
+ * The content is written to a private temp file and hard-linked into place: link() fails when
+ * the name exists, like O_EXCL, and the lock appears complete or not at all. So an empty or
+ * unparsable lock file can only be left by a crash (or a full disk under an older keyturn).
+ */
 async function tryCreate(lockPath: string, token: string): Promise<boolean> {
   const content: LockContent = { pid: process.pid, host: os.hostname(), at: Date.now(), token };
+  const temp = `${lockPath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await fs.writeFile(lockPath, JSON.stringify(content), { flag: 'wx', mode: 0o600 });
+    const handle = await fs.open(temp, 'wx', 0o600);
+    try {
+      const injected = injectedWriteError();
+      if (injected) throw injected;
+      await handle.writeFile(JSON.stringify(content));
+    } finally {
+      await handle.close();
+    }
+    await fs.link(temp, lockPath);
     return true;
   } catch (error) {
     if (isCode(error, 'EEXIST')) return false;
-    throw errors.store(`cannot create the lock ${lockPath}: ${codeOf(error)}`, 'check that the store directory exists and is writable');
+    throw errors.storeIo(`cannot create the lock ${lockPath}: ${ioProblem(error)}`, 'check that the store directory exists, is writable and has free space');
+  } finally {
+    await fs.unlink(temp).catch(() => {});
   }
 }
 
-/** A lock file that is being written or holds garbage reads as pid -1, aged by its mtime. */
+/** A lock file holding garbage (a crash's leftover, see tryCreate) reads as pid -1, aged by its mtime. */
 async function readLock(lockPath: string): Promise<LockContent | 'absent'> {
   let text: string;
   try {
     text = await fs.readFile(lockPath, 'utf8');
   } catch (error) {
     if (isCode(error, 'ENOENT')) return 'absent';
-    throw errors.store(`cannot read the lock ${lockPath}: ${codeOf(error)}`);
+    throw errors.storeIo(`cannot read the lock ${lockPath}: ${ioProblem(error)}`);
   }
   try {
     const value = JSON.parse(text) as Partial<LockContent>;
@@ -116,7 +135,6 @@ async function readLock(lockPath: string): Promise<LockContent | 'absent'> {
   }
   try {
     const stat = await fs.stat(lockPath);
-    // An empty file just created by a winner that has not written yet looks like this; give it time.
     return { pid: -1, host: '', at: stat.mtimeMs, token: '' };
   } catch {
     return 'absent';
@@ -124,6 +142,8 @@ async function readLock(lockPath: string): Promise<LockContent | 'absent'> {
 }
 
 function isStale(holder: LockContent, staleMs: number): boolean {
+  // torn or empty: no live writer can leave a lock like that (tryCreate links complete files only)
+  if (holder.pid < 0) return true;
   if (Date.now() - holder.at > staleMs) return true;
   return holder.host === os.hostname() && holder.pid > 0 && !pidAlive(holder.pid);
 }

@@ -15,6 +15,8 @@ import { copyEntry, DOCUMENT_FORMAT, emptyEntry } from './document.js';
 import { sweepTempFiles } from './atomic-write.js';
 import { acquireFileLock, type FileLock, type LockOptions } from './file-lock.js';
 import type { StateFile } from './state-file.js';
+import { errors } from '../../errors.js';
+import { ioProblem } from './io-error.js';
 
 /** How long a holder stays away from the lock once it learns another process waits (the waiter polls at most every 5 ms). */
 const YIELD_MS = 6;
@@ -149,7 +151,9 @@ export class GroupCommitter {
   private async lock(): Promise<Held> {
     if (!this.dirReady) {
       // The first write may be the store's first: its directory is private like the key file's.
-      await fs.mkdir(path.dirname(this.lockPath), { recursive: true, mode: 0o700 });
+      await fs.mkdir(path.dirname(this.lockPath), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+        throw errors.storeIo(`cannot create the store directory ${path.dirname(this.lockPath)}: ${ioProblem(error)}`);
+      });
       this.dirReady = true;
     }
     const lock = await acquireFileLock(this.lockPath, this.lockOptions);

@@ -5,12 +5,13 @@
  * never make a writer build on a stale copy.
  */
 import fs from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { constants as fsConstants, type Stats } from 'node:fs';
 import { errors, isKeyturnError } from '../../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { emptyDocument, parseDocument, serializeDocument, type StoreDocument } from './document.js';
 import { HEADER_LENGTH, decryptDocument, encryptDocument, ivOf } from './format.js';
-import { codeOf, isCode, type MasterKeySource } from './master-key.js';
+import { ioProblem } from './io-error.js';
+import { isCode, type MasterKeySource } from './master-key.js';
 
 interface Signature {
   ino: number;
@@ -101,13 +102,15 @@ export class StateFile {
   private async load(checkIv: boolean): Promise<{ doc: StoreDocument; exists: boolean }> {
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(this.file, 'r');
+      // O_NONBLOCK: a FIFO at the store's path must be refused, not waited on.
+      handle = await fs.open(this.file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     } catch (error) {
       if (isCode(error, 'ENOENT')) return { doc: this.absent(), exists: false };
       throw this.ioError('read', error);
     }
     try {
       const stat = await handle.stat();
+      if (!stat.isFile()) throw errors.storeFile(`store file ${this.file} is not a regular file`, 'point the store at its file');
       const cached = this.cached;
       if (checkIv && cached?.sig && cached.iv && cached.sig.size === stat.size) {
         const header = await readAt(handle, HEADER_LENGTH);
@@ -132,7 +135,11 @@ export class StateFile {
 
   private ioError(what: 'read' | 'write', error: unknown): Error {
     if (isKeyturnError(error)) return error;
-    return errors.store(`cannot ${what} the store file ${this.file}: ${codeOf(error)}`);
+    const hint =
+      what === 'write'
+        ? `free space on (or fix) the disk holding ${this.file}, then run keyturn again: it resumes where this run stopped`
+        : `check ${this.file} and its directory`;
+    return errors.storeIo(`cannot ${what} the store file ${this.file}: ${ioProblem(error)}`, hint);
   }
 }
 

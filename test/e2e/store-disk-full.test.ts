@@ -1,0 +1,98 @@
+/**
+ * The disk holding the file store fills up at each store call of a rotation (from that call
+ * on, every write fails with ENOSPC, as on a real full disk). The run must report what
+ * really happened — the outcome, the step it stopped at, the exit code — as the store itself
+ * shows it, leave no lock file behind, and the next run (space freed) must finish at once.
+ */
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Workspace } from '../support/workspace.js';
+import { expectAliveAtProvider, expectSettled, historyOf } from '../support/invariants.js';
+import type { RotationResult } from '../../src/engine/result.js';
+
+interface Case {
+  /** the failpoint that fills the disk */
+  point: string;
+  exitCode: number;
+  outcome: string;
+  /** the step the report names (undefined: none failed) */
+  step?: string;
+  /** which key the store's CURRENT holds after the run */
+  current: 'old' | 'new';
+  /** whether the new key waits in the store as PENDING */
+  pending: boolean;
+  /** which key the consumer runs with */
+  consumer: 'old' | 'new';
+  /** keys alive at the provider */
+  alive: Array<'old' | 'new'>;
+  /** whether the rotation record already names the new key */
+  recorded: boolean;
+}
+
+const CASES: Case[] = [
+  // the intent record before create: nothing else has happened
+  { point: 'store.writeJournal#1', exitCode: 3, outcome: 'needs-attention', step: 'create', current: 'old', pending: false, consumer: 'old', alive: ['old'], recorded: false },
+  // the issuer's key exists but never reached the store: the next run deletes it by its rotation id
+  { point: 'store.stage', exitCode: 3, outcome: 'needs-attention', step: 'stage', current: 'old', pending: false, consumer: 'old', alive: ['old', 'new'], recorded: false },
+  { point: 'store.promote', exitCode: 3, outcome: 'needs-attention', step: 'promote', current: 'old', pending: true, consumer: 'old', alive: ['old', 'new'], recorded: false },
+  // promoted: the store hands out the new key while consumers still run the old one
+  { point: 'store.writeJournal#2', exitCode: 3, outcome: 'needs-attention', step: 'restart', current: 'new', pending: false, consumer: 'old', alive: ['old', 'new'], recorded: false },
+  // consumers restarted and verified on the new key
+  { point: 'store.writeJournal#3', exitCode: 3, outcome: 'needs-attention', step: 'retire', current: 'new', pending: false, consumer: 'new', alive: ['old', 'new'], recorded: false },
+  { point: 'store.record', exitCode: 3, outcome: 'needs-attention', step: 'record', current: 'new', pending: false, consumer: 'new', alive: ['new'], recorded: false },
+  // done and recorded; only the journal clear or the lease release failed
+  { point: 'store.writeJournal#4', exitCode: 0, outcome: 'completed', current: 'new', pending: false, consumer: 'new', alive: ['new'], recorded: true },
+  { point: 'store.releaseLease', exitCode: 0, outcome: 'completed', current: 'new', pending: false, consumer: 'new', alive: ['new'], recorded: true },
+];
+
+describe('store: the disk fills up at each store call of a rotation', function () {
+  this.timeout(60_000);
+  let ws: Workspace;
+  let oldKeyId: string;
+
+  beforeEach(async () => {
+    ws = await Workspace.create({ keys: 1 });
+    const first = await ws.run(['rotate', '--all', '--yes']);
+    expect(first.exitCode, first.stderr).to.equal(0);
+    oldKeyId = (await expectSettled(ws, 'key-1')).currentKeyId;
+  });
+  afterEach(async () => ws.cleanup());
+
+  for (const c of CASES) {
+    it(`full at ${c.point}: reports ${c.outcome}${c.step ? ` at ${c.step}` : ''} (exit ${c.exitCode}), as the store shows`, async () => {
+      const run = await ws.run(['rotate', 'key-1', '--yes', '--json'], { KEYTURN_FAILPOINTS: `${c.point}=enospc` });
+      expect(run.exitCode, run.stderr).to.equal(c.exitCode);
+      const result = (JSON.parse(run.stdout) as { results: RotationResult[] }).results[0]!;
+      expect(result.outcome).to.equal(c.outcome);
+      expect(result.failedStep).to.equal(c.step);
+      if (c.step) expect(result.error).to.match(/ENOSPC \(no space left on device\).*free space/);
+      else expect(result.note).to.match(/ENOSPC/);
+      const newKeyId = ws.providerKeys().map((k) => k.keyId).find((id) => id !== oldKeyId);
+      if (newKeyId && result.newKeyId) expect(result.newKeyId).to.equal(newKeyId);
+      const id = (which: 'old' | 'new') => (which === 'old' ? oldKeyId : newKeyId);
+
+      const store = await ws.store();
+      try {
+        const ref = ws.ref('key-1');
+        expect((await store.current(ref))?.keyId, 'CURRENT').to.equal(id(c.current));
+        expect((await store.pending(ref))?.keyId, 'PENDING').to.equal(c.pending ? newKeyId : undefined);
+        expect((await store.rotation(ref)).currentKeyId, 'the rotation record').to.equal(c.recorded ? newKeyId : oldKeyId);
+      } finally {
+        await store.close();
+      }
+      expect(ws.consumer('app-1')?.keyId, 'the consumer').to.equal(id(c.consumer));
+      expectAliveAtProvider(ws, c.alive.map((which) => id(which)!));
+      expect(existsSync(path.join(ws.dir, 'store.enc.lock')), 'no lock file left behind').to.equal(false);
+
+      // space freed: the next run neither waits on a lock nor loses its way
+      const started = Date.now();
+      const rerun = await ws.run(['rotate', 'key-1', '--yes']);
+      expect(rerun.exitCode, rerun.stderr).to.equal(0);
+      expect(Date.now() - started, 'no wait for a stale lock').to.be.below(10_000);
+      const settled = await expectSettled(ws, 'key-1');
+      expectAliveAtProvider(ws, [settled.currentKeyId]);
+      expect((await historyOf(ws, 'key-1')).filter((h) => h.outcome === 'rolled-back')).to.have.length(0);
+    });
+  }
+});
