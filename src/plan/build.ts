@@ -113,6 +113,8 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
     configHash: config.hash,
     storeFingerprint: storeFingerprint(keys.map((k) => k.key), states),
     selection: request.chosen ? `${request.trigger ?? 'manual'}${request.reason ? ` ${request.reason}` : ''}` : describeSelection(request.selection),
+    // Only a plain selection can be replayed by apply; offboard and revoke plans are previews.
+    request: request.chosen || request.trigger ? undefined : { selection: request.selection },
     keys,
     retirements,
     findings: allFindings.filter((f) => !f.key),

@@ -1,6 +1,7 @@
 /** The plan: what a run would do, for every selected key. Saved with --out, replayed by apply. */
 import type { Finding } from '../policy/types.js';
 import type { Trigger } from '../stores/types.js';
+import type { Selection } from './select.js';
 
 export interface PlannedStep {
   step: string;
@@ -43,7 +44,14 @@ export interface Plan {
   configHash: string;
   /** hash of the store state of the selected keys; apply refuses the plan when it changed */
   storeFingerprint: string;
+  /** the selection as the operator wrote it, for people */
   selection: string;
+  /**
+   * What apply recomputes the plan from; absent from offboard and revoke previews, which
+   * apply refuses. Everything else in a saved plan is only compared with the
+   * recomputation, never trusted: a plan file is untrusted input.
+   */
+  request?: { selection: Selection };
   keys: PlannedKey[];
   retirements: PlannedRetirement[];
   /** findings not tied to one key */

@@ -1,48 +1,62 @@
 /**
- * keyturn apply PLAN: run exactly the rotations a saved plan lists. A plan is refused when
- * rotation.yaml or the store state of its keys changed since it was made.
+ * keyturn apply PLAN: run the rotations a saved plan lists. The file is untrusted: the plan
+ * is recomputed from rotation.yaml and the store, and refused when rotation.yaml or the
+ * store changed since, or when any key, trigger, policy verdict or step differs from what
+ * the recomputation says. What runs is the recomputed plan, never the file's.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errors, type ExitCodeValue } from '../../errors.js';
-import { readStates, storeFingerprint } from '../../plan/build.js';
-import type { Plan } from '../../plan/model.js';
+import { buildPlan, readStates, storeFingerprint } from '../../plan/build.js';
+import { narrowTo, parseSavedPlan, planDifferences, type SavedPlan } from '../../plan/saved-plan.js';
 import { executePlan } from '../execute.js';
 import type { GlobalOptions } from '../options.js';
 import { withSession } from '../session.js';
 
+/** A plan file is a few KB per key; anything far larger is not one of ours. */
+const MAX_PLAN_BYTES = 64 * 1024 * 1024;
+
 export async function run(argv: GlobalOptions & { planFile: string; yes?: boolean; concurrency?: number }): Promise<ExitCodeValue> {
-  const plan = await readPlan(argv.planFile);
+  const saved = await readPlan(argv.planFile);
   return withSession(argv, async (session) => {
     const { config, res } = session;
-    if (plan.configHash !== config.hash) throw errors.stalePlan(`${config.file} changed since the plan was made`);
-    const unknown = plan.keys.find((k) => !config.keys.some((c) => c.id === k.key));
-    if (unknown) throw errors.stalePlan(`key ${unknown.key} is no longer in ${config.file}`);
-    const states = await readStates(config, res);
-    if (storeFingerprint(plan.keys.map((k) => k.key), states) !== plan.storeFingerprint) {
+    if (saved.configHash !== config.hash) throw errors.stalePlan(`${config.file} changed since the plan was made`);
+    const fresh = await buildPlan(config, res, { selection: saved.selection });
+    const differences = planDifferences(saved, fresh);
+    if (differences.length) {
+      throw errors.stalePlan(`it does not match what rotation.yaml and the store say now:\n  ${differences.join('\n  ')}`);
+    }
+    const keys = saved.keys.map((k) => k.key);
+    if (storeFingerprint(keys, await readStates(config, res)) !== saved.storeFingerprint) {
       throw errors.stalePlan('the store changed since the plan was made (a key was rotated or a rotation is in flight)');
     }
+    const plan = narrowTo(fresh, saved);
     return executePlan(session, plan, {
       yes: argv.yes,
       concurrency: argv.concurrency,
-      question: `Apply the plan of ${plan.createdAt}: rotate ${plan.keys.length} key(s)?`,
+      question: `Apply the saved plan ${path.basename(saved.file)}: rotate ${plan.keys.length} key(s)?`,
     });
   });
 }
 
-async function readPlan(file: string): Promise<Plan> {
+async function readPlan(file: string): Promise<SavedPlan> {
+  const where = path.resolve(file);
+  // A FIFO or device would block the read for ever; a plan is always a regular file.
+  const info = await stat(where).catch(() => undefined);
+  if (!info) throw errors.usage(`cannot read the plan file ${file}`);
+  if (!info.isFile()) throw errors.usage(`the plan file ${file} is not a regular file`);
+  if (info.size > MAX_PLAN_BYTES) throw errors.usage(`${file} is too large to be a keyturn plan`);
   let text: string;
   try {
-    text = await readFile(path.resolve(file), 'utf8');
+    text = await readFile(where, 'utf8');
   } catch {
     throw errors.usage(`cannot read the plan file ${file}`);
   }
-  let plan: Plan;
+  let value: unknown;
   try {
-    plan = JSON.parse(text) as Plan;
+    value = JSON.parse(text);
   } catch {
     throw errors.usage(`${file} is not JSON`, 'make one with: keyturn plan --out FILE');
   }
-  if (plan?.format !== 'keyturn-plan/1' || !Array.isArray(plan.keys)) throw errors.usage(`${file} is not a keyturn plan`, 'make one with: keyturn plan --out FILE');
-  return plan;
+  return parseSavedPlan(file, value);
 }
