@@ -6,6 +6,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, isKeyturnError, type ExitCodeValue } from '../errors.js';
+import { MAX_CONCURRENCY, positiveIntegerOption } from './options.js';
 
 // Each command module types its own argv; yargs has validated the options by the time it runs.
 type Handler = (argv: never) => Promise<ExitCodeValue>;
@@ -17,6 +18,13 @@ const lazy =
     const { run } = await load();
     process.exitCode = await run(argv as never);
   };
+
+// Every numeric option goes through positiveIntegerOption: yargs' `type: 'number'` accepts NaN, 0, -1 and 0.5.
+const concurrencyOption = positiveIntegerOption(
+  'concurrency',
+  MAX_CONCURRENCY,
+  `keys rotated at once, 1 to ${MAX_CONCURRENCY} (default from rotation.yaml, else 4)`,
+);
 
 const selectionOptions = (y: Argv) =>
   y
@@ -47,7 +55,7 @@ export async function main(args: string[]): Promise<void> {
     .command(
       'apply <planFile>',
       'run exactly the rotations of a saved plan; refuses a stale plan',
-      (y) => y.positional('planFile', { type: 'string', demandOption: true }).option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation' }).option('concurrency', { type: 'number' }),
+      (y) => y.positional('planFile', { type: 'string', demandOption: true }).option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation' }).option('concurrency', concurrencyOption),
       lazy(() => import('./commands/apply.js')),
     )
     .command(
@@ -56,7 +64,7 @@ export async function main(args: string[]): Promise<void> {
       (y) =>
         selectionOptions(y)
           .option('dry-run', { type: 'boolean', describe: 'show the plan and change nothing' })
-          .option('concurrency', { type: 'number', describe: 'keys rotated at once (default from rotation.yaml, else 4)' })
+          .option('concurrency', concurrencyOption)
           .option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation (required without a terminal)' }),
       lazy(() => import('./commands/rotate.js')),
     )
@@ -67,7 +75,7 @@ export async function main(args: string[]): Promise<void> {
         y
           .positional('person', { type: 'string', demandOption: true })
           .option('dry-run', { type: 'boolean' })
-          .option('concurrency', { type: 'number' })
+          .option('concurrency', concurrencyOption)
           .option('yes', { alias: 'y', type: 'boolean' }),
       lazy(() => import('./commands/offboard.js')),
     )
@@ -90,7 +98,8 @@ export async function main(args: string[]): Promise<void> {
     .epilogue('Exit codes: 0 ok; 1 a rotation failed and was rolled back; 2 bad config or usage; 3 needs attention.\nDocs: README.md, docs/')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
-      if (error) throw error;
+      // yargs' own errors (YError: a bad option value, from a coerce) are usage errors; anything else is the command's.
+      if (error && error.name !== 'YError') throw error;
       process.stderr.write(`error: ${message}\nRun keyturn --help for usage.\n`);
       process.exit(ExitCode.usage);
     })
