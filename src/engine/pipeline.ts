@@ -67,8 +67,10 @@ export async function rotateKey(request: RotationRequest, res: Resources, option
     await held.release();
   } catch (error) {
     const reason = explain(error, ctx);
-    ctx.logger.warn(`${key.id}: could not release the lease`, { error: reason });
-    if (isKeyturnError(error) && error.code === 'ESTORELOST' && result.outcome !== 'needs-attention') {
+    const lost = isKeyturnError(error) && error.code === 'ESTORELOST';
+    // a lost store was reported once already, where the rotation stopped
+    if (!lost || result.outcome !== 'needs-attention') ctx.logger.warn(`${key.id}: could not release the lease`, { error: reason });
+    if (lost && result.outcome !== 'needs-attention') {
       // Whatever the rotation came to, the store that records it is gone: that is not a success.
       result = { ...result, outcome: 'needs-attention', failedStep: 'unlock', error: reason };
     } else if (result.outcome === 'completed' || result.outcome === 'skipped') {

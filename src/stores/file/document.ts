@@ -31,11 +31,20 @@ export interface SecretEntry {
 
 export interface StoreDocument {
   format: number;
+  /** random, set by the store's first write: tells this store from any other (a copy or a restore keeps it) */
+  id?: string;
+  /** +1 on every write: tells this store from an older copy of itself */
+  generation?: number;
   secrets: Record<string, SecretEntry>;
 }
 
 export function emptyDocument(): StoreDocument {
   return { format: DOCUMENT_FORMAT, secrets: Object.create(null) as Record<string, SecretEntry> };
+}
+
+/** The document's identity fields, for a new document built from it. */
+export function identityOf(doc: StoreDocument): Pick<StoreDocument, 'id' | 'generation'> {
+  return { id: doc.id, generation: doc.generation };
 }
 
 export function emptyEntry(): SecretEntry {
@@ -74,7 +83,12 @@ export function parseDocument(text: string, where: string): StoreDocument {
     }
     secrets[name] = entry as SecretEntry;
   }
-  return { format: DOCUMENT_FORMAT, secrets };
+  return {
+    format: DOCUMENT_FORMAT,
+    id: typeof doc.id === 'string' ? doc.id : undefined,
+    generation: typeof doc.generation === 'number' ? doc.generation : undefined,
+    secrets,
+  };
 }
 
 /**
@@ -83,11 +97,11 @@ export function parseDocument(text: string, where: string): StoreDocument {
  * re-encodes the entries a batch replaced.
  */
 const serialized = new WeakMap<SecretEntry, Buffer>();
-const OPEN = Buffer.from(`{"format":${DOCUMENT_FORMAT},"secrets":{`);
 const CLOSE = Buffer.from('}}');
 
 export function serializeDocument(doc: StoreDocument): Buffer {
-  const parts: Buffer[] = [OPEN];
+  const identity = `${doc.id === undefined ? '' : `"id":${JSON.stringify(doc.id)},`}"generation":${doc.generation ?? 0},`;
+  const parts: Buffer[] = [Buffer.from(`{"format":${DOCUMENT_FORMAT},${identity}"secrets":{`)];
   for (const name in doc.secrets) {
     const entry = doc.secrets[name]!;
     let bytes = serialized.get(entry);

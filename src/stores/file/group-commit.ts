@@ -11,7 +11,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SecretEntry, StoreDocument } from './document.js';
-import { copyEntry, DOCUMENT_FORMAT, emptyEntry } from './document.js';
+import { copyEntry, DOCUMENT_FORMAT, emptyEntry, identityOf } from './document.js';
 import { sweepTempFiles } from './atomic-write.js';
 import { acquireFileLock, type FileLock, type LockOptions } from './file-lock.js';
 import type { StateFile } from './state-file.js';
@@ -126,11 +126,11 @@ export class GroupCommitter {
         held.doc = fresh.doc;
         held.exists = fresh.exists;
       }
-      const { next, results } = applyAll(held.doc, batch, this.now());
+      const { next, results, changed } = applyAll(held.doc, batch, this.now());
       outcomes = results;
       if (next) {
         const lock = held.lock;
-        await this.state.write(next, held.exists ?? false, () => lock.verify());
+        await this.state.write(next, held.exists ?? false, () => lock.verify(), changed);
         held.doc = next;
         held.exists = true;
       }
@@ -172,7 +172,7 @@ export class GroupCommitter {
 }
 
 /** Apply each mutation to a copy of its entry; `next` is undefined when nothing changed. */
-function applyAll(doc: StoreDocument, batch: Queued[], now: number): { next: StoreDocument | undefined; results: Outcome[] } {
+function applyAll(doc: StoreDocument, batch: Queued[], now: number): { next: StoreDocument | undefined; results: Outcome[]; changed: Set<string> } {
   const working = new Map<string, SecretEntry>();
   const changed = new Set<string>();
   const results = batch.map((item): Outcome => {
@@ -190,8 +190,8 @@ function applyAll(doc: StoreDocument, batch: Queued[], now: number): { next: Sto
       return { ok: false, error };
     }
   });
-  if (changed.size === 0) return { next: undefined, results };
+  if (changed.size === 0) return { next: undefined, results, changed };
   const secrets = Object.assign(Object.create(null) as Record<string, SecretEntry>, doc.secrets);
   for (const path of changed) secrets[path] = working.get(path)!;
-  return { next: { format: DOCUMENT_FORMAT, secrets }, results };
+  return { next: { format: DOCUMENT_FORMAT, ...identityOf(doc), secrets }, results, changed };
 }

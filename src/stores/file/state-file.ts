@@ -6,11 +6,13 @@
  */
 import fs from 'node:fs/promises';
 import { constants as fsConstants, type Stats } from 'node:fs';
-import { errors, isKeyturnError } from '../../errors.js';
+import { randomBytes } from 'node:crypto';
+import { errors, isKeyturnError, messageOf, type KeyturnError } from '../../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { emptyDocument, parseDocument, serializeDocument, type StoreDocument } from './document.js';
 import { HEADER_LENGTH, decryptDocument, encryptDocument, ivOf } from './format.js';
 import { ioProblem } from './io-error.js';
+import { loadRescue, lostError, overlay, rescueExists, rescuePathOf, saveRescue, waitingRescueError } from './rescue.js';
 import { isCode, type MasterKeySource } from './master-key.js';
 
 interface Signature {
@@ -33,15 +35,35 @@ export interface StateFileStats {
   writes: number;
 }
 
+/** Which store this process has been using: a store's id and generation survive our writes, its inode only until the next. */
+interface Known {
+  id?: string;
+  generation: number;
+  dev: number;
+  ino: number;
+}
+
 export class StateFile {
   private cached: Cached | undefined;
   private sharedRead: { writes: number; doc: Promise<StoreDocument> } | undefined;
   readonly stats: StateFileStats = { loads: 0, writes: 0 };
+  readonly rescueFile: string;
+  /** undefined until the store exists for this process; from then on it must stay this store */
+  private known: Known | undefined;
+  /** the newest document read or written, kept through invalidate() for a rescue */
+  private last: StoreDocument | undefined;
+  /** secret paths this process wrote: what a rescue must save */
+  private readonly written = new Set<string>();
+  private lost: Promise<KeyturnError> | undefined;
+  /** the loaded document carries a rescue record's entries: the next write makes them durable */
+  private rescueLaidOver = false;
 
   constructor(
     readonly file: string,
     private readonly keys: MasterKeySource,
-  ) {}
+  ) {
+    this.rescueFile = rescuePathOf(file);
+  }
 
   /** The durable state now: from the cache when the file did not change. */
   read(): Promise<StoreDocument> {
@@ -58,11 +80,12 @@ export class StateFile {
   }
 
   private async readNow(): Promise<StoreDocument> {
+    if (this.lost) throw await this.lost;
     let stat: Stats;
     try {
       stat = await fs.stat(this.file);
     } catch (error) {
-      if (isCode(error, 'ENOENT')) return this.absent();
+      if (isCode(error, 'ENOENT')) return (await this.absent()).doc;
       throw this.ioError('read', error);
     }
     const cached = this.cached;
@@ -72,30 +95,94 @@ export class StateFile {
 
   /** The state to build the next write on; call only while holding the store's lock. */
   async readForUpdate(): Promise<{ doc: StoreDocument; exists: boolean }> {
+    if (this.lost) throw await this.lost;
     return this.load(true);
   }
 
-  async write(doc: StoreDocument, existed: boolean, beforeRename: () => Promise<void>): Promise<void> {
+  /** Write `doc` (a new object: its id and generation are set here); `changed` names the secrets it changes. */
+  async write(doc: StoreDocument, existed: boolean, beforeRename: () => Promise<void>, changed: Iterable<string>): Promise<void> {
+    if (this.lost) throw await this.lost;
     const { key } = existed ? await this.keys.forExistingStore() : await this.keys.forNewStore();
+    doc.id ??= randomBytes(12).toString('hex');
+    doc.generation = (doc.generation ?? 0) + 1;
     const data = encryptDocument(serializeDocument(doc), key);
     let stat: Stats;
     try {
-      stat = await writeFileAtomic(this.file, data, beforeRename);
+      stat = await writeFileAtomic(this.file, data, async () => {
+        await beforeRename();
+        await this.checkInPlace(existed);
+      });
     } catch (error) {
       this.cached = undefined;
       throw this.ioError('write', error);
     }
     this.stats.writes += 1;
+    for (const name of changed) this.written.add(name);
+    this.known = { id: doc.id, generation: doc.generation, dev: stat.dev, ino: stat.ino };
+    this.last = doc;
     this.cached = { doc, sig: signature(stat), iv: ivOf(data) };
+    if (this.rescueLaidOver) {
+      // durable in the store now; a crash before this unlink only makes the next load lay it over again
+      this.rescueLaidOver = false;
+      await fs.unlink(this.rescueFile).catch(() => {});
+    }
   }
 
   invalidate(): void {
     this.cached = undefined;
   }
 
-  private absent(): StoreDocument {
+  /** No store file: a brand-new store, unless this process saw one (lost) or a rescue record waits. */
+  private async absent(): Promise<{ doc: StoreDocument; exists: false }> {
+    if (this.known) throw await this.markLost('was deleted');
+    if (await rescueExists(this.rescueFile)) throw waitingRescueError(this.file, this.rescueFile, `the store file ${this.file} is missing`);
     if (!this.cached || this.cached.sig) this.cached = { doc: emptyDocument() };
-    return this.cached.doc;
+    return { doc: this.cached.doc, exists: false };
+  }
+
+  /**
+   * Just before our rename: the file we built on must still be in place (we hold the lock, so
+   * no keyturn wrote since). Gone or another inode means someone deleted or replaced the store.
+   */
+  private async checkInPlace(existed: boolean): Promise<void> {
+    let stat: Stats;
+    try {
+      stat = await fs.stat(this.file);
+    } catch (error) {
+      if (!isCode(error, 'ENOENT')) throw error;
+      if (existed) throw await this.markLost('was deleted');
+      return;
+    }
+    if (!existed) throw await this.markLost('appeared from elsewhere (keyturn was creating it)');
+    if (this.known && (stat.ino !== this.known.ino || stat.dev !== this.known.dev)) throw await this.markLost('was replaced by another file');
+  }
+
+  /** Check the loaded document is the store this process has been using, then remember it. */
+  private async identify(doc: StoreDocument, stat: Stats): Promise<void> {
+    const known = this.known;
+    if (known?.id !== undefined && doc.id !== known.id) {
+      throw await this.markLost(`was replaced by another store (store id ${doc.id ?? 'none'}, this run's ${known.id})`);
+    }
+    if (known && (doc.generation ?? 0) < known.generation) throw await this.markLost('was replaced by an older copy of itself');
+    if (known && stat.dev !== known.dev) throw await this.markLost('was replaced by a file on another file system');
+    this.known = { id: doc.id, generation: doc.generation ?? 0, dev: stat.dev, ino: stat.ino };
+    this.last = doc;
+  }
+
+  /** From now on every call fails with the same error; the entries this process wrote are saved first. */
+  private markLost(what: string): Promise<KeyturnError> {
+    this.lost ??= (async () => {
+      this.cached = undefined;
+      const last = this.last;
+      try {
+        const { key } = await this.keys.forExistingStore();
+        const keys = last ? await saveRescue(this.rescueFile, last, this.written, key) : [];
+        return lostError(this.file, what, { file: this.rescueFile, keys });
+      } catch (error) {
+        return lostError(this.file, what, { failed: isKeyturnError(error) ? error.message : ioProblem(error) });
+      }
+    })();
+    return this.lost;
   }
 
   /** Open once, fstat and read through the same descriptor: the content matches the signature. */
@@ -105,7 +192,7 @@ export class StateFile {
       // O_NONBLOCK: a FIFO at the store's path must be refused, not waited on.
       handle = await fs.open(this.file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     } catch (error) {
-      if (isCode(error, 'ENOENT')) return { doc: this.absent(), exists: false };
+      if (isCode(error, 'ENOENT')) return this.absent();
       throw this.ioError('read', error);
     }
     try {
@@ -120,9 +207,18 @@ export class StateFile {
         }
       }
       const data = await readAt(handle, stat.size);
-      const { key, source } = await this.keys.forExistingStore();
-      const text = decryptDocument(data, key, this.file, source).toString('utf8');
-      const doc = parseDocument(text, this.file);
+      const resolved = await this.keys.forExistingStore();
+      let doc: StoreDocument;
+      try {
+        doc = parseDocument(decryptDocument(data, resolved.key, this.file, resolved.source).toString('utf8'), this.file);
+      } catch (error) {
+        // This key read the store before: a file it cannot read now is another file.
+        if (this.known) throw await this.markLost(`was replaced by a file keyturn cannot read as it (${messageOf(error)})`);
+        throw error;
+      }
+      const rescue = await loadRescue(this.rescueFile, resolved);
+      if (rescue) doc = this.layOver(doc, rescue);
+      await this.identify(doc, stat);
       this.stats.loads += 1;
       this.cached = { doc, sig: signature(stat), iv: ivOf(data) };
       return { doc, exists: true };
@@ -131,6 +227,16 @@ export class StateFile {
     } finally {
       await handle.close();
     }
+  }
+
+  /** A store restored from a backup gets back what the run that lost it had written. */
+  private layOver(doc: StoreDocument, rescue: StoreDocument): StoreDocument {
+    // A store from before store ids has none; any other id is another store.
+    if (doc.id !== undefined && doc.id !== rescue.id) {
+      throw waitingRescueError(this.file, this.rescueFile, `${this.file} is not the store it was saved from (store id ${doc.id}, the record's ${rescue.id ?? 'none'})`);
+    }
+    this.rescueLaidOver = true;
+    return overlay({ ...doc, id: rescue.id }, rescue);
   }
 
   private ioError(what: 'read' | 'write', error: unknown): Error {
