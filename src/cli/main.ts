@@ -37,11 +37,11 @@ export async function main(args: string[]): Promise<void> {
   await yargs(args)
     .scriptName('keyturn')
     .usage('$0 <command> [options]\n\nRotate API keys and other credentials declared in rotation.yaml.')
-    .option('config', { alias: 'c', type: 'string', default: 'rotation.yaml', describe: 'the rotation file', global: true })
+    .option('config', { alias: 'c', type: 'string', requiresArg: true, default: 'rotation.yaml', describe: 'the rotation file', global: true })
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
     .option('log-level', { choices: ['error', 'warn', 'info', 'debug'] as const, default: 'info', describe: 'log verbosity (stderr)', global: true })
     .option('log-format', { choices: ['pretty', 'json'] as const, default: 'pretty', describe: 'log lines readable or as JSON', global: true })
-    .option('log-file', { type: 'string', describe: 'also write JSON log lines to this file', global: true })
+    .option('log-file', { type: 'string', requiresArg: true, describe: 'also write JSON log lines to this file', global: true })
     .command('validate', 'parse and check rotation.yaml; exit 2 on errors', (y) => y, lazy(() => import('./commands/validate.js')))
     .command(
       'plan [keys..]',

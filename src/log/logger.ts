@@ -1,9 +1,13 @@
 /**
  * winston, with redaction applied to the message and every field before any transport
  * sees them: readable lines on a terminal, JSON lines with --log-format json, and an
- * optional --log-file (always JSON lines). Logs go to stderr; stdout is for command output.
+ * optional --log-file (always JSON lines, created 0600). Logs go to stderr; stdout is for
+ * command output.
  */
+import { closeSync, constants, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
 import winston from 'winston';
+import { errors } from '../errors.js';
 import type { Redactor } from './redactor.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -48,13 +52,15 @@ export function createLogger(options: LoggerOptions): Logger {
       return `${level.padEnd(5)} ${String(message)}${extra ? `  ${extra}` : ''}`;
     }),
   );
+  // Opened before any transport exists, so a log file that cannot be written stops the run before it starts.
+  const fileStream = options.file === undefined ? undefined : openLogFile(options.file);
   const transports: winston.transport[] = [
     new winston.transports.Stream({
       stream: options.stream ?? process.stderr,
       format: options.format === 'json' ? json : pretty,
     }),
   ];
-  if (options.file) transports.push(new winston.transports.File({ filename: options.file, format: json }));
+  if (fileStream) transports.push(new winston.transports.Stream({ stream: fileStream, format: json }));
   const logger = winston.createLogger({ level: options.level, transports });
 
   const log = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
@@ -67,11 +73,52 @@ export function createLogger(options: LoggerOptions): Logger {
     debug: log('debug'),
     close: () =>
       new Promise<void>((resolve) => {
-        if (!options.file) return resolve();
-        logger.on('finish', () => resolve());
+        if (!fileStream) return resolve();
+        // the Stream transport writes synchronously into fileStream, so ending it after winston flushes every line
+        logger.on('finish', () => fileStream.end(() => resolve()));
         logger.end();
       }),
   };
+}
+
+/**
+ * Open --log-file for appending, creating it 0600 (it holds key ids and people's names).
+ * An operator who asked for a log and got none has lost the audit trail, so a file that
+ * cannot be opened is a usage error, and a missing folder is not created: a mistyped path
+ * would otherwise put the trail where nobody looks. An existing file keeps its mode.
+ */
+export function openLogFile(file: string): WriteStream {
+  if (!file.trim()) throw errors.usage('--log-file needs a file name');
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+  } catch (error) {
+    throw logFileError(file, (error as NodeJS.ErrnoException).code);
+  }
+  try {
+    return createWriteStream(file, { fd, flags: 'a' });
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+function logFileError(file: string, code: string | undefined) {
+  const hint = 'keyturn runs only with the log file it was asked for; fix --log-file or leave it out';
+  switch (code) {
+    case 'ENOENT':
+      return errors.usage(`--log-file ${file}: the folder ${path.dirname(path.resolve(file))} does not exist`, hint);
+    case 'ENOTDIR':
+      return errors.usage(`--log-file ${file}: a part of the path is a file, not a folder`, hint);
+    case 'EISDIR':
+      return errors.usage(`--log-file ${file} is a folder, not a file`, `name a file in it, e.g. ${path.join(file, 'keyturn.log')}`);
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return errors.usage(`--log-file ${file}: not allowed to write there (${code})`, hint);
+    default:
+      return errors.usage(`--log-file ${file}: cannot open it (${code ?? 'unknown error'})`, hint);
+  }
 }
 
 /** A logger that drops everything: for library callers and benchmarks. */
