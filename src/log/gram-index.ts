@@ -1,0 +1,99 @@
+/**
+ * Every window of k characters of the registered forms, looked up in a text with a rolling
+ * hash: one pass over the text whatever the number of forms, so redacting megabytes of
+ * output against dozens of secrets stays fast. A form may ask for a longer run of matching
+ * windows than k before it counts (an encoding whose k characters stand for less of a secret).
+ */
+
+/** [start, end) of a text to mask */
+export type Span = [number, number];
+
+const BASE = 0x01000193;
+/** a bitmap of hashes: most windows of ordinary text are rejected without a Map lookup */
+const FILTER_BITS = 1 << 20;
+
+export class GramIndex {
+  /** hash → window → the shortest matching run it takes for that window to count */
+  private readonly windows = new Map<number, Map<string, number>>();
+  private readonly filter = new Uint32Array(FILTER_BITS >>> 5);
+  /** BASE^(k-1) mod 2^32, to roll the leading character out */
+  private readonly lead: number;
+
+  constructor(readonly k: number) {
+    let lead = 1;
+    for (let i = 1; i < k; i++) lead = Math.imul(lead, BASE);
+    this.lead = lead;
+  }
+
+  /** Index every window of the form; false if the form brought nothing new. */
+  add(form: string, minRun = this.k): boolean {
+    const { k } = this;
+    if (form.length < k) return false;
+    const run = Math.min(minRun, form.length);
+    let added = false;
+    let hash = hashOf(form, k);
+    for (let i = 0; ; i++) {
+      const window = form.slice(i, i + k);
+      let bucket = this.windows.get(hash);
+      if (!bucket) this.windows.set(hash, (bucket = new Map()));
+      const known = bucket.get(window);
+      if (known === undefined || run < known) {
+        bucket.set(window, run);
+        this.filter[(hash & (FILTER_BITS - 1)) >>> 5]! |= 1 << (hash & 31);
+        added = true;
+      }
+      if (i + k >= form.length) return added;
+      hash = (Math.imul((hash - Math.imul(form.charCodeAt(i), this.lead)) | 0, BASE) + form.charCodeAt(i + k)) | 0;
+    }
+  }
+
+  /** Append to `spans` every run of indexed windows in the text that is long enough to count. */
+  find(text: string, spans: Span[]): void {
+    const { k, lead, filter, windows } = this;
+    if (text.length < k) return;
+    let hash = hashOf(text, k);
+    let start = -1;
+    let end = -1;
+    let needed = Infinity;
+    const close = () => {
+      if (start >= 0 && end - start >= needed) spans.push([start, end]);
+      start = -1;
+      needed = Infinity;
+    };
+    for (let i = 0; ; i++) {
+      if ((filter[(hash & (FILTER_BITS - 1)) >>> 5]! & (1 << (hash & 31))) !== 0) {
+        const run = windows.get(hash)?.get(text.slice(i, i + k));
+        if (run !== undefined) {
+          // overlapping hits make one run
+          if (start < 0 || i > end) {
+            close();
+            start = i;
+          }
+          end = i + k;
+          needed = Math.min(needed, run);
+        }
+      }
+      if (i + k >= text.length) return close();
+      // rolled inline: this loop runs once per character of every text keyturn writes
+      hash = (Math.imul((hash - Math.imul(text.charCodeAt(i), lead)) | 0, BASE) + text.charCodeAt(i + k)) | 0;
+    }
+  }
+}
+
+function hashOf(text: string, k: number): number {
+  let hash = 0;
+  for (let i = 0; i < k; i++) hash = (Math.imul(hash, BASE) + text.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/** Sorted, overlapping or touching spans merged: each maximal covered stretch is masked once. */
+export function mergeSpans(spans: Span[]): Span[] {
+  const sorted = spans.slice().sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  const merged: Span[] = [];
+  for (const [start, end] of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
