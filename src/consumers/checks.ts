@@ -5,7 +5,7 @@
 import type { CheckConfig } from '../config/types.js';
 import type { RunContext } from '../context.js';
 import { errors } from '../errors.js';
-import { tail } from '../process/run-command.js';
+import { redactedTail } from '../process/run-command.js';
 import { runBounded } from './deadline.js';
 import { secretEnv, type Delivery } from './delivery.js';
 
@@ -23,7 +23,7 @@ export async function runChecks(checks: CheckConfig[], delivery: Delivery, ctx: 
       throw errors.verify(`check ${check.name} did not finish within ${check.timeoutMs}ms`);
     }
     if (result.exitCode !== 0) {
-      const output = ctx.redactor.redact(tail(result.stderr || result.stdout));
+      const output = redactedTail(result.stderr || result.stdout, ctx.redactor);
       throw errors.verify(`check ${check.name} failed (exit ${result.exitCode})${output ? `:\n${output}` : ''}`);
     }
     ctx.logger.info(`check ${check.name} passed`, { keyId: delivery.keyId });

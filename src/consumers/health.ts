@@ -5,7 +5,7 @@
 import type { HealthSpec } from '../config/types.js';
 import type { RunContext } from '../context.js';
 import { errors, messageOf } from '../errors.js';
-import { tail } from '../process/run-command.js';
+import { redactedTail } from '../process/run-command.js';
 import { runBounded } from './deadline.js';
 import { commandLine, displayUrl } from './format.js';
 
@@ -77,7 +77,7 @@ async function probeCommand(consumer: string, spec: CommandHealth, env: Record<s
   if (result.exitCode === 0 && !result.timedOut) return { ok: true };
   const what = `\`${commandLine(spec.command)}\``;
   if (result.timedOut) return { ok: false, reason: `${what} did not finish within ${spec.timeoutMs}ms` };
-  const output = tail(result.stderr || result.stdout, 3);
+  const output = redactedTail(result.stderr || result.stdout, ctx.redactor, 3);
   return { ok: false, reason: `${what} exited ${result.exitCode}${output ? `: ${output}` : ''}` };
 }
 

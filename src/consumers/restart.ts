@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ConsumerConfig } from '../config/types.js';
 import type { RunContext } from '../context.js';
 import { errors } from '../errors.js';
-import { tail } from '../process/run-command.js';
+import { redactedTail } from '../process/run-command.js';
 import { runBounded } from './deadline.js';
 import { publicEnv, secretEnv, type Delivery } from './delivery.js';
 import { commandLine } from './format.js';
@@ -67,7 +67,7 @@ async function runStep(consumer: ConsumerConfig, step: RestartStep, env: Record<
   );
   if (result.timedOut) throw timedOut(consumer, step);
   if (result.exitCode !== 0) {
-    const output = ctx.redactor.redact(tail(result.stderr || result.stdout));
+    const output = redactedTail(result.stderr || result.stdout, ctx.redactor);
     throw errors.consumer(
       `consumer ${consumer.name}: \`${ctx.redactor.redact(commandLine(step.argv))}\` exited ${result.exitCode}${output ? `:\n${output}` : ''}`,
       result.exitCode === 127 ? 'is the command installed and on PATH?' : undefined,

@@ -9,7 +9,7 @@ import type { RunContext } from '../context.js';
 import { errors, type KeyturnError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { Redactor } from '../log/redactor.js';
-import { runCommand, tail, type CommandResult } from '../process/run-command.js';
+import { redactedTail, runCommand, type CommandResult } from '../process/run-command.js';
 import { baseEnv } from './script-env.js';
 import { parseListOutput } from './script-output.js';
 import type { IssueTarget, KeyInfo } from './types.js';
@@ -75,8 +75,7 @@ export function scriptFailure(
 ): KeyturnError {
   const label = scriptLabel(run);
   const reason = why ?? (result.timedOut ? `timed out after ${run.timeoutMs}ms` : `exited ${result.exitCode}`);
-  const stderr = tail(result.stderr);
-  const shown = stderr ? redactor.redact(mask ? mask.redact(stderr) : stderr) : '';
+  const shown = redactedTail(result.stderr, mask ? [mask, redactor] : redactor);
   // one line when the stderr tail is one line, so tables and summaries stay readable
   const message = !shown
     ? `${label} ${reason} (nothing on stderr)`

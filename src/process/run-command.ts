@@ -4,6 +4,11 @@
  */
 import type { RunContext } from '../context.js';
 
+/** anything that masks secrets in a text: the run's redactor, a create's token mask */
+export interface Masker {
+  redact(text: string): string;
+}
+
 export interface RunCommandOptions {
   /** what this command is for, in log lines: "restart grid-bot" */
   label: string;
@@ -69,8 +74,8 @@ export async function runCommand(argv: string[], options: RunCommandOptions, ctx
   ctx.logger.debug(`${options.label} exited ${outcome.exitCode}`, {
     durationMs: outcome.durationMs,
     timedOut: outcome.timedOut,
-    stdout: options.secretOutput ? '[not logged: carries a secret]' : tail(outcome.stdout),
-    stderr: tail(outcome.stderr),
+    stdout: options.secretOutput ? '[not logged: carries a secret]' : redactedTail(outcome.stdout, ctx.redactor),
+    stderr: redactedTail(outcome.stderr, ctx.redactor),
   });
   return outcome;
 }
@@ -93,8 +98,13 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-/** The last lines of a command's output, for error messages (callers redact). */
-export function tail(text: string, lines = 8): string {
-  const all = text.trimEnd().split('\n');
-  return all.slice(-lines).join('\n');
+/**
+ * The last lines of a command's output for an error or a log line, masked. The whole output
+ * is redacted first, then cut: cutting first could split a secret (a PEM key's lines) into
+ * pieces that are no longer the registered value. The only way to cut output, on purpose.
+ */
+export function redactedTail(text: string, redactors: Masker | Masker[], lines = 8): string {
+  let masked = text;
+  for (const redactor of Array.isArray(redactors) ? redactors : [redactors]) masked = redactor.redact(masked);
+  return masked.trimEnd().split('\n').slice(-lines).join('\n');
 }
