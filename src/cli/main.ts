@@ -6,6 +6,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, isKeyturnError, type ExitCodeValue } from '../errors.js';
+import { terminalText } from '../log/terminal-text.js';
 import { MAX_CONCURRENCY, positiveIntegerOption } from './options.js';
 
 // Each command module types its own argv; yargs has validated the options by the time it runs.
@@ -37,7 +38,14 @@ export async function main(args: string[]): Promise<void> {
   await yargs(args)
     .scriptName('keyturn')
     .usage('$0 <command> [options]\n\nRotate API keys and other credentials declared in rotation.yaml.')
-    .option('config', { alias: 'c', type: 'string', requiresArg: true, default: 'rotation.yaml', describe: 'the rotation file', global: true })
+    .option('config', {
+      alias: 'c',
+      type: 'string',
+      requiresArg: true,
+      default: 'rotation.yaml',
+      describe: 'the rotation file',
+      global: true,
+    })
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
     .option('log-level', { choices: ['error', 'warn', 'info', 'debug'] as const, default: 'info', describe: 'log verbosity (stderr)', global: true })
     .option('log-format', { choices: ['pretty', 'json'] as const, default: 'pretty', describe: 'log lines readable or as JSON', global: true })
@@ -55,7 +63,11 @@ export async function main(args: string[]): Promise<void> {
     .command(
       'apply <planFile>',
       'run exactly the rotations of a saved plan; refuses a stale plan',
-      (y) => y.positional('planFile', { type: 'string', demandOption: true }).option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation' }).option('concurrency', concurrencyOption),
+      (y) =>
+        y
+          .positional('planFile', { type: 'string', demandOption: true })
+          .option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation' })
+          .option('concurrency', concurrencyOption),
       lazy(() => import('./commands/apply.js')),
     )
     .command(
@@ -100,21 +112,23 @@ export async function main(args: string[]): Promise<void> {
     .fail((message, error) => {
       // yargs' own errors (YError: a bad option value, from a coerce) are usage errors; anything else is the command's.
       if (error && error.name !== 'YError') throw error;
-      process.stderr.write(`error: ${message}\nRun keyturn --help for usage.\n`);
+      process.stderr.write(`error: ${terminalText(message)}\nRun keyturn --help for usage.\n`);
       process.exit(ExitCode.usage);
     })
     .parseAsync();
 }
 
 main(hideBin(process.argv)).catch((error: unknown) => {
-  // Expected errors print briefly; unexpected ones in full. Messages are redacted where they are made.
+  // Expected errors print briefly; unexpected ones in full. Messages are redacted where they are made; they may quote
+  // rotation.yaml, a store or an issuer, so control characters are shown escaped.
+  const say = (text: string) => process.stderr.write(terminalText(text));
   if (isKeyturnError(error)) {
-    process.stderr.write(`error: ${error.message}\n`);
-    if (error.details.where) process.stderr.write(`  at ${error.details.where}\n`);
-    if (error.details.hint) process.stderr.write(`  hint: ${error.details.hint}\n`);
+    say(`error: ${error.message}\n`);
+    if (error.details.where) say(`  at ${error.details.where}\n`);
+    if (error.details.hint) say(`  hint: ${error.details.hint}\n`);
     process.exitCode = error.exitCode;
   } else {
-    process.stderr.write(`keyturn: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    say(`keyturn: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = ExitCode.rolledBack;
   }
 });

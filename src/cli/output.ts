@@ -1,5 +1,9 @@
-/** stdout for command output, always through the redactor; tables for people, JSON for machines. */
+/**
+ * stdout for command output, always through the redactor and then made terminal-safe
+ * (control characters shown escaped, see log/terminal-text.ts); tables for people, JSON for machines.
+ */
 import type { Redactor } from '../log/redactor.js';
+import { terminalJson, terminalText, terminalValue } from '../log/terminal-text.js';
 
 export interface Output {
   line(text?: string): void;
@@ -10,19 +14,21 @@ export interface Output {
 }
 
 export function createOutput(redactor: Redactor, stream: NodeJS.WritableStream = process.stdout): Output {
-  const write = (text: string) => stream.write(redactor.redact(text));
+  const write = (text: string) => stream.write(terminalText(redactor.redact(text)));
   return {
     line: (text = '') => write(`${text}\n`),
     chunks: (pieces) => {
       for (const piece of pieces) if (piece) write(piece);
     },
-    json: (value) => write(`${JSON.stringify(value, null, 2)}\n`),
-    table: (headers, rows) => write(renderTable(headers, rows)),
+    json: (value) => stream.write(terminalJson(redactor.redact(`${JSON.stringify(value, null, 2)}\n`))),
+    // cells redacted before renderTable escapes them: an escaped secret would no longer match the redactor
+    table: (headers, rows) => write(renderTable(headers, rows.map((r) => r.map((c) => (c === undefined ? c : redactor.redact(c)))))),
   };
 }
 
+/** Every cell is one line: a newline in a value (an error message, a purpose) is shown as \\n, not a forged row. */
 export function renderTable(headers: string[], rows: Array<Array<string | undefined>>): string {
-  const cells = [headers, ...rows.map((r) => r.map((c) => c ?? '-'))];
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined ? '-' : terminalValue(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return `${[line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n')}\n`;

@@ -8,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Prompt } from '../context.js';
 import { errors, ExitCode, KeyturnError } from '../errors.js';
 import type { Redactor } from '../log/redactor.js';
+import { terminalText } from '../log/terminal-text.js';
 
 export interface PromptStreams {
   input: NodeJS.ReadStream;
@@ -28,7 +29,8 @@ export function createTerminalPrompt(redactor: Redactor, streams?: PromptStreams
   const input = streams?.input ?? process.stdin;
   const output = streams?.output ?? process.stderr;
   const interactive = Boolean(input.isTTY && output.isTTY);
-  const show = (text: string) => output.write(redactor.redact(text));
+  // questions and messages quote rotation.yaml and issuers: control characters are shown escaped
+  const show = (text: string) => output.write(terminalText(redactor.redact(text)));
 
   const readLine = (question: string): Promise<string> =>
     new Promise((resolve, reject) => {
@@ -45,7 +47,7 @@ export function createTerminalPrompt(redactor: Redactor, streams?: PromptStreams
         settle(() => reject(interrupted()));
       });
       rl.on('close', () => settle(() => reject(interrupted())));
-      rl.question(redactor.redact(question), (answer) => settle(() => resolve(answer)));
+      rl.question(terminalText(redactor.redact(question)), (answer) => settle(() => resolve(answer)));
     });
 
   return {

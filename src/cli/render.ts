@@ -1,5 +1,10 @@
-/** How plans and run results look on a terminal. */
+/**
+ * How plans and run results look on a terminal. Free text from rotation.yaml, the store or
+ * an issuer goes through `one` (control characters and newlines shown escaped), so a value
+ * can neither drive the terminal nor forge a line of the plan; the prompt shows this text too.
+ */
 import { formatDuration } from '../config/duration.js';
+import { terminalValue as one } from '../log/terminal-text.js';
 import type { RotationResult } from '../engine/result.js';
 import type { Finding } from '../policy/types.js';
 import type { Plan } from '../plan/model.js';
@@ -18,30 +23,34 @@ export function* planChunks(plan: Plan): Generator<string> {
     return chunk;
   };
   const blocked = plan.keys.filter((k) => k.blocked).length;
-  lines.push(`Plan (${plan.selection}): ${plan.keys.length} key(s)${blocked ? `, ${blocked} blocked by policy` : ''}. Nothing has been changed.`);
-  lines.push(`  config ${plan.configFile} (sha256 ${plan.configHash.slice(0, 12)})`);
+  const blockedNote = blocked ? `, ${blocked} blocked by policy` : '';
+  lines.push(`Plan (${one(plan.selection)}): ${plan.keys.length} key(s)${blockedNote}. Nothing has been changed.`);
+  lines.push(`  config ${one(plan.configFile)} (sha256 ${plan.configHash.slice(0, 12)})`);
   for (const key of plan.keys) {
     lines.push('');
-    lines.push(`${key.key}${key.blocked ? '  [BLOCKED]' : ''} — ${key.purpose}`);
-    lines.push(`  why        ${key.why}${key.reason ? ` (reason: ${key.reason})` : ''}`);
-    lines.push(`  last       ${shortTime(key.lastRotatedAt) ?? 'never rotated'}${key.currentKeyId ? `, current key ${key.currentKeyId}` : ''}`);
-    if (key.currentKeyLastUsed) lines.push(`  last used  ${key.currentKeyLastUsed}`);
-    if (key.inFlight) lines.push(`  in flight  ${key.inFlight}`);
-    for (const step of key.steps) lines.push(`  ${step.step.padEnd(10)} ${step.target}`);
+    lines.push(`${one(key.key)}${key.blocked ? '  [BLOCKED]' : ''} — ${one(key.purpose)}`);
+    lines.push(`  why        ${one(key.why)}${key.reason ? ` (reason: ${one(key.reason)})` : ''}`);
+    const current = key.currentKeyId ? `, current key ${one(key.currentKeyId)}` : '';
+    lines.push(`  last       ${shortTime(key.lastRotatedAt) ?? 'never rotated'}${current}`);
+    if (key.currentKeyLastUsed) lines.push(`  last used  ${one(key.currentKeyLastUsed)}`);
+    if (key.inFlight) lines.push(`  in flight  ${one(key.inFlight)}`);
+    for (const step of key.steps) lines.push(`  ${step.step.padEnd(10)} ${one(step.target)}`);
     for (const finding of key.findings) lines.push(`  ${findingLine(finding)}`);
     yield flush();
   }
   if (plan.retirements.length) {
     lines.push('');
     lines.push('Old keys in their overlap window:');
-    for (const r of plan.retirements) lines.push(`  ${r.key}: ${r.keyId} deleted ${r.ready ? 'in this run (window passed)' : `after ${shortTime(r.after)}`}`);
+    for (const r of plan.retirements) {
+      lines.push(`  ${one(r.key)}: ${one(r.keyId)} deleted ${r.ready ? 'in this run (window passed)' : `after ${shortTime(r.after)}`}`);
+    }
   }
   for (const finding of plan.findings) lines.push(findingLine(finding));
   yield flush();
 }
 
 export function findingLine(f: Finding): string {
-  return `${f.severity.padEnd(5)} ${f.rule}: ${f.message}${f.where ? ` (${f.where})` : ''}`;
+  return `${f.severity.padEnd(5)} ${f.rule}: ${one(f.message)}${f.where ? ` (${one(f.where)})` : ''}`;
 }
 
 export function renderResults(results: readonly RotationResult[]): string {

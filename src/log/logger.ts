@@ -2,13 +2,17 @@
  * winston, with redaction applied to the message and every field before any transport
  * sees them: readable lines on a terminal, JSON lines with --log-format json, and an
  * optional --log-file (always JSON lines, created 0600). Logs go to stderr; stdout is for
- * command output.
+ * command output. Every line is made terminal-safe after redaction (see terminal-text.ts):
+ * messages carry error text and consumer output.
  */
 import { closeSync, constants, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
 import { errors } from '../errors.js';
 import type { Redactor } from './redactor.js';
+import { terminalJson, terminalText, terminalValue } from './terminal-text.js';
+
+const MESSAGE = Symbol.for('message');
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type LogFormat = 'pretty' | 'json';
@@ -40,16 +44,23 @@ export function createLogger(options: LoggerOptions): Logger {
     }
     return info;
   });
-  const json = winston.format.combine(redact(), winston.format.timestamp(), winston.format.json());
+  // JSON.stringify escapes C0 controls but leaves C1 and bidi controls raw
+  const jsonSafe = winston.format((info) => {
+    const line = (info as Record<symbol, unknown>)[MESSAGE];
+    if (typeof line === 'string') (info as Record<symbol, unknown>)[MESSAGE] = terminalJson(line);
+    return info;
+  });
+  const json = winston.format.combine(redact(), winston.format.timestamp(), winston.format.json(), jsonSafe());
   const pretty = winston.format.combine(
     redact(),
     winston.format.printf((info) => {
       const { level, message, ...fields } = info;
+      // a field is one value: its newlines are escaped too, so it cannot pass for a log line of its own
       const extra = Object.entries(fields)
         .filter(([k]) => typeof k === 'string')
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .map(([k, v]) => `${k}=${terminalValue(typeof v === 'string' ? v : String(JSON.stringify(v)))}`)
         .join(' ');
-      return `${level.padEnd(5)} ${String(message)}${extra ? `  ${extra}` : ''}`;
+      return `${level.padEnd(5)} ${terminalText(String(message))}${extra ? `  ${extra}` : ''}`;
     }),
   );
   // Opened before any transport exists, so a log file that cannot be written stops the run before it starts.

@@ -5,6 +5,7 @@ import { refOf } from '../../engine/job.js';
 import { readStates } from '../../plan/build.js';
 import { lastUses } from '../../plan/last-used.js';
 import { dueState, effectivePeriodMs } from '../../plan/due.js';
+import { terminalValue as one } from '../../log/terminal-text.js';
 import type { GlobalOptions } from '../options.js';
 import { shortTime } from '../output.js';
 import { withSession } from '../session.js';
@@ -50,8 +51,11 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
           ['KEY', 'PURPOSE', 'ISSUER', 'STORE', 'PERIOD', 'LAST ROTATED', 'NEXT DUE', 'OVERDUE', 'STATE'],
           rows.map((r) => [r.key, r.purpose, r.issuer, r.store, r.period, shortTime(r.lastRotatedAt) ?? 'never', shortTime(r.nextDue) ?? (r.neverRotated ? 'now' : undefined), r.neverRotated ? 'due' : r.overdue ? `yes (${r.overdueBy})` : 'no', r.state]),
         );
-        for (const r of rows.filter((x) => x.currentKeyLastUsed)) out.line(`  ${r.key}: current key ${r.currentKeyId} last used ${r.currentKeyLastUsed}`);
-        for (const r of rows.filter((x) => x.attention)) out.line(`! ${r.key}: ${r.attention}`);
+        // key ids, last-use notes and attention reasons come from the store and issuers: one line each, whatever they hold
+        for (const r of rows.filter((x) => x.currentKeyLastUsed)) {
+          out.line(`  ${r.key}: current key ${one(r.currentKeyId ?? '')} last used ${one(r.currentKeyLastUsed ?? '')}`);
+        }
+        for (const r of rows.filter((x) => x.attention)) out.line(`! ${r.key}: ${one(r.attention ?? '')}`);
       }
       return ExitCode.ok;
     },
