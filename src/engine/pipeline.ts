@@ -47,7 +47,9 @@ export async function rotateKey(request: RotationRequest, res: Resources, option
     if (isKeyturnError(error) && error.code === 'ELEASE') {
       return { ...base, outcome: 'skipped', note: `in flight elsewhere: ${messageOf(error)}`, durationMs: Date.now() - started };
     }
-    if (storeUnusable(error)) return { ...base, outcome: 'needs-attention', failedStep: 'lock', error: explain(error, ctx), durationMs: Date.now() - started };
+    if (storeUnusable(error)) {
+      return { ...base, outcome: 'needs-attention', failedStep: 'lock', error: explain(error, ctx), durationMs: Date.now() - started };
+    }
     if (isKeyturnError(error) && error.exitCode === ExitCode.usage) {
       // e.g. a master key file that is a FIFO: the operator's to fix, like bad configuration (exit 2)
       return { ...base, outcome: 'blocked', failedStep: 'lock', error: explain(error, ctx), durationMs: Date.now() - started };

@@ -30,20 +30,32 @@ interface Case {
   recorded: boolean;
 }
 
+/** outcome, step, then the state: CURRENT, PENDING, consumer, alive at the provider, recorded */
+type State = Omit<Case, 'point' | 'exitCode' | 'outcome' | 'step'>;
+const at = (point: string, exitCode: number, outcome: string, step: string | undefined, state: State): Case => ({
+  point,
+  exitCode,
+  outcome,
+  step,
+  ...state,
+});
+const stopped = (point: string, step: string, state: State) => at(point, 3, 'needs-attention', step, state);
+const DONE = { current: 'new', pending: false, consumer: 'new', alive: ['new'], recorded: true } as const;
+
 const CASES: Case[] = [
   // the intent record before create: nothing else has happened
-  { point: 'store.writeJournal#1', exitCode: 3, outcome: 'needs-attention', step: 'create', current: 'old', pending: false, consumer: 'old', alive: ['old'], recorded: false },
+  stopped('store.writeJournal#1', 'create', { current: 'old', pending: false, consumer: 'old', alive: ['old'], recorded: false }),
   // the issuer's key exists but never reached the store: the next run deletes it by its rotation id
-  { point: 'store.stage', exitCode: 3, outcome: 'needs-attention', step: 'stage', current: 'old', pending: false, consumer: 'old', alive: ['old', 'new'], recorded: false },
-  { point: 'store.promote', exitCode: 3, outcome: 'needs-attention', step: 'promote', current: 'old', pending: true, consumer: 'old', alive: ['old', 'new'], recorded: false },
+  stopped('store.stage', 'stage', { current: 'old', pending: false, consumer: 'old', alive: ['old', 'new'], recorded: false }),
+  stopped('store.promote', 'promote', { current: 'old', pending: true, consumer: 'old', alive: ['old', 'new'], recorded: false }),
   // promoted: the store hands out the new key while consumers still run the old one
-  { point: 'store.writeJournal#2', exitCode: 3, outcome: 'needs-attention', step: 'restart', current: 'new', pending: false, consumer: 'old', alive: ['old', 'new'], recorded: false },
+  stopped('store.writeJournal#2', 'restart', { current: 'new', pending: false, consumer: 'old', alive: ['old', 'new'], recorded: false }),
   // consumers restarted and verified on the new key
-  { point: 'store.writeJournal#3', exitCode: 3, outcome: 'needs-attention', step: 'retire', current: 'new', pending: false, consumer: 'new', alive: ['old', 'new'], recorded: false },
-  { point: 'store.record', exitCode: 3, outcome: 'needs-attention', step: 'record', current: 'new', pending: false, consumer: 'new', alive: ['new'], recorded: false },
+  stopped('store.writeJournal#3', 'retire', { current: 'new', pending: false, consumer: 'new', alive: ['old', 'new'], recorded: false }),
+  stopped('store.record', 'record', { current: 'new', pending: false, consumer: 'new', alive: ['new'], recorded: false }),
   // done and recorded; only the journal clear or the lease release failed
-  { point: 'store.writeJournal#4', exitCode: 0, outcome: 'completed', current: 'new', pending: false, consumer: 'new', alive: ['new'], recorded: true },
-  { point: 'store.releaseLease', exitCode: 0, outcome: 'completed', current: 'new', pending: false, consumer: 'new', alive: ['new'], recorded: true },
+  at('store.writeJournal#4', 0, 'completed', undefined, { ...DONE, alive: [...DONE.alive] }),
+  at('store.releaseLease', 0, 'completed', undefined, { ...DONE, alive: [...DONE.alive] }),
 ];
 
 describe('store: the disk fills up at each store call of a rotation', function () {

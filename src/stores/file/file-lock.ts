@@ -110,7 +110,10 @@ async function tryCreate(lockPath: string, token: string): Promise<boolean> {
     return true;
   } catch (error) {
     if (isCode(error, 'EEXIST')) return false;
-    throw errors.storeIo(`cannot create the lock ${lockPath}: ${ioProblem(error)}`, 'check that the store directory exists, is writable and has free space');
+    throw errors.storeIo(
+      `cannot create the lock ${lockPath}: ${ioProblem(error)}`,
+      'check that the store directory exists, is writable and has free space',
+    );
   } finally {
     await fs.unlink(temp).catch(() => {});
   }

@@ -153,7 +153,8 @@ export class MasterKeySource {
 }
 
 function notRegular(file: string, kind: string) {
-  return errors.masterKey(`master key file ${file} is ${kind}, not a regular file`, 'point masterKeyFile (or the default master.key) at a file holding the key');
+  const hint = 'point masterKeyFile (or the default master.key) at a file holding the key';
+  return errors.masterKey(`master key file ${file} is ${kind}, not a regular file`, hint);
 }
 
 function kindOf(stat: Stats): string {

@@ -70,7 +70,8 @@ export function lostError(storeFile: string, what: string, rescue: { file: strin
   const restore = `restore ${storeFile} from a backup and run keyturn again`;
   if ('failed' in rescue) {
     return errors.storeLost(
-      `the store file ${storeFile} ${what} while keyturn was using it; nothing was recreated, and the rescue record could not be saved: ${rescue.failed}`,
+      `the store file ${storeFile} ${what} while keyturn was using it; nothing was recreated, ` +
+        `and the rescue record could not be saved: ${rescue.failed}`,
       `${restore}; keys rotated in this run may need their new key from the issuer's console`,
     );
   }

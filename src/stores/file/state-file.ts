@@ -154,7 +154,8 @@ export class StateFile {
       return;
     }
     if (!existed) throw await this.markLost('appeared from elsewhere (keyturn was creating it)');
-    if (this.known && (stat.ino !== this.known.ino || stat.dev !== this.known.dev)) throw await this.markLost('was replaced by another file');
+    const known = this.known;
+    if (known && (stat.ino !== known.ino || stat.dev !== known.dev)) throw await this.markLost('was replaced by another file');
   }
 
   /** Check the loaded document is the store this process has been using, then remember it. */
@@ -233,7 +234,8 @@ export class StateFile {
   private layOver(doc: StoreDocument, rescue: StoreDocument): StoreDocument {
     // A store from before store ids has none; any other id is another store.
     if (doc.id !== undefined && doc.id !== rescue.id) {
-      throw waitingRescueError(this.file, this.rescueFile, `${this.file} is not the store it was saved from (store id ${doc.id}, the record's ${rescue.id ?? 'none'})`);
+      const why = `${this.file} is not the store it was saved from (store id ${doc.id}, the record's ${rescue.id ?? 'none'})`;
+      throw waitingRescueError(this.file, this.rescueFile, why);
     }
     this.rescueLaidOver = true;
     return overlay({ ...doc, id: rescue.id }, rescue);
