@@ -24,6 +24,69 @@ export function parseDuration(text: string): number | undefined {
   return Number.isSafeInteger(total) ? total : undefined;
 }
 
+const TIMEOUT_UNITS: Record<string, number> = { ms: 1, s: UNIT_MS.s, m: UNIT_MS.m, h: UNIT_MS.h };
+
+/**
+ * An issuer's timeout option: a number of milliseconds, one amount with a unit (decimals
+ * allowed: 1.5s), or the compound form without days or weeks (1m30s). Undefined when it is
+ * none of these or not above 0. The schema's issuer-timeout pattern accepts the same forms.
+ */
+export function parseTimeout(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return Number.isFinite(raw) && raw > 0 ? Math.round(raw) : undefined;
+  if (typeof raw !== 'string') return undefined;
+  const text = raw.trim();
+  const single = /^(\d+(?:\.\d+)?)(ms|h|m|s)?$/.exec(text);
+  if (single) {
+    const ms = Math.round(Number(single[1]) * (TIMEOUT_UNITS[single[2] ?? 'ms'] ?? 1));
+    return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+  }
+  if (!/^(?:\d+(?:ms|h|m|s))+$/.test(text)) return undefined;
+  const total = parseDuration(text);
+  return total !== undefined && total > 0 ? total : undefined;
+}
+
+export interface DurationRange {
+  minMs: number;
+  maxMs: number;
+}
+
+const SECOND = UNIT_MS.s;
+const MINUTE = UNIT_MS.m;
+const HOUR = UNIT_MS.h;
+const DAY = UNIT_MS.d;
+
+/**
+ * What each kind of duration may be. The reasons are in docs/rotation-yaml.md
+ * ("Duration limits"): a value outside its range is a typo or a setting that cannot work
+ * (a 0s timeout fails every restart; a timeout of years leaves a key in flight for ever).
+ */
+export const DURATION_RANGES = {
+  period: { minMs: HOUR, maxMs: 3650 * DAY },
+  ttl: { minMs: MINUTE, maxMs: 3650 * DAY },
+  overlap: { minMs: 0, maxMs: 30 * DAY },
+  consumerTimeout: { minMs: SECOND, maxMs: HOUR },
+  leaseTtl: { minMs: 10 * SECOND, maxMs: DAY },
+  healthTimeout: { minMs: 100, maxMs: 5 * MINUTE },
+  healthInterval: { minMs: 100, maxMs: 5 * MINUTE },
+  issuerTimeout: { minMs: 100, maxMs: DAY },
+} as const satisfies Record<string, DurationRange>;
+
+export type DurationKind = keyof typeof DURATION_RANGES;
+
+/** Why `ms` is outside the range of its kind ("must be at least 1s"); undefined when inside. */
+export function outOfRange(ms: number, kind: DurationKind): string | undefined {
+  const { minMs, maxMs } = DURATION_RANGES[kind];
+  if (ms < minMs) return `must be at least ${formatDuration(minMs)}`;
+  if (ms > maxMs) return `must be at most ${formatDuration(maxMs)}`;
+  return undefined;
+}
+
+/** "1s to 1h": the range of a kind, as the docs and hints write it. */
+export function rangeText(kind: DurationKind): string {
+  const { minMs, maxMs } = DURATION_RANGES[kind];
+  return `${formatDuration(minMs)} to ${formatDuration(maxMs)}`;
+}
+
 const FORMAT_UNITS: Array<[string, number]> = [
   ['d', UNIT_MS.d],
   ['h', UNIT_MS.h],

@@ -2,15 +2,19 @@
  * loadConfig: rotation.yaml → Config, or one ConfigError listing every problem with its
  * file:line:column. The stages, in order:
  *   read → parse (fast subset reader, else the `yaml` package) → literal secrets (on the
- *   text as written) → ${ENV} interpolation → schema → references → normalize → policy.
+ *   text as written) → ${ENV} interpolation → schema → references → duration ranges →
+ *   issuer specs and env mappings → normalize → policy.
  * Each stage adds to the same problem list; the file is refused only at the end.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { staticFindings } from '../policy/static.js';
 import type { Finding } from '../policy/types.js';
+import { checkDurationRanges } from './duration-limits.js';
 import { interpolateData } from './interpolate.js';
+import { checkIssuerSpecs } from './issuer-specs.js';
 import { normalize } from './normalize.js';
 import { parseYaml } from './parse-yaml.js';
 import { ConfigError, ProblemList, renderPath, type ConfigProblem } from './problems.js';
@@ -36,16 +40,43 @@ export interface LoadOptions {
 
 export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
   const absolute = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(absolute, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? `no such file: ${absolute}` : code === 'EISDIR' ? `${absolute} is a directory` : `cannot read ${absolute} (${code ?? 'error'})`;
-    throw new ConfigError(file, [{ file, line: 0, column: 0, path: '', message, hint: code === 'ENOENT' ? 'pass --config FILE, or run keyturn where rotation.yaml is' : undefined }]);
-  }
+  const text = await readConfigFile(file, absolute);
   const config = parseConfigText(text, { file: absolute, shownAs: file, env: options.env ?? process.env });
   return { config, findings: staticFindings(config) };
+}
+
+/**
+ * The file's text. Opened without blocking and checked before it is read: a FIFO, a device
+ * or a socket given as --config would otherwise wait for a writer that never comes.
+ */
+async function readConfigFile(file: string, absolute: string): Promise<string> {
+  const refuse = (message: string, hint?: string) => new ConfigError(file, [{ file, line: 0, column: 0, path: '', message, ...(hint ? { hint } : {}) }]);
+  let handle: FileHandle;
+  try {
+    handle = await open(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw refuse(`no such file: ${absolute}`, 'pass --config FILE, or run keyturn where rotation.yaml is');
+    throw refuse(code === 'EISDIR' ? `${absolute} is a directory` : `cannot read ${absolute} (${code ?? 'error'})`);
+  }
+  try {
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw refuse(`${absolute} is a directory`);
+    if (!stats.isFile()) throw refuse(`${absolute} is not a regular file (${kindOf(stats)})`, 'pass the path of rotation.yaml itself');
+    return await handle.readFile('utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw refuse(`cannot read ${absolute} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  } finally {
+    await handle.close();
+  }
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'not a file';
 }
 
 /** The part of loadConfig after reading the file (also used by tests and benchmarks). */
@@ -62,6 +93,8 @@ export function parseConfigText(text: string, where: { file: string; shownAs?: s
   if (text.includes('${')) interpolateData(parsed.data, env, problems, parsed.keysContaining('${'));
   const valid = validateSchema(parsed.data, problems);
   checkReferences(parsed.data, problems, parsed.keyPosition);
+  checkDurationRanges(parsed.data, problems);
+  checkIssuerSpecs(parsed.data, problems);
   if (!valid || problems.size > 0) throw refuse(shownAs, problems, parsed.source);
 
   return normalize(

@@ -90,6 +90,12 @@ function describe(error: ErrorObject, data: unknown, problems: ProblemList): voi
     case 'minItems':
       problems.add(path, params.limit === 1 ? 'must not be empty' : (error.message ?? 'is too short'));
       return;
+    case 'maximum':
+      problems.add(path, `must be at most ${String(params.limit)}, not ${String(error.data)}`);
+      return;
+    case 'minimum':
+      problems.add(path, `must be at least ${String(params.limit)}, not ${String(error.data)}`);
+      return;
     case 'uniqueItems':
       problems.add([...path, Number(params.i)], `repeats item ${String(params.j)}`);
       return;

@@ -15,6 +15,7 @@ import { errors, ExitCode, KeyturnError } from '../errors.js';
 import { binanceSettings, ipAccessLines, restrictionLines } from './binance-wording.js';
 import { verifyWithKey } from './binance/verify.js';
 import { exchangeEndpoint } from './manual-exchange.js';
+import { parseManualSpec } from './manual-spec.js';
 import { stringOption } from './options.js';
 import { refuseInDryRun } from './script.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget } from './types.js';
@@ -45,26 +46,6 @@ export function needsOperator(what: string): KeyturnError {
   return new KeyturnError('ENOTTY', `${what} needs an operator at a terminal and there is none`, ExitCode.usage, {
     hint: 'run this rotation from an interactive terminal: a key created by hand cannot be confirmed with --yes',
   });
-}
-
-interface Patterns {
-  apiKey?: RegExp;
-  secret?: RegExp;
-}
-
-function patternsOf(key: KeyConfig): Patterns {
-  const where = `${key.position.file}:${key.position.line}:${key.position.column}`;
-  const compile = (name: string): RegExp | undefined => {
-    const raw = key.spec[name];
-    if (raw === undefined) return undefined;
-    if (typeof raw !== 'string') throw errors.config(`key ${key.id}: spec.${name} must be a string`, where);
-    try {
-      return new RegExp(`^(?:${raw})$`);
-    } catch {
-      throw errors.config(`key ${key.id}: spec.${name} is not a valid regular expression`, where);
-    }
-  };
-  return { apiKey: compile('apiKeyPattern'), secret: compile('secretPattern') };
 }
 
 /** Why a value entered for `what` is malformed, without quoting it; undefined when fine. */
@@ -134,7 +115,7 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
       const { prompt } = ctx;
       if (!prompt.interactive) throw needsOperator(`the manual issuer (${config.name}, key ${target.key.id})`);
       refuseInDryRun(ctx, `ask for a new key for ${target.key.id}`);
-      const patterns = patternsOf(target.key);
+      const patterns = parseManualSpec(target.key);
       const label = manualLabel(target.key, ctx.rotationId);
 
       if (ctx.notes[NOTES.instructionsShown]) {
@@ -174,7 +155,7 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
         throw errors.verify(`key ${key.id} (${issued.keyId}): material needs \`apiKey\` and \`secret\``);
       }
       ctx.redactor.add(apiKey, secret);
-      const patterns = patternsOf(key);
+      const patterns = parseManualSpec(key);
       const problem = shapeProblem('API Key', apiKey, patterns.apiKey) ?? shapeProblem('Secret Key', secret, patterns.secret);
       if (problem) throw errors.verify(`key ${key.id} (${issued.keyId}): ${problem}`);
 

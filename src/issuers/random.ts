@@ -8,12 +8,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IssuerConfig, KeyConfig } from '../config/types.js';
+import { closest } from '../config/suggest.js';
 import { errors } from '../errors.js';
-import { inAlphabet, parseAlphabet, randomString, type Alphabet } from './alphabet.js';
+import { inAlphabet, NAMED_ALPHABETS, parseAlphabet, randomString, type Alphabet } from './alphabet.js';
+import { specOrThrow, unknownFields, type IssuerKind } from './spec.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget } from './types.js';
 
 export const DEFAULT_LENGTH = 40;
 export const MIN_LENGTH = 16;
+
+export const MAX_LENGTH = 4096;
 
 export interface RandomSpec {
   length: number;
@@ -21,21 +25,47 @@ export interface RandomSpec {
   prefix: string;
 }
 
-/** Read a key's spec; a bad spec is a configuration error pointing at the key. */
+const SPEC_FIELDS = ['length', 'alphabet', 'prefix', 'allowShort'] as const;
+
+/** A random key's spec, every problem reported at its field. */
+export const randomKind: IssuerKind<RandomSpec> = {
+  parseSpec(spec, _options, report) {
+    let ok = !unknownFields(spec, SPEC_FIELDS, 'random', report);
+    const { length = DEFAULT_LENGTH, alphabet = 'base62', prefix = '', allowShort = false } = spec;
+    if (typeof allowShort !== 'boolean') {
+      report(['allowShort'], 'must be true or false');
+      ok = false;
+    }
+    if (typeof length !== 'number' || !Number.isInteger(length) || length < 1) {
+      const hint = typeof length === 'string' ? 'write the number without quotes' : `a whole number from ${MIN_LENGTH} to ${MAX_LENGTH}`;
+      report(['length'], `must be a positive whole number, not ${JSON.stringify(length)}`, hint);
+      ok = false;
+    } else if (length > MAX_LENGTH) {
+      report(['length'], `must be at most ${MAX_LENGTH}`);
+      ok = false;
+    } else if (length < MIN_LENGTH && allowShort !== true) {
+      report(['length'], `${length} is shorter than ${MIN_LENGTH}`, 'set spec.allowShort: true if the consumer cannot take more');
+      ok = false;
+    }
+    let parsed: Alphabet | string = 'must be a string';
+    if (typeof alphabet === 'string') parsed = parseAlphabet(alphabet);
+    if (typeof parsed === 'string') {
+      const guess = typeof alphabet === 'string' ? closest(alphabet, Object.keys(NAMED_ALPHABETS)) : undefined;
+      report(['alphabet'], parsed, guess ? `did you mean \`${guess}\`?` : undefined);
+      ok = false;
+    }
+    if (typeof prefix !== 'string') {
+      report(['prefix'], `must be a string, not ${JSON.stringify(prefix)}`, 'quote it: prefix: "5"');
+      ok = false;
+    }
+    return ok ? { length: length as number, alphabet: parsed as Alphabet, prefix: prefix as string } : undefined;
+  },
+  fields: () => ['value'],
+};
+
+/** Read a key's spec at run time; a bad spec is a configuration error pointing at the key. */
 export function parseRandomSpec(key: KeyConfig): RandomSpec {
-  const where = `${key.position.file}:${key.position.line}:${key.position.column}`;
-  const bad = (message: string) => errors.config(`key ${key.id}: ${message}`, where);
-  const { length = DEFAULT_LENGTH, alphabet = 'base62', prefix = '', allowShort = false } = key.spec;
-  if (typeof length !== 'number' || !Number.isInteger(length) || length < 1) throw bad('spec.length must be a positive integer');
-  if (length < MIN_LENGTH && allowShort !== true) {
-    throw bad(`spec.length ${length} is shorter than ${MIN_LENGTH}; set spec.allowShort: true if the consumer cannot take more`);
-  }
-  if (length > 4096) throw bad('spec.length must be at most 4096');
-  if (typeof alphabet !== 'string') throw bad('spec.alphabet must be a string');
-  const parsed = parseAlphabet(alphabet);
-  if (typeof parsed === 'string') throw bad(`spec.alphabet: ${parsed}`);
-  if (typeof prefix !== 'string') throw bad('spec.prefix must be a string');
-  return { length, alphabet: parsed, prefix };
+  return specOrThrow(randomKind, key, {});
 }
 
 export function createRandomIssuer(config: IssuerConfig): Issuer {

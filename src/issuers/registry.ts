@@ -4,11 +4,12 @@
  */
 import type { IssuerConfig } from '../config/types.js';
 import { errors } from '../errors.js';
+import type { IssuerType } from './kinds.js';
 import type { Issuer, IssuerFactory } from './types.js';
 
 type Loader = () => Promise<{ factory: IssuerFactory }>;
 
-const LOADERS: Record<string, Loader> = {
+const LOADERS: Record<IssuerType, Loader> = {
   random: () => import('./random.js'),
   ed25519: () => import('./ed25519.js'),
   command: () => import('./command.js'),
@@ -22,7 +23,7 @@ export function issuerTypes(): string[] {
 }
 
 export async function loadIssuer(config: IssuerConfig): Promise<Issuer> {
-  const load = Object.hasOwn(LOADERS, config.type) ? LOADERS[config.type] : undefined;
+  const load = Object.hasOwn(LOADERS, config.type) ? LOADERS[config.type as IssuerType] : undefined;
   if (!load) {
     throw errors.config(`issuer ${config.name} has unknown type "${config.type}"`, undefined, `known types: ${issuerTypes().join(', ')}`);
   }

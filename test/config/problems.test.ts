@@ -209,12 +209,17 @@ keys:
       [19, 59, 'keys[0].spec.secretKey'],
     ]);
     // vault takes its token from VAULT_TOKEN or a tokenFile, and binance its management key
-    // from a store: the schema says where each belongs
+    // from a store: the schema says where each belongs; a binance key's spec names its sub-account
     expect(error.problems.filter((p) => !secrets.includes(p)).map((p) => p.message)).to.deep.equal([
       'unknown field `token`',
       'missing required field `managementKey`',
       'unknown field `apiKey`',
       'unknown field `apiSecret`',
+      "is required: the sub-account's email",
+      'unknown spec field `accessKeyId`',
+      'unknown spec field `secretKey`',
+      'unknown spec field `secretName`',
+      'unknown spec field `passwordLength`',
     ]);
     expect(secrets.find((p) => p.path === 'issuers.exchange.apiSecret')!.message).to.include('64 letters and digits');
     expect(problemAt(error, 'keys[0].spec.accessKeyId').message).to.include('AWS access key id');

@@ -14,16 +14,13 @@ import { errors } from '../../errors.js';
 import { durationOption, stringOption } from '../options.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo, KeyUsage } from '../types.js';
 import { IamApi, keyTag, TAG_CREATING, TAG_CURRENT } from './iam-api.js';
+import { parseAwsIamSpec } from './spec.js';
 
 const NOTE_DEACTIVATED = 'awsIamDeactivated';
 const NOTE_PREVIOUS_CURRENT = 'awsIamPreviousCurrent';
 
 function userOf({ key }: IssueTarget): string {
-  const user = key.spec.user;
-  if (typeof user !== 'string' || !/^[\w+=,.@-]{1,64}$/.test(user)) {
-    throw errors.config(`key ${key.id}: spec.user must name the IAM user whose access keys rotate`, `${key.position.file}:${key.position.line}:${key.position.column}`);
-  }
-  return user;
+  return parseAwsIamSpec(key).user;
 }
 
 export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv = process.env): Issuer {

@@ -1,0 +1,43 @@
+/**
+ * Each key's spec, parsed by its issuer type's own parser (src/issuers/kinds.ts), and each
+ * consumer's and check's env mapping checked against the material fields that issuer type
+ * declares. Both are judged from the file, so `keyturn validate` reports them with their
+ * positions instead of a run failing after promote. Reads unvalidated data through loose().
+ */
+import { issuerKind } from '../issuers/kinds.js';
+import type { ProblemList } from './problems.js';
+import { loose, looseList } from './raw-types.js';
+import { resolveIssuer } from './references.js';
+import { closest } from './suggest.js';
+
+export function checkIssuerSpecs(data: unknown, problems: ProblemList): void {
+  const root = loose(data);
+  const defaults = loose(root.defaults);
+  const issuers = loose(root.issuers);
+  const keys = looseList(root.keys);
+  for (let index = 0; index < keys.length; index++) {
+    const key = loose(keys[index]);
+    const name = resolveIssuer(key, defaults);
+    if (name === undefined || !Object.hasOwn(issuers, name)) continue;
+    const { type, ...options } = loose(issuers[name]);
+    const kind = typeof type === 'string' ? issuerKind(type) : undefined;
+    if (!kind) continue;
+    const spec = kind.parseSpec(loose(key.spec), options, (path, message, hint) => problems.add(['keys', index, 'spec', ...path], message, hint));
+    const fields = kind.fields(spec, options);
+    if (fields === undefined) continue;
+    const describe = `issuer \`${name}\` (${String(type)})`;
+    for (const section of ['consumers', 'checks'] as const) {
+      looseList(key[section]).forEach((user, i) => {
+        for (const [envName, field] of Object.entries(loose(loose(user).env))) {
+          if (typeof field !== 'string' || fields.includes(field)) continue;
+          const guess = closest(field, fields);
+          problems.add(
+            ['keys', index, section, i, 'env', envName],
+            `the key has no field \`${field}\`: ${describe} gives ${fields.map((f) => `\`${f}\``).join(', ')}`,
+            guess ? `did you mean \`${guess}\`?` : undefined,
+          );
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * What an issuer type declares about a key, judged from rotation.yaml alone: its typed spec
+ * (parsed at config load, so `keyturn validate` reports a bad spec with its position) and the
+ * material fields its create returns (so a consumer's env mapping to a field that will not
+ * exist is refused before anything is rotated). The issuers parse the spec again at run time
+ * with the same function, through specOrThrow: one parser, one set of messages.
+ */
+import type { KeyConfig } from '../config/types.js';
+import { closest } from '../config/suggest.js';
+import { errors } from '../errors.js';
+
+/** Reports one problem at a path inside the spec (or the issuer's options). */
+export type Report = (path: ReadonlyArray<string | number>, message: string, hint?: string) => void;
+
+export interface IssuerKind<Spec = unknown> {
+  /** A key's spec (an object, possibly empty); undefined when a problem was reported. */
+  parseSpec(spec: Record<string, unknown>, options: Record<string, unknown>, report: Report): Spec | undefined;
+  /**
+   * The fields of the material create returns; undefined when the issuer cannot say in
+   * advance. `spec` is undefined when it has problems: most issuers can still say.
+   */
+  fields(spec: Spec | undefined, options: Record<string, unknown>): readonly string[] | undefined;
+}
+
+/** Reports every field of `spec` that is not in `known` (a typo would otherwise be ignored silently). */
+export function unknownFields(spec: Record<string, unknown>, known: readonly string[], type: string, report: Report): boolean {
+  let found = false;
+  for (const field of Object.keys(spec)) {
+    if (known.includes(field)) continue;
+    found = true;
+    const guess = closest(field, known);
+    const hint = guess ? `did you mean \`${guess}\`?` : known.length ? `a ${type} key's spec takes: ${known.join(', ')}` : `a ${type} key takes no spec`;
+    report([field], `unknown spec field \`${field}\``, hint);
+  }
+  return found;
+}
+
+/** The run-time form: the spec, or a configuration error at the key naming the first problem. */
+export function specOrThrow<Spec>(kind: IssuerKind<Spec>, key: KeyConfig, options: Record<string, unknown>): Spec {
+  const problems: string[] = [];
+  const spec = kind.parseSpec(key.spec ?? {}, options, (path, message, hint) => {
+    problems.push(`spec.${path.join('.')}: ${message}${hint ? ` (${hint})` : ''}`);
+  });
+  if (spec === undefined || problems.length > 0) {
+    throw errors.config(`key ${key.id}: ${problems[0] ?? 'bad spec'}`, `${key.position.file}:${key.position.line}:${key.position.column}`);
+  }
+  return spec;
+}
