@@ -63,7 +63,7 @@ export interface ConsumerConfig {
   name: string;
   restart?: RestartSpec;
   health?: HealthSpec;
-  /** how long a restart may take */
+  /** how long the restart and every health probe together may take (one deadline) */
   timeoutMs: number;
   /** environment variable name → field of the key material (e.g. API_SECRET → secret) */
   env: Record<string, string>;

@@ -45,7 +45,7 @@ export async function restartConsumer(consumer: ConsumerConfig, delivery: Delive
     if (remaining <= 0) throw timedOut(consumer, step);
     await runStep(consumer, step, step.carriesEnv ? withSecrets : withoutSecrets, remaining, ctx);
   }
-  if (health) await waitHealthy(consumer.name, health, withoutSecrets, ctx);
+  if (health) await waitHealthy(consumer.name, health, withoutSecrets, ctx, started + consumer.timeoutMs);
   ctx.logger.info(`consumer ${consumer.name} restarted`, {
     keyId: delivery.keyId,
     rotationId: delivery.rotationId,
