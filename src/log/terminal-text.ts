@@ -11,6 +11,10 @@
 // C0 but tab and newline, DEL, C1, and the invisible bidi controls (ALM, LRM, RLM, LRE…RLO, LRI…PDI).
 const CONTROLS_BUT_LAYOUT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// Non-global twins for the common case, text with nothing to escape: test() is 2-3x cheaper than a replace that
+// finds nothing, which counts in a plan of 10,000 keys (150,000 values).
+const ANY_BUT_LAYOUT = new RegExp(CONTROLS_BUT_LAYOUT.source);
+const ANY = new RegExp(CONTROLS.source);
 // What JSON.stringify leaves raw: it escapes only U+0000–U+001F.
 const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
@@ -25,12 +29,12 @@ function visible(char: string): string {
 
 /** Lines of text: newlines and tabs stay, every other control character is shown escaped. */
 export function terminalText(text: string): string {
-  return text.replace(CONTROLS_BUT_LAYOUT, visible);
+  return ANY_BUT_LAYOUT.test(text) ? text.replace(CONTROLS_BUT_LAYOUT, visible) : text;
 }
 
 /** One value inside a line (a table cell, a field): newlines escaped too, so it cannot forge a line of its own. */
 export function terminalValue(text: string): string {
-  return text.replace(CONTROLS, visible);
+  return ANY.test(text) ? text.replace(CONTROLS, visible) : text;
 }
 
 /** JSON text with the characters JSON.stringify leaves raw written as \u escapes: the same JSON, safe to print. */
