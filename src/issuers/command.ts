@@ -2,12 +2,14 @@
  * `command`: any provider, through the operator's scripts. The env contract is in
  * script-env.ts, the stdout contract in script-output.ts, and both are in docs/issuers.md.
  *
- * options: create, revoke (required); verify, list, isDead (optional); timeout.
+ * options: create, revoke (required); verify, list, isDead (optional); timeout; fields (the
+ *   material fields create prints: validate checks env mappings against them).
  * A create script should name the remote key after KEYTURN_ROTATION_ID: that name is how a
  * later run finds the orphan of a run that crashed between create and stage.
  */
 import type { IssuerConfig } from '../config/types.js';
 import type { RunContext } from '../context.js';
+import { ISSUER_KINDS } from './kinds.js';
 import { commandOption, durationOption, requiredCommandOption } from './options.js';
 import { baseEnv, secretEnv } from './script-env.js';
 import { parseCreateOutput } from './script-output.js';
@@ -23,6 +25,7 @@ export function createCommandIssuer(config: IssuerConfig): Issuer {
   const list = commandOption(config, 'list');
   const isDead = commandOption(config, 'isDead');
   const timeoutMs = durationOption(config, 'timeout', DEFAULT_TIMEOUT_MS);
+  const declared = ISSUER_KINDS.command.fields({}, config.options);
 
   const script = (step: string, argv: string[], env: Record<string, string>, secretOutput = false): ScriptRun => ({
     issuer: config,
@@ -65,6 +68,9 @@ export function createCommandIssuer(config: IssuerConfig): Issuer {
         released = true;
         if (result.exitCode !== 0) throw scriptFailure('issuer', run, result, ctx.redactor, undefined, mask ?? maskTokensOf(result.stdout));
         if (!parsed.issued) throw scriptFailure('issuer', run, result, ctx.redactor, parsed.problem, mask);
+        // validate checked the env mappings against `fields`: the script must keep that promise
+        const missing = (declared ?? []).filter((field) => !Object.hasOwn(parsed.issued!.material, field));
+        if (missing.length > 0) throw scriptFailure('issuer', run, result, ctx.redactor, `printed no ${missing.map((f) => `\`${f}\``).join(', ')} (declared in \`fields\`)`);
         ctx.logger.debug(`issuer ${config.name} created ${parsed.issued.keyId} for ${key.id}`, { fields: Object.keys(parsed.issued.material) });
         return parsed.issued;
       } finally {

@@ -1,0 +1,39 @@
+/**
+ * A consumer mapped to a material field the issuer does not give used to pass validate and
+ * plan, then fail after promote (and its rollback too, exit 3). Now the file is refused
+ * before anything runs: exit 2, and the store, the provider and the consumer are untouched.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { expectAliveAtProvider, expectSettled, historyOf } from '../support/invariants.js';
+import { Workspace } from '../support/workspace.js';
+
+describe('a bad env mapping never reaches promote', function () {
+  this.timeout(60_000);
+  let ws: Workspace;
+  beforeEach(async () => (ws = await Workspace.create({ keys: 1 })));
+  afterEach(async () => ws.cleanup());
+
+  it('rotate refuses the file (exit 2) and changes nothing in the store, at the provider or at the consumer', async () => {
+    const first = await ws.run(['rotate', '--all', '--yes']);
+    expect(first.exitCode, first.stderr).to.equal(0);
+    const before = await expectSettled(ws, 'key-1');
+
+    const file = path.join(ws.dir, 'rotation.yaml');
+    const yaml = await readFile(file, 'utf8');
+    // the provider prints { material: { secret } }: declared, a typo in the mapping is visible
+    const broken = yaml.replace('    type: command\n', '    type: command\n    fields: [secret]\n').replace('APP_SECRET: secret', 'APP_SECRET: secre');
+    expect(broken).to.not.equal(yaml);
+    await writeFile(file, broken);
+
+    const result = await ws.run(['rotate', '--all', '--yes']);
+    expect(result.exitCode, result.stderr).to.equal(2);
+    expect(result.stderr).to.match(/rotation\.yaml:\d+:\d+ {2}keys\[0\]\.consumers\[0\]\.env\.APP_SECRET {2}the key has no field `secre`/);
+    expect(result.stderr).to.include('did you mean `secret`?');
+
+    expect(await expectSettled(ws, 'key-1')).to.deep.equal(before);
+    expectAliveAtProvider(ws, [before.currentKeyId]);
+    expect((await historyOf(ws, 'key-1')).map((h) => h.outcome)).to.deep.equal(['completed']);
+  });
+});
