@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { Workspace } from '../support/workspace.js';
+import { Terminal } from '../support/terminal.js';
+import { CLI, Workspace } from '../support/workspace.js';
 
 // Everything a terminal could act on; tab and newline are layout.
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
@@ -75,6 +76,17 @@ describe('cli output neutralises terminal control characters', function () {
     expectTerminalSafe(json.stdout, 'history --json');
     const entries = (JSON.parse(json.stdout) as { history: Array<{ error?: string }> }).history;
     expect(entries.some((e) => e.error?.includes(HOSTILE))).to.equal(true);
+  });
+
+  it('on a terminal, the plan shown before the question carries the purpose escaped', async () => {
+    const terminal = new Terminal([process.execPath, CLI, 'rotate', 'key-1'], { cwd: ws.dir, env: ws.env });
+    await terminal.waitFor('Rotate 1 key(s)?');
+    await terminal.type('n\r');
+    expect(await terminal.close()).to.equal(0);
+    // readline draws with its own escape sequences; the hostile ones must not reach the screen
+    expect(terminal.screen).to.include(`test key 1 ${SHOWN}`);
+    expect(terminal.screen).not.to.include('\u001b]0;pwned');
+    expect(terminal.screen).not.to.include('\u001b[2J');
   });
 
   it('JSON log lines on stderr are valid JSON with no raw control character', async () => {
