@@ -119,6 +119,22 @@ g: 'x' # comment
 `);
   });
 
+  it('reads a tab after every separator as YAML does: whitespace, not part of the value', () => {
+    same('a: \tb\nc:\td\n');
+    same('list:\n  - \tx\n  -\t\n    y: 1\n  -\tz\n');
+    same('f: [\tx,\ty ,\t]\n');
+    same('g: {k: \tv,\tm:\tw}\n');
+    same('h: \t"q"\t# c\ni: \t[a]\t\n');
+    same('path: \tapp/key-01\n');
+    expect(parseYamlSubset('path: \tapp/key-01\n')!.value).to.deep.equal({ path: 'app/key-01' });
+  });
+
+  it('declines a tab where YAML forbids one or where the subset cannot tell', () => {
+    for (const text of ['a: \t@x\n', 'list:\n  - \tid: a\n', 'list:\n  - \t- x\n', 'a: \t- x\n']) {
+      expect(parseYamlSubset(text), JSON.stringify(text)).to.equal(undefined);
+    }
+  });
+
   it('reads a document start marker and CRLF line ends', () => {
     same('---\na: 1\r\nb:\r\n  - x\r\n');
     same('--- # start\na: 1\n');
