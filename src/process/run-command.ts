@@ -2,6 +2,8 @@
  * The one way keyturn starts a child process. Secrets travel in the environment (or
  * stdin), never in argv; everything the child prints is redacted before it is logged.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import type { RunContext } from '../context.js';
 
 /** anything that masks secrets in a text: the run's redactor, a create's token mask */
@@ -36,41 +38,24 @@ export async function runCommand(argv: string[], options: RunCommandOptions, ctx
   if (!file) throw new Error(`${options.label}: empty command`);
   const started = Date.now();
   ctx.logger.debug(`run ${options.label}`, { argv });
-  // execa is loaded on first use: plan and status never start a process and start faster without it
-  const { execa } = await import('execa');
-  const child = execa(file, args, {
-    cwd: options.cwd ?? ctx.cwd,
-    env: childEnv(ctx.env, options.env),
-    extendEnv: false,
-    input: options.input,
-    stdin: options.input === undefined ? 'ignore' : undefined,
-    // its own process group, so a timeout kills grandchildren too (an `sh -c` and what it started)
-    detached: true,
-    reject: false,
-    stripFinalNewline: true,
-    windowsHide: true,
-  });
-  let timedOut = false;
-  const timer =
-    options.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          killGroup(child.pid);
-        }, options.timeoutMs);
-  const result = await child.finally(() => clearTimeout(timer));
+  const run = await settle(
+    spawn(file, args, {
+      cwd: options.cwd ?? ctx.cwd,
+      env: childEnv(ctx.env, options.env),
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      // its own process group, so a timeout kills grandchildren too (an `sh -c` and what it started)
+      detached: true,
+      windowsHide: true,
+    }),
+    options,
+  );
   const outcome: CommandResult = {
-    exitCode: timedOut ? 124 : typeof result.exitCode === 'number' ? result.exitCode : 1,
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
-    timedOut,
+    exitCode: run.timedOut ? 124 : run.spawnError ? 127 : (run.code ?? 1),
+    stdout: run.stdout,
+    stderr: run.spawnError ? run.stderr || `could not start ${file}: ${run.spawnError.message}` : run.stderr,
+    timedOut: run.timedOut,
     durationMs: Date.now() - started,
   };
-  if (result.failed && result.exitCode === undefined && !timedOut && !result.signal) {
-    // spawn failure (ENOENT, EACCES): execa reports it in shortMessage
-    outcome.stderr = outcome.stderr || String(result.shortMessage ?? 'could not start the command');
-    outcome.exitCode = 127;
-  }
   ctx.logger.debug(`${options.label} exited ${outcome.exitCode}`, {
     durationMs: outcome.durationMs,
     timedOut: outcome.timedOut,
@@ -78,6 +63,93 @@ export async function runCommand(argv: string[], options: RunCommandOptions, ctx
     stderr: redactedTail(outcome.stderr, ctx.redactor),
   });
   return outcome;
+}
+
+interface Settled {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  spawnError?: Error;
+}
+
+/**
+ * A command is done when it exits, not when its output pipes close: a process it left
+ * running (`server &`, a daemon) inherits them and may hold them for hours. After the exit,
+ * output still in flight is read until the pipes go quiet, then they are unref'd (not closed,
+ * which would kill a background process at its next write) and what comes later is dropped.
+ */
+function settle(child: ChildProcess, options: RunCommandOptions): Promise<Settled> {
+  return new Promise((resolve) => {
+    const stdout = collect(child.stdout);
+    const stderr = collect(child.stderr);
+    let timedOut = false;
+    let done = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killGroup(child.pid);
+          }, options.timeoutMs);
+    const finish = (code: number | null, spawnError?: Error) => {
+      if (done) return;
+      done = true;
+      for (const stream of [child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
+      child.unref();
+      resolve({ code, stdout: stdout.take(), stderr: stderr.take(), timedOut, spawnError });
+    };
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      finish(null, error);
+    });
+    child.once('exit', (code) => {
+      // the deadline is the command's: processes it left behind are not killed at it
+      clearTimeout(timer);
+      void Promise.all([stdout.drained(), stderr.drained()]).then(() => finish(code));
+    });
+    if (child.stdin) {
+      // a command that exits without reading its input is not an error of ours
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
+  });
+}
+
+/** After the exit: how long the pipes may stay silent before the rest is abandoned, and the most we wait. */
+const QUIET_MS = 30;
+const DRAIN_LIMIT_MS = 500;
+/** what a command's output may hold in memory (execa's default) */
+const MAX_OUTPUT_BYTES = 100 * 1024 * 1024;
+
+function collect(stream: Readable | null) {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let taken = false;
+  let closed = stream === null;
+  let lastData = Date.now();
+  stream?.on('data', (chunk: Buffer) => {
+    lastData = Date.now();
+    if (taken || bytes >= MAX_OUTPUT_BYTES) return;
+    chunks.push(chunk);
+    bytes += chunk.length;
+  });
+  stream?.on('error', () => {});
+  stream?.once('close', () => (closed = true));
+  return {
+    async drained(): Promise<void> {
+      const exited = Date.now();
+      // what the command wrote just before it exited may still be on its way
+      while (!closed && Date.now() - Math.max(lastData, exited) < QUIET_MS && Date.now() - exited < DRAIN_LIMIT_MS) {
+        await new Promise((wake) => setTimeout(wake, 5));
+      }
+    },
+    take(): string {
+      taken = true;
+      // execa's stripFinalNewline: scripts end with a newline, parsers and messages do not want it
+      return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    },
+  };
 }
 
 /** keyturn's own secrets (the file store's master key) never reach a child process. */
