@@ -22,7 +22,9 @@ export function checkIssuerSpecs(data: unknown, problems: ProblemList): void {
     const { type, ...options } = loose(issuers[name]);
     const kind = typeof type === 'string' ? issuerKind(type) : undefined;
     if (!kind) continue;
-    const spec = kind.parseSpec(loose(key.spec), options, (path, message, hint) => problems.add(['keys', index, 'spec', ...path], message, hint));
+    const report = (path: ReadonlyArray<string | number>, message: string, hint?: string) =>
+      problems.add(['keys', index, 'spec', ...path], message, hint);
+    const spec = kind.parseSpec(loose(key.spec), options, report);
     const fields = kind.fields(spec, options);
     if (fields === undefined) continue;
     const describe = `issuer \`${name}\` (${String(type)})`;

@@ -50,7 +50,8 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
  * or a socket given as --config would otherwise wait for a writer that never comes.
  */
 async function readConfigFile(file: string, absolute: string): Promise<string> {
-  const refuse = (message: string, hint?: string) => new ConfigError(file, [{ file, line: 0, column: 0, path: '', message, ...(hint ? { hint } : {}) }]);
+  const refuse = (message: string, hint?: string) =>
+    new ConfigError(file, [{ file, line: 0, column: 0, path: '', message, ...(hint ? { hint } : {}) }]);
   let handle: FileHandle;
   try {
     handle = await open(absolute, constants.O_RDONLY | constants.O_NONBLOCK);

@@ -24,7 +24,13 @@ export function healthAttempts(spec: HealthSpec): number {
  * `deadline` (epoch ms) is the consumer's: its timeout covers the restart and every probe,
  * so no count of retries can keep a key in flight longer than that.
  */
-export async function waitHealthy(consumer: string, spec: HealthSpec, env: Record<string, string>, ctx: RunContext, deadline = Infinity): Promise<void> {
+export async function waitHealthy(
+  consumer: string,
+  spec: HealthSpec,
+  env: Record<string, string>,
+  ctx: RunContext,
+  deadline = Infinity,
+): Promise<void> {
   const attempts = healthAttempts(spec);
   let reason = 'not tried';
   let tried = 0;
@@ -87,7 +93,13 @@ function withoutCredentials(url: string): { url: string; headers: Record<string,
   return { url: parsed.toString(), headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } };
 }
 
-async function probeCommand(consumer: string, spec: CommandHealth, timeoutMs: number, env: Record<string, string>, ctx: RunContext): Promise<Probe> {
+async function probeCommand(
+  consumer: string,
+  spec: CommandHealth,
+  timeoutMs: number,
+  env: Record<string, string>,
+  ctx: RunContext,
+): Promise<Probe> {
   const result = await runBounded(spec.command, { label: `health ${consumer}`, env, timeoutMs }, ctx);
   if (result.exitCode === 0 && !result.timedOut) return { ok: true };
   const what = `\`${commandLine(spec.command)}\``;

@@ -70,7 +70,10 @@ export function createCommandIssuer(config: IssuerConfig): Issuer {
         if (!parsed.issued) throw scriptFailure('issuer', run, result, ctx.redactor, parsed.problem, mask);
         // validate checked the env mappings against `fields`: the script must keep that promise
         const missing = (declared ?? []).filter((field) => !Object.hasOwn(parsed.issued!.material, field));
-        if (missing.length > 0) throw scriptFailure('issuer', run, result, ctx.redactor, `printed no ${missing.map((f) => `\`${f}\``).join(', ')} (declared in \`fields\`)`);
+        if (missing.length > 0) {
+          const why = `printed no ${missing.map((f) => `\`${f}\``).join(', ')} (declared in \`fields\`)`;
+          throw scriptFailure('issuer', run, result, ctx.redactor, why);
+        }
         ctx.logger.debug(`issuer ${config.name} created ${parsed.issued.keyId} for ${key.id}`, { fields: Object.keys(parsed.issued.material) });
         return parsed.issued;
       } finally {

@@ -21,7 +21,8 @@ const ed25519Kind: IssuerKind<Record<string, never>> = {
  */
 const commandKind: IssuerKind<Record<string, unknown>> = {
   parseSpec: (spec) => spec,
-  fields: (_spec, options) => (Array.isArray(options.fields) ? options.fields.filter((f): f is string => typeof f === 'string') : undefined),
+  fields: (_spec, options) =>
+    Array.isArray(options.fields) ? options.fields.filter((field): field is string => typeof field === 'string') : undefined,
 };
 
 export const ISSUER_KINDS = {

@@ -29,7 +29,8 @@ export function unknownFields(spec: Record<string, unknown>, known: readonly str
     if (known.includes(field)) continue;
     found = true;
     const guess = closest(field, known);
-    const hint = guess ? `did you mean \`${guess}\`?` : known.length ? `a ${type} key's spec takes: ${known.join(', ')}` : `a ${type} key takes no spec`;
+    const takes = known.length ? `the spec of a \`${type}\` key takes: ${known.join(', ')}` : `a \`${type}\` key takes no spec`;
+    const hint = guess ? `did you mean \`${guess}\`?` : takes;
     report([field], `unknown spec field \`${field}\``, hint);
   }
   return found;

@@ -25,7 +25,8 @@ export class ValidateDir {
   }
 
   async run(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const result = await execa('node', [CLI, ...args], { cwd: this.dir, reject: false, stdin: 'ignore', timeout: 20_000, env: { KEYTURN_MASTER_KEY: '' } });
+    const options = { cwd: this.dir, reject: false, stdin: 'ignore', timeout: 20_000, env: { KEYTURN_MASTER_KEY: '' } } as const;
+    const result = await execa('node', [CLI, ...args], options);
     return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
   }
 

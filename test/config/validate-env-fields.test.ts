@@ -21,7 +21,8 @@ describe('keyturn validate: env mappings against the issuer’s material fields'
   it('refuses a random key mapped to `valu`, at the mapping, suggesting `value`', async () => {
     const refusal = await dir.refuse(fileWith(`    issuer: tokens\n    period: 30d\n${consumerWith('APP_SECRET: valu')}`));
     expect(refusal.problems).to.deep.equal([
-      '15:28  keys[0].consumers[0].env.APP_SECRET  the key has no field `valu`: issuer `tokens` (random) gives `value` (did you mean `value`?)',
+      '15:28  keys[0].consumers[0].env.APP_SECRET  the key has no field `valu`: ' +
+        'issuer `tokens` (random) gives `value` (did you mean `value`?)',
     ]);
   });
 
@@ -51,7 +52,9 @@ stores:
   local: { type: file, path: store.enc }
 issuers:
 ${issuers}keys:
-${key('signing', 'PEM: privateKey, PUB: publicKey')}${key('byhand', 'K: apiKey, S: secret, X: secretKey')}${key('iam', 'A: accessKeyId, S: secretAccessKey, T: sessionToken', '    spec: { user: deploy-bot }\n')}`;
+${key('signing', 'PEM: privateKey, PUB: publicKey')}\
+${key('byhand', 'K: apiKey, S: secret, X: secretKey')}\
+${key('iam', 'A: accessKeyId, S: secretAccessKey, T: sessionToken', '    spec: { user: deploy-bot }\n')}`;
     const refusal = await dir.refuse(text);
     expect(refusal.problems.map((p) => p.split('  ').slice(1, 2)[0])).to.deep.equal([
       'keys[0].consumers[0].env.PUB',
@@ -67,14 +70,19 @@ ${key('signing', 'PEM: privateKey, PUB: publicKey')}${key('byhand', 'K: apiKey, 
     period: 30d
 ${consumerWith('KEY: apiKey, SECRET: secret')}`, issuers));
     expect(refusal.problems).to.have.length(1);
-    expect(refusal.problems[0]).to.include('keys[0].consumers[0].env.SECRET  the key has no field `secret`: issuer `exchange` (binance) gives `apiKey`, `privateKey`');
+    expect(refusal.problems[0]).to.include(
+      'keys[0].consumers[0].env.SECRET  the key has no field `secret`: issuer `exchange` (binance) gives `apiKey`, `privateKey`',
+    );
   });
 
   it('checks a command issuer against the fields it declares, and trusts one that declares none', async () => {
     const declared = '  provider: { type: command, create: x, revoke: y, fields: [apiKey, secret] }\n';
-    const refusal = await dir.refuse(fileWith(`    issuer: provider\n    period: 30d\n${consumerWith('KEY: apiKey, SECRET: secrt')}`, declared));
+    const keyYaml = `    issuer: provider\n    period: 30d\n${consumerWith('KEY: apiKey, SECRET: secrt')}`;
+    const refusal = await dir.refuse(fileWith(keyYaml, declared));
     expect(refusal.problems).to.have.length(1);
-    expect(refusal.problems[0]).to.include('env.SECRET  the key has no field `secrt`: issuer `provider` (command) gives `apiKey`, `secret` (did you mean `secret`?)');
+    expect(refusal.problems[0]).to.include(
+      'env.SECRET  the key has no field `secrt`: issuer `provider` (command) gives `apiKey`, `secret` (did you mean `secret`?)',
+    );
 
     const undeclared = '  provider: { type: command, create: x, revoke: y }\n';
     await dir.accept(fileWith(`    issuer: provider\n    period: 30d\n${consumerWith('KEY: anything')}`, undeclared));

@@ -33,7 +33,8 @@ describe('keyturn validate: issuer specs and types', function () {
   it('refuses an unknown alphabet (suggesting the nearest), a prefix that is not a string, and a misspelt field', async () => {
     const refusal = await dir.refuse(randomKey('alphabet: base63, prefix: 5, lenght: 48'));
     expect(refusal.problems).to.deep.equal([
-      '12:23  keys[0].spec.alphabet  unknown alphabet "base63" (base62, alnum, hex, base64url, printable or custom:<chars>) (did you mean `base62`?)',
+      '12:23  keys[0].spec.alphabet  unknown alphabet "base63" ' +
+        '(base62, alnum, hex, base64url, printable or custom:<chars>) (did you mean `base62`?)',
       '12:39  keys[0].spec.prefix  must be a string, not 5 (quote it: prefix: "5")',
       '12:50  keys[0].spec.lenght  unknown spec field `lenght` (did you mean `length`?)',
     ]);
@@ -49,19 +50,21 @@ describe('keyturn validate: issuer specs and types', function () {
   exchange: { type: binance, managementKey: { store: local, path: mk } }
   signing: { type: ed25519 }
 `;
-    const key = (id: string, issuer: string, spec: string) => `  - { id: ${id}, purpose: ${id}, store: local, issuer: ${issuer}, period: 30d, spec: { ${spec} } }\n`;
+    const key = (id: string, issuer: string, spec: string) =>
+      `  - { id: ${id}, purpose: ${id}, store: local, issuer: ${issuer}, period: 30d, spec: { ${spec} } }\n`;
     const refusal = await dir.refuse(`version: 1
 stores:
   local: { type: file, path: store.enc }
 issuers:
 ${issuers}keys:
-${key('a', 'byhand', 'apiKeyPattern: "[a-z"')}${key('b', 'iam', 'user: "not a user"')}${key('c', 'exchange', 'keyType: rsa')}${key('d', 'signing', 'length: 48')}`);
+${key('a', 'byhand', 'apiKeyPattern: "[a-z"')}${key('b', 'iam', 'user: "not a user"')}\
+${key('c', 'exchange', 'keyType: rsa')}${key('d', 'signing', 'length: 48')}`);
     expect(refusal.problems.map((p) => p.replace(/^\d+:\d+ {2}/, ''))).to.deep.equal([
       'keys[0].spec.apiKeyPattern  is not a valid regular expression',
       'keys[1].spec.user  is not an IAM user name (1 to 64 of letters, digits and +=,.@_-)',
       "keys[2].spec.email  is required: the sub-account's email",
       'keys[2].spec.keyType  must be hmac or ed25519, not "rsa"',
-      'keys[3].spec.length  unknown spec field `length` (a ed25519 key takes no spec)',
+      'keys[3].spec.length  unknown spec field `length` (a `ed25519` key takes no spec)',
     ]);
   });
 
@@ -76,7 +79,8 @@ keys:
 `);
     expect(refusal.problems).to.deep.equal([
       '3:18  stores.local.type  unknown value `valt`; expected one of: file, vault, aws-secrets-manager (did you mean `vault`?)',
-      '5:19  issuers.tokens.type  unknown value `randon`; expected one of: random, ed25519, command, manual, binance, aws-iam (did you mean `random`?)',
+      '5:19  issuers.tokens.type  unknown value `randon`; ' +
+        'expected one of: random, ed25519, command, manual, binance, aws-iam (did you mean `random`?)',
     ]);
   });
 });

@@ -41,7 +41,8 @@ describe('health checks within the consumer timeout', function () {
       const file = path.join(ws.dir, 'rotation.yaml');
       const yaml = await readFile(file, 'utf8');
       const health = `health: { command: [sh, -c, 'test "$KEYTURN_KEY_ID" = ${before.currentKeyId}'], retries: 100, interval: 1s }`;
-      await writeFile(file, yaml.replace('        env: { APP_SECRET: secret }\n', `        env: { APP_SECRET: secret }\n        timeout: 2s\n        ${health}\n`));
+      const mapping = '        env: { APP_SECRET: secret }\n';
+      await writeFile(file, yaml.replace(mapping, `${mapping}        timeout: 2s\n        ${health}\n`));
 
       const started = Date.now();
       const result = await ws.run(['rotate', 'key-1', '--yes']);

@@ -23,7 +23,9 @@ describe('a bad env mapping never reaches promote', function () {
     const file = path.join(ws.dir, 'rotation.yaml');
     const yaml = await readFile(file, 'utf8');
     // the provider prints { material: { secret } }: declared, a typo in the mapping is visible
-    const broken = yaml.replace('    type: command\n', '    type: command\n    fields: [secret]\n').replace('APP_SECRET: secret', 'APP_SECRET: secre');
+    const broken = yaml
+      .replace('    type: command\n', '    type: command\n    fields: [secret]\n')
+      .replace('APP_SECRET: secret', 'APP_SECRET: secre');
     expect(broken).to.not.equal(yaml);
     await writeFile(file, broken);
 

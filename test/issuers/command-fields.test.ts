@@ -30,7 +30,8 @@ describe('command issuer: declared fields', () => {
   });
 
   it('accepts a create that prints every declared field (and more)', async () => {
-    const { issuer, target } = issuerPrinting({ apiKey: API_KEY, secret: 'sk_live_Q7f2xv9LmP4tR8wZ', extra: 'x-value-123' }, ['apiKey', 'secret']);
+    const material = { apiKey: API_KEY, secret: 'sk_live_Q7f2xv9LmP4tR8wZ', extra: 'x-value-123' };
+    const { issuer, target } = issuerPrinting(material, ['apiKey', 'secret']);
     const { ctx } = makeContext();
     const issued = await issuer.create(target, ctx);
     expect(Object.keys(issued.material)).to.deep.equal(['apiKey', 'secret', 'extra']);

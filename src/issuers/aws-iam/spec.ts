@@ -17,7 +17,8 @@ export const awsIamKind: IssuerKind<AwsIamSpec> = {
     const ok = !unknownFields(spec, ['user'], 'aws-iam', report);
     const { user } = spec;
     if (typeof user !== 'string' || !USER_NAME.test(user)) {
-      report(['user'], user === undefined ? 'is required: the IAM user whose access keys rotate' : 'is not an IAM user name', "1 to 64 of letters, digits and +=,.@_-");
+      const what = user === undefined ? 'is required: the IAM user whose access keys rotate' : 'is not an IAM user name';
+      report(['user'], what, '1 to 64 of letters, digits and +=,.@_-');
       return undefined;
     }
     return ok ? { user } : undefined;
