@@ -79,7 +79,7 @@ export class SourceMap {
       if (isMap(node)) {
         const pair = node.items.find((p) => contains(p.key, offset) || contains(p.value, offset));
         if (!pair || !isScalar(pair.key)) return path;
-        path.push(String(pair.key.value));
+        path.push(keyName(pair.key.value));
         if (contains(pair.key, offset)) return path;
         node = pair.value;
       } else if (isSeq(node)) {
@@ -105,9 +105,14 @@ export class SourceMap {
 function findPair(items: Array<Pair<unknown, unknown>>, key: string): Pair<unknown, unknown> | undefined {
   const { isPair, isScalar } = yaml();
   for (const pair of items) {
-    if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === key) return pair;
+    if (isPair(pair) && isScalar(pair.key) && keyName(pair.key.value) === key) return pair;
   }
   return undefined;
+}
+
+/** A key as the data shows it: the yaml package reads a merge key `<<` as a symbol. */
+function keyName(value: unknown): string {
+  return typeof value === 'symbol' ? (value.description ?? '') : String(value);
 }
 
 function rangeStart(node: unknown): number | undefined {

@@ -15,6 +15,8 @@
  * Kept over js-yaml because it is faster by ~450 ms on the 10,000-key file (npm run bench:yaml).
  */
 
+import { MAX_NESTING } from './yaml-hazards.js';
+
 export interface SubsetPosition {
   /** 1-based, as the `yaml` package's LineCounter reports them */
   line: number;
@@ -81,6 +83,8 @@ class SubsetReader {
   private following = 0;
   /** set by every scalar and flow reader: the offset after what it read */
   private after = 0;
+  /** collections open around the one being read */
+  private depth = 0;
 
   constructor(source: string) {
     if (source.charCodeAt(0) === 0xfeff) outside();
@@ -131,6 +135,16 @@ class SubsetReader {
     return { value, keyItems: this.keyItems };
   }
 
+  /** Deeper than MAX_NESTING is left to the `yaml` package path, which refuses it with a position (and this reader's recursion stays shallow). */
+  private enter(): void {
+    if (++this.depth > MAX_NESTING) outside();
+  }
+
+  private leave<T>(value: T): T {
+    this.depth--;
+    return value;
+  }
+
   /** index of the next line with content at or after n */
   private next(n: number): number {
     while (n < this.count && this.indent[n] === -1) n++;
@@ -150,6 +164,7 @@ class SubsetReader {
   }
 
   private map(first: number, column: number, root: boolean): Record<string, unknown> {
+    this.enter();
     const src = this.src;
     const result: Record<string, unknown> = {};
     let n = first;
@@ -176,13 +191,14 @@ class SubsetReader {
       }
       result[key] = value;
       const following = this.following;
-      if (following >= this.count || this.indent[following]! < column) return result;
+      if (following >= this.count || this.indent[following]! < column) return this.leave(result);
       if (this.indent[following]! > column || this.isSeqItem(following)) outside();
       n = following;
     }
   }
 
   private seq(first: number, column: number, positions?: Array<SubsetPosition | undefined>): unknown[] {
+    this.enter();
     const src = this.src;
     const result: unknown[] = [];
     let n = first;
@@ -214,9 +230,9 @@ class SubsetReader {
       }
       result.push(value);
       const following = this.following;
-      if (following >= this.count || this.indent[following]! < column) return result;
+      if (following >= this.count || this.indent[following]! < column) return this.leave(result);
       if (this.indent[following]! > column) outside();
-      if (!this.isSeqItem(following)) return result;
+      if (!this.isSeqItem(following)) return this.leave(result);
       n = following;
     }
   }
@@ -300,11 +316,12 @@ class SubsetReader {
     if (k >= lineEnd) outside();
     const c = src.charCodeAt(k);
     if (c === LBRACKET) {
+      this.enter();
       const items: unknown[] = [];
       let p = this.skip(k + 1, lineEnd);
       if (src.charCodeAt(p) === RBRACKET) {
         this.after = p + 1;
-        return items;
+        return this.leave(items);
       }
       for (;;) {
         items.push(this.flow(p, lineEnd));
@@ -314,23 +331,24 @@ class SubsetReader {
           p = this.skip(p + 1, lineEnd);
           if (src.charCodeAt(p) === RBRACKET && p < lineEnd) {
             this.after = p + 1;
-            return items;
+            return this.leave(items);
           }
           continue;
         }
         if (sep === RBRACKET) {
           this.after = p + 1;
-          return items;
+          return this.leave(items);
         }
         outside();
       }
     }
     if (c === LBRACE) {
+      this.enter();
       const map: Record<string, unknown> = {};
       let p = this.skip(k + 1, lineEnd);
       if (src.charCodeAt(p) === RBRACE && p < lineEnd) {
         this.after = p + 1;
-        return map;
+        return this.leave(map);
       }
       for (;;) {
         const key = this.flowScalar(p, lineEnd, true);
@@ -351,13 +369,13 @@ class SubsetReader {
           p = this.skip(p + 1, lineEnd);
           if (p < lineEnd && src.charCodeAt(p) === RBRACE) {
             this.after = p + 1;
-            return map;
+            return this.leave(map);
           }
           continue;
         }
         if (sep === RBRACE) {
           this.after = p + 1;
-          return map;
+          return this.leave(map);
         }
         outside();
       }
