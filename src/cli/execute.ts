@@ -5,7 +5,7 @@
 import type { KeyConfig } from '../config/types.js';
 import { errors, ExitCode, type ExitCodeValue } from '../errors.js';
 import { exitCodeFor, type RotationResult } from '../engine/result.js';
-import { runRotations } from '../engine/run.js';
+import { clearAbandonedLeases, runRotations } from '../engine/run.js';
 import type { RotationRecord } from '../stores/types.js';
 import type { Plan } from '../plan/model.js';
 import { planChunks, renderPlan, renderResults } from './render.js';
@@ -19,6 +19,10 @@ export interface ExecuteOptions {
   question: string;
   /** re-checked under the lease: false skips the key (a concurrent run already did it) */
   stillWanted?: (key: KeyConfig, record: RotationRecord) => boolean;
+  /** rotate --due: clear leases that killed processes left without a journal */
+  clearAbandonedLeases?: boolean;
+  /** rotate a key again even when another run rotated it after this run read the store */
+  force?: boolean;
 }
 
 export async function executePlan(session: Session, plan: Plan, options: ExecuteOptions): Promise<ExitCodeValue> {
@@ -31,6 +35,7 @@ export async function executePlan(session: Session, plan: Plan, options: Execute
   const runnable = plan.keys.filter((k) => !k.blocked);
   const ready = plan.retirements.filter((r) => r.ready);
   if (!plan.keys.length && !ready.length) {
+    if (options.clearAbandonedLeases) await clearAbandonedLeases([], session.res, config.defaults.concurrency);
     if (session.options.json) out.json({ results: [] });
     else out.line(`Nothing to rotate (${plan.selection}): every selected key is within its period.`);
     return ExitCode.ok;
@@ -54,11 +59,39 @@ export async function executePlan(session: Session, plan: Plan, options: Execute
   const results = await runRotations(requests, session.res, {
     concurrency: Math.max(1, options.concurrency ?? config.defaults.concurrency),
     blocked,
-    stillWanted: options.stillWanted,
+    stillWanted: notRotatedElsewhere(session, plan, options),
+    clearAbandonedLeases: options.clearAbandonedLeases,
     onResult: progress ? (r) => process.stderr.write(ctx.redactor.redact(`${mark(r)} ${r.key}: ${r.outcome}\n`)) : undefined,
   });
   report(session, results);
   return exitCodeFor(results);
+}
+
+/**
+ * Under the lease, each key is checked against what this run read when it planned: a key
+ * another run rotated in between is not rotated a second time back to back (unless
+ * --force). Offboard and revoke rotate it again all the same, and say so: the person who
+ * left, or the leak, may know a key that an ordinary rotation kept alive in its overlap.
+ */
+function notRotatedElsewhere(session: Session, plan: Plan, options: ExecuteOptions): (key: KeyConfig, record: RotationRecord) => boolean {
+  const planned = new Map(plan.keys.map((k) => [k.key, k]));
+  const { logger } = session.ctx;
+  return (key, record) => {
+    if (options.stillWanted && !options.stillWanted(key, record)) return false;
+    const seen = planned.get(key.id);
+    if (!seen || record.lastRotatedAt === seen.lastRotatedAt) return true;
+    const since = `rotated by another run at ${record.lastRotatedAt} after this run read the store`;
+    if (seen.trigger === 'offboard' || seen.trigger === 'revoke') {
+      logger.warn(`${key.id}: ${since}; rotating it again (${seen.trigger} does not rely on an earlier rotation)`);
+      return true;
+    }
+    if (options.force) {
+      logger.warn(`${key.id}: ${since}; rotating it again (--force)`);
+      return true;
+    }
+    logger.warn(`${key.id}: skipped: ${since}; pass --force to rotate it again`);
+    return false;
+  };
 }
 
 function report(session: Session, results: RotationResult[]): void {

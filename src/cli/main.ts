@@ -21,6 +21,10 @@ const lazy =
   };
 
 // Every numeric option goes through positiveIntegerOption: yargs' `type: 'number'` accepts NaN, 0, -1 and 0.5.
+const forceOption = {
+  type: 'boolean',
+  describe: 'rotate a key even if another run rotated it after this one read the store',
+} as const;
 const concurrencyOption = positiveIntegerOption(
   'concurrency',
   MAX_CONCURRENCY,
@@ -62,11 +66,12 @@ export async function main(args: string[]): Promise<void> {
     )
     .command(
       'apply <planFile>',
-      'run exactly the rotations of a saved plan; refuses a stale plan',
+      'run a saved plan, recomputed; refuses a stale or edited one',
       (y) =>
         y
           .positional('planFile', { type: 'string', demandOption: true })
           .option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation' })
+          .option('force', forceOption)
           .option('concurrency', concurrencyOption),
       lazy(() => import('./commands/apply.js')),
     )
@@ -77,6 +82,7 @@ export async function main(args: string[]): Promise<void> {
         selectionOptions(y)
           .option('dry-run', { type: 'boolean', describe: 'show the plan and change nothing' })
           .option('concurrency', concurrencyOption)
+          .option('force', forceOption)
           .option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation (required without a terminal)' }),
       lazy(() => import('./commands/rotate.js')),
     )

@@ -42,7 +42,8 @@ export async function acquireLease(store: SecretStore, ref: StoreRef, owner: str
   };
 }
 
-function holderIsDead(holder: string): boolean {
+/** The holder was a process on this host that no longer exists (it was killed). */
+export function holderIsDead(holder: string): boolean {
   const [host, pidText] = holder.split(':');
   const pid = Number(pidText);
   if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;

@@ -56,6 +56,8 @@ export async function rotateKey(request: RotationRequest, res: Resources, option
     }
     return { ...base, outcome: 'rolled-back', failedStep: 'lock', error: ctx.redactor.redact(messageOf(error)), durationMs: Date.now() - started };
   }
+  // a crash here leaves a lease and no journal: status shows it, `rotate --due` clears it
+  await failpoint('lock:after', key.id);
   let result: RotationResult;
   try {
     result = await underLease(job, held);

@@ -6,7 +6,8 @@
 import type { KeyConfig } from '../config/types.js';
 import { notify } from '../notify/webhook.js';
 import { messageOf } from '../errors.js';
-import { leaseOwner } from './lease.js';
+import { holderIsDead, leaseOwner } from './lease.js';
+import { refOf } from './job.js';
 import { rotateKey } from './pipeline.js';
 import { mapWithConcurrency } from './pool.js';
 import { retireIfDue } from './retire.js';
@@ -21,6 +22,11 @@ export interface RunOptions {
   stillWanted?: (key: KeyConfig, record: RotationRecord) => boolean;
   /** also delete old keys whose overlap window has passed (every key in the config) */
   retire?: boolean;
+  /**
+   * `rotate --due`: also clear the leases of keys this run does not rotate whose holder was
+   * killed on this host before it wrote a journal (nothing else would ever look at them).
+   */
+  clearAbandonedLeases?: boolean;
   /** called as each key finishes (progress on a terminal) */
   onResult?: (result: RotationResult) => void;
 }
@@ -50,6 +56,7 @@ export async function runRotations(requests: readonly RotationRequest[], res: Re
       }
     }
   }
+  if (options.clearAbandonedLeases) await clearAbandonedLeases(requests, res, options.concurrency);
   const results = [...rotated, ...retired];
   await tellWebhooks(results, res);
   return results;
@@ -74,6 +81,23 @@ async function rotateOne(request: RotationRequest, res: Resources, owner: string
       durationMs: 0,
     };
   }
+}
+
+export async function clearAbandonedLeases(requests: readonly RotationRequest[], res: Resources, concurrency: number): Promise<void> {
+  const done = new Set(requests.map((r) => r.key.id));
+  const others = res.config.keys.filter((key) => !done.has(key.id));
+  await mapWithConcurrency(others, concurrency, async (key) => {
+    try {
+      const store = await res.store(key.store);
+      const ref = refOf(key);
+      const holder = await store.leaseHolder(ref);
+      if (!holder || !holderIsDead(holder.owner) || (await store.journal(ref))) return;
+      await store.breakLease(ref, holder.owner);
+      res.ctx.logger.warn(`${key.id}: cleared a lease left by ${holder.owner}, killed before it wrote a journal (nothing had changed)`);
+    } catch (error) {
+      res.ctx.logger.warn(`${key.id}: could not check its lease`, { error: res.ctx.redactor.redact(messageOf(error)) });
+    }
+  });
 }
 
 async function tellWebhooks(results: RotationResult[], res: Resources): Promise<void> {

@@ -10,7 +10,7 @@ import type { Finding } from '../policy/types.js';
 import type { Resources } from '../engine/job.js';
 import { refOf, modeOf } from '../engine/job.js';
 import { stepsFor, type StepView } from '../engine/steps.js';
-import type { JournalEntry, RotationRecord, SecretStore, Trigger } from '../stores/types.js';
+import type { JournalEntry, LeaseHolder, RotationRecord, SecretStore, Trigger } from '../stores/types.js';
 import type { Issuer } from '../issuers/types.js';
 import { dueState } from './due.js';
 import { lastUses } from './last-used.js';
@@ -20,17 +20,25 @@ import { describeSelection, selectKeys, type Selected, type Selection } from './
 export interface KeyState {
   record: RotationRecord;
   journal?: JournalEntry;
+  /** read only when asked (status): on Secrets Manager it costs a call per key */
+  lease?: LeaseHolder;
 }
 
 /** Read every key's rotation record and journal: the store state plans and status show. */
-export async function readStates(config: Config, res: Resources, keys: readonly KeyConfig[] = config.keys): Promise<Map<string, KeyState>> {
+export async function readStates(
+  config: Config,
+  res: Resources,
+  keys: readonly KeyConfig[] = config.keys,
+  options: { leases?: boolean } = {},
+): Promise<Map<string, KeyState>> {
   const stores = await resolveAll(keys.map((k) => k.store), res.store);
   const states = new Map<string, KeyState>();
   await Promise.all(
     keys.map((key) => {
       const store = stores.get(key.store)!;
       const ref = refOf(key);
-      return Promise.all([store.rotation(ref), store.journal(ref)]).then(([record, journal]) => states.set(key.id, { record, journal }));
+      const lease = options.leases ? store.leaseHolder(ref) : undefined;
+      return Promise.all([store.rotation(ref), store.journal(ref), lease]).then(([record, journal, held]) => states.set(key.id, { record, journal, lease: held }));
     }),
   );
   return states;

@@ -79,6 +79,11 @@ export interface JournalEntry {
   notes: Record<string, string>;
 }
 
+export interface LeaseHolder {
+  owner: string;
+  expiresAt: string;
+}
+
 export interface Lease {
   owner: string;
   token: string;
@@ -116,6 +121,11 @@ export interface SecretStore {
 
   /** Take the per-key lease (compare-and-set in the store). Throws ELEASE while another owner holds an unexpired one. */
   lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease>;
+  /**
+   * Who holds the key's lease now, read only: `status` shows it, and a `--due` run clears
+   * one left by a process on this host that was killed before it wrote a journal.
+   */
+  leaseHolder(ref: StoreRef): Promise<LeaseHolder | undefined>;
   /**
    * Remove the lease only if `owner` still holds it (compare-and-delete). The engine calls it
    * when the holder is a process on this host that no longer exists (it was killed), so a

@@ -16,7 +16,7 @@ import { withSession } from '../session.js';
 /** A plan file is a few KB per key; anything far larger is not one of ours. */
 const MAX_PLAN_BYTES = 64 * 1024 * 1024;
 
-export async function run(argv: GlobalOptions & { planFile: string; yes?: boolean; concurrency?: number }): Promise<ExitCodeValue> {
+export async function run(argv: GlobalOptions & { planFile: string; yes?: boolean; concurrency?: number; force?: boolean }): Promise<ExitCodeValue> {
   const saved = await readPlan(argv.planFile);
   return withSession(argv, async (session) => {
     const { config, res } = session;
@@ -34,6 +34,7 @@ export async function run(argv: GlobalOptions & { planFile: string; yes?: boolea
     return executePlan(session, plan, {
       yes: argv.yes,
       concurrency: argv.concurrency,
+      force: argv.force,
       question: `Apply the saved plan ${path.basename(saved.file)}: rotate ${plan.keys.length} key(s)?`,
     });
   });

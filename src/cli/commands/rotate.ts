@@ -12,6 +12,7 @@ interface RotateArgs extends GlobalOptions, SelectionArgs {
   dryRun?: boolean;
   yes?: boolean;
   concurrency?: number;
+  force?: boolean;
 }
 
 export async function run(argv: RotateArgs): Promise<ExitCodeValue> {
@@ -25,7 +26,9 @@ export async function run(argv: RotateArgs): Promise<ExitCodeValue> {
         dryRun: argv.dryRun,
         yes: argv.yes,
         concurrency: argv.concurrency,
+        force: argv.force,
         question: `Rotate ${plan.keys.length} key(s)?`,
+        clearAbandonedLeases: selection.due,
         // A concurrent run may have rotated a due key while this one waited: rotate it once.
         stillWanted: selection.due ? (key, record) => dueState(key, record, session.ctx.clock.now()).due : undefined,
       });

@@ -2,6 +2,8 @@
 import { formatDuration } from '../../config/duration.js';
 import { ExitCode, type ExitCodeValue } from '../../errors.js';
 import { refOf } from '../../engine/job.js';
+import { holderIsDead } from '../../engine/lease.js';
+import type { LeaseHolder } from '../../stores/types.js';
 import { readStates } from '../../plan/build.js';
 import { lastUses } from '../../plan/last-used.js';
 import { dueState, effectivePeriodMs } from '../../plan/due.js';
@@ -10,22 +12,29 @@ import type { GlobalOptions } from '../options.js';
 import { shortTime } from '../output.js';
 import { withSession } from '../session.js';
 
+/** A lease with no journal: a rotation is starting, or its process died before writing one. */
+function lockState(lease: LeaseHolder, now: Date): string {
+  if (holderIsDead(lease.owner)) return 'locked (holder gone)';
+  return Date.parse(lease.expiresAt) > now.getTime() ? 'locked' : 'idle';
+}
+
 export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
   return withSession(
     argv,
     async ({ config, res, ctx, out, options }) => {
       const now = ctx.clock.now();
-      const states = await readStates(config, res);
+      const states = await readStates(config, res, config.keys, { leases: true });
       const uses = await lastUses(
         await Promise.all(config.keys.map(async (key) => ({ key, issuer: await res.issuer(key.issuer), currentKeyId: states.get(key.id)?.record.currentKeyId }))),
         res,
       );
       const rows = await Promise.all(
         config.keys.map(async (key) => {
-          const { record, journal } = states.get(key.id) ?? { record: {} };
+          const { record, journal, lease } = states.get(key.id) ?? { record: {} };
           const due = dueState(key, record, now);
           const period = effectivePeriodMs(key);
-          const state = record.attention ? 'needs attention' : journal ? 'in flight' : record.pendingRetire ? 'retire pending' : 'idle';
+          const locked = lease && !journal ? lockState(lease, now) : undefined;
+          const state = record.attention ? 'needs attention' : journal ? 'in flight' : locked ?? (record.pendingRetire ? 'retire pending' : 'idle');
           return {
             key: key.id,
             purpose: key.purpose,
@@ -39,6 +48,7 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
             neverRotated: due.neverRotated,
             state,
             attention: record.attention?.reason,
+            lease: lease && { ...lease, holderGone: holderIsDead(lease.owner) },
             currentKeyId: record.currentKeyId,
             currentKeyLastUsed: uses.get(key.id),
           };
@@ -56,6 +66,14 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
           out.line(`  ${r.key}: current key ${one(r.currentKeyId ?? '')} last used ${one(r.currentKeyLastUsed ?? '')}`);
         }
         for (const r of rows.filter((x) => x.attention)) out.line(`! ${r.key}: ${one(r.attention ?? '')}`);
+        for (const r of rows.filter((x) => x.lease)) {
+          const { owner, expiresAt, holderGone } = r.lease!;
+          const live = Date.parse(expiresAt) > now.getTime();
+          const what = holderGone
+            ? 'its process is gone; the next `rotate --due` clears it'
+            : live ? `until ${shortTime(expiresAt)}` : `expired ${shortTime(expiresAt)}; the next run takes it over`;
+          out.line(`  ${r.key}: lease held by ${one(owner)} (${what})`);
+        }
       }
       return ExitCode.ok;
     },

@@ -24,7 +24,7 @@ import { awsErrorName } from '../../aws/client-config.js';
 import { failpoint } from '../../engine/failpoints.js';
 import { errors } from '../../errors.js';
 import type { KeyMaterial } from '../../issuers/types.js';
-import type { HistoryEntry, JournalEntry, Lease, RotationRecord, SecretStore, StoredVersion, StoreRef } from '../types.js';
+import type { HistoryEntry, JournalEntry, Lease, LeaseHolder, RotationRecord, SecretStore, StoredVersion, StoreRef } from '../types.js';
 import { recordFromTags, recordPatchTags } from './record-tags.js';
 import { blobKeys, decodeBlob, encodeBlob, type TagPair, type Tags } from './tags.js';
 import { holder, PLACEHOLDER_VALUE, PLACEHOLDER_VERSION, tokenFor, versionTag, type Label, type VersionMeta } from './versions.js';
@@ -220,6 +220,11 @@ export class SecretsManagerStore implements SecretStore {
       },
     };
     return lease;
+  }
+
+  async leaseHolder(ref: StoreRef): Promise<LeaseHolder | undefined> {
+    const lock = await this.locks.read(this.locks.lockName(this.name(ref)));
+    return lock ? { owner: lock.owner, expiresAt: lock.expiresAt } : undefined;
   }
 
   async breakLease(ref: StoreRef, owner: string): Promise<void> {

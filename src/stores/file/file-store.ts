@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { failpoint } from '../../engine/failpoints.js';
-import type { HistoryEntry, JournalEntry, Lease, RotationRecord, SecretStore, Stage, StoredVersion, StoreRef } from '../types.js';
+import type { HistoryEntry, JournalEntry, Lease, LeaseHolder, RotationRecord, SecretStore, Stage, StoredVersion, StoreRef } from '../types.js';
 import type { SecretEntry } from './document.js';
 import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './file-lock.js';
 import { GroupCommitter, type Apply } from './group-commit.js';
@@ -185,6 +185,11 @@ export class FileStore implements SecretStore {
       };
       return lease;
     });
+  }
+
+  async leaseHolder(ref: StoreRef): Promise<LeaseHolder | undefined> {
+    const lease = (await this.entry(ref))?.lease;
+    return lease ? { owner: lease.owner, expiresAt: lease.expiresAt } : undefined;
   }
 
   breakLease(ref: StoreRef, owner: string): Promise<void> {

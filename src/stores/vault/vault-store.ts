@@ -15,7 +15,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { failpoint } from '../../engine/failpoints.js';
 import { errors, ExitCode, KeyturnError } from '../../errors.js';
 import type { KeyMaterial } from '../../issuers/types.js';
-import type { HistoryEntry, JournalEntry, Lease, RotationRecord, SecretStore, StoredVersion, StoreRef } from '../types.js';
+import type { HistoryEntry, JournalEntry, Lease, LeaseHolder, RotationRecord, SecretStore, StoredVersion, StoreRef } from '../types.js';
 import type { DataRead, VaultClient } from './client.js';
 import { Documents, UNCHANGED } from './documents.js';
 import { isCasConflict } from './errors.js';
@@ -343,6 +343,11 @@ export class VaultStore implements SecretStore {
       };
       return lease;
     });
+  }
+
+  async leaseHolder(ref: StoreRef): Promise<LeaseHolder | undefined> {
+    const lease = (await this.ownDoc<VaultState>(ref, 'state'))?.lease;
+    return lease ? { owner: lease.owner, expiresAt: lease.expiresAt } : undefined;
   }
 
   breakLease(ref: StoreRef, owner: string): Promise<void> {
