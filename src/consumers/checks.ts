@@ -5,8 +5,7 @@
 import type { CheckConfig } from '../config/types.js';
 import type { RunContext } from '../context.js';
 import { errors } from '../errors.js';
-import { redactedTail } from '../process/run-command.js';
-import { runBounded } from './deadline.js';
+import { redactedTail, runCommand } from '../process/run-command.js';
 import { secretEnv, type Delivery } from './delivery.js';
 
 export async function runChecks(checks: CheckConfig[], delivery: Delivery, ctx: RunContext): Promise<void> {
@@ -18,7 +17,7 @@ export async function runChecks(checks: CheckConfig[], delivery: Delivery, ctx: 
       ctx.logger.info(`dry-run: would run check ${check.name}`);
       continue;
     }
-    const result = await runBounded(check.command, { label: `check ${check.name}`, env, timeoutMs: check.timeoutMs }, ctx);
+    const result = await runCommand(check.command, { label: `check ${check.name}`, env, timeoutMs: check.timeoutMs }, ctx);
     if (result.timedOut) {
       throw errors.verify(`check ${check.name} did not finish within ${check.timeoutMs}ms`);
     }

@@ -6,8 +6,7 @@
 import type { HealthSpec } from '../config/types.js';
 import type { RunContext } from '../context.js';
 import { errors, messageOf } from '../errors.js';
-import { redactedTail } from '../process/run-command.js';
-import { runBounded } from './deadline.js';
+import { redactedTail, runCommand } from '../process/run-command.js';
 import { commandLine, displayUrl } from './format.js';
 
 type HttpHealth = Extract<HealthSpec, { kind: 'http' }>;
@@ -100,7 +99,7 @@ async function probeCommand(
   env: Record<string, string>,
   ctx: RunContext,
 ): Promise<Probe> {
-  const result = await runBounded(spec.command, { label: `health ${consumer}`, env, timeoutMs }, ctx);
+  const result = await runCommand(spec.command, { label: `health ${consumer}`, env, timeoutMs }, ctx);
   if (result.exitCode === 0 && !result.timedOut) return { ok: true };
   const what = `\`${commandLine(spec.command)}\``;
   if (result.timedOut) return { ok: false, reason: `${what} did not finish within ${timeoutMs}ms` };

@@ -6,8 +6,7 @@ import path from 'node:path';
 import type { ConsumerConfig } from '../config/types.js';
 import type { RunContext } from '../context.js';
 import { errors } from '../errors.js';
-import { redactedTail } from '../process/run-command.js';
-import { runBounded } from './deadline.js';
+import { redactedTail, runCommand } from '../process/run-command.js';
 import { publicEnv, secretEnv, type Delivery } from './delivery.js';
 import { commandLine } from './format.js';
 import { waitHealthy } from './health.js';
@@ -55,7 +54,7 @@ export async function restartConsumer(consumer: ConsumerConfig, delivery: Delive
 }
 
 async function runStep(consumer: ConsumerConfig, step: RestartStep, env: Record<string, string>, remainingMs: number, ctx: RunContext): Promise<void> {
-  const result = await runBounded(
+  const result = await runCommand(
     step.argv,
     {
       label: `restart ${consumer.name}`,

@@ -31,29 +31,10 @@ export function scriptLabel(run: Pick<ScriptRun, 'issuer' | 'step'>): string {
   return `issuer ${run.issuer.name} ${run.step}`;
 }
 
-/** How long after its timeout a killed script's output may take to close. */
-export const STDIO_GRACE_MS = 1500;
-
-/**
- * runCommand kills the script's process group at its timeout, then waits for stdout/stderr to
- * close. A descendant that left the group (setsid, a daemon) can keep them open: past a grace
- * period the step gives up on the output, and whatever that process prints later is never read.
- */
-export async function runScript(run: ScriptRun, ctx: RunContext): Promise<CommandResult> {
+/** runCommand returns when the script exits (or is killed at its timeout), whatever its descendants still hold open. */
+export function runScript(run: ScriptRun, ctx: RunContext): Promise<CommandResult> {
   const label = scriptLabel(run);
-  const limit = run.timeoutMs + STDIO_GRACE_MS;
-  let timer: NodeJS.Timeout | undefined;
-  const abandoned = new Promise<CommandResult>((resolve) => {
-    timer = setTimeout(() => {
-      ctx.logger.warn(`${label}: output still open ${limit}ms after start (a leftover child process?); giving up on it`);
-      resolve({ exitCode: 124, stdout: '', stderr: '', timedOut: true, durationMs: limit });
-    }, limit);
-  });
-  try {
-    return await Promise.race([runCommand(run.argv, { label, env: run.env, timeoutMs: run.timeoutMs, secretOutput: run.secretOutput, input: run.input }, ctx), abandoned]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return runCommand(run.argv, { label, env: run.env, timeoutMs: run.timeoutMs, secretOutput: run.secretOutput, input: run.input }, ctx);
 }
 
 /** A mutating issuer call during a dry run is a bug in the caller: fail loudly, change nothing. */

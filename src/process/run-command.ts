@@ -2,7 +2,7 @@
  * The one way keyturn starts a child process. Secrets travel in the environment (or
  * stdin), never in argv; everything the child prints is redacted before it is logged.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { RunContext } from '../context.js';
 
@@ -38,17 +38,23 @@ export async function runCommand(argv: string[], options: RunCommandOptions, ctx
   if (!file) throw new Error(`${options.label}: empty command`);
   const started = Date.now();
   ctx.logger.debug(`run ${options.label}`, { argv });
-  const run = await settle(
-    spawn(file, args, {
-      cwd: options.cwd ?? ctx.cwd,
-      env: childEnv(ctx.env, options.env),
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      // its own process group, so a timeout kills grandchildren too (an `sh -c` and what it started)
-      detached: true,
-      windowsHide: true,
-    }),
-    options,
-  );
+  // execa is loaded on first use: plan and status never start a process and start faster without it
+  const { execa } = await import('execa');
+  const child = execa(file, args, {
+    cwd: options.cwd ?? ctx.cwd,
+    env: childEnv(ctx.env, options.env),
+    extendEnv: false,
+    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    // settle() reads the pipes itself: execa's buffering would wait for them to close
+    buffer: false,
+    // its own process group, so a timeout kills grandchildren too (an `sh -c` and what it started)
+    detached: true,
+    reject: false,
+    windowsHide: true,
+  });
+  // settle() decides when the command is done; execa's own promise may wait on a left-behind process's pipes
+  child.catch(() => undefined);
+  const run = await settle(child, options);
   const outcome: CommandResult = {
     exitCode: run.timedOut ? 124 : run.spawnError ? 127 : (run.code ?? 1),
     stdout: run.stdout,
