@@ -71,8 +71,29 @@ const create: Step = {
     job.ctx.redactor.addMaterial(issued.material);
     job.fresh = { keyId: issued.keyId, material: issued.material, meta: issued.meta ?? {} };
     job.journal.newKeyId = issued.keyId;
+    requireMappedFields(job);
   },
 };
+
+/**
+ * Every field a consumer or check maps into its environment must be in the new key, before
+ * the store or any consumer sees it: a `command` issuer that declares no `fields` can only be
+ * judged here. Failing now rolls back cleanly (the new key is deleted at the issuer), where
+ * failing at restart would leave consumers whose own rollback fails the same way.
+ */
+function requireMappedFields(job: RotationJob): void {
+  const material = requireFresh(job).material;
+  const users = [...job.key.consumers.map((c) => ({ kind: 'consumer', ...c })), ...job.key.checks.map((c) => ({ kind: 'check', ...c }))];
+  for (const user of users) {
+    const missing = Object.entries(user.env).filter(([, field]) => !Object.hasOwn(material, field));
+    if (!missing.length) continue;
+    const [variable, field] = missing[0]!;
+    throw errors.issuer(
+      `${user.kind} ${user.name} maps ${variable} to the field '${field}', which issuer ${job.key.issuer} did not give (it gave ${Object.keys(material).join(', ') || 'nothing'})`,
+      `fix the mapping in rotation.yaml, or declare the command issuer's \`fields\` so validate catches it`,
+    );
+  }
+}
 
 const stage: Step = {
   name: 'stage',

@@ -38,4 +38,26 @@ describe('a bad env mapping never reaches promote', function () {
     expectAliveAtProvider(ws, [before.currentKeyId]);
     expect((await historyOf(ws, 'key-1')).map((h) => h.outcome)).to.deep.equal(['completed']);
   });
+
+  it('without declared fields, the new key is checked right after create: rolled back (exit 1), consumers untouched', async () => {
+    const first = await ws.run(['rotate', '--all', '--yes']);
+    expect(first.exitCode, first.stderr).to.equal(0);
+    const before = await expectSettled(ws, 'key-1');
+    const consumerBefore = ws.consumer('app-1');
+
+    const file = path.join(ws.dir, 'rotation.yaml');
+    const yaml = await readFile(file, 'utf8');
+    await writeFile(file, yaml.replace('APP_SECRET: secret', 'APP_SECRET: secre'));
+    expect((await ws.run(['validate'])).exitCode, 'a command issuer without fields cannot be judged from the file').to.equal(0);
+
+    const result = await ws.run(['rotate', '--all', '--yes', '--json']);
+    expect(result.exitCode, result.stderr).to.equal(1);
+    const [outcome] = JSON.parse(result.stdout).results;
+    expect(outcome).to.include({ outcome: 'rolled-back', failedStep: 'create' });
+    expect(outcome.error).to.match(/consumer app-1 maps APP_SECRET to the field 'secre', which issuer provider did not give \(it gave secret\)/);
+
+    expect(await expectSettled(ws, 'key-1')).to.deep.equal(before);
+    expectAliveAtProvider(ws, [before.currentKeyId]);
+    expect(ws.consumer('app-1'), 'the consumer was not restarted').to.deep.equal(consumerBefore);
+  });
 });
