@@ -1,11 +1,11 @@
 /**
  * The live half of `keyturn audit`: what each issuer reports compared with rotation.yaml and
- * the store. Keys are grouped by issuer and account, so each account is listed once; a
- * Binance key is also read with itself (apiRestrictions), the only place withdrawals show.
+ * the store. Keys are grouped by issuer and account, so each account is listed once; an
+ * issuer with audit() also reads each current key with itself (Binance: the only place
+ * withdrawals show).
  */
 import type { Config, KeyConfig } from '../config/types.js';
 import { refOf, type Resources } from '../engine/job.js';
-import { verifyWithKeyAnswer } from './binance-live.js';
 import { driftFindings, unknownKeyFindings } from '../policy/index.js';
 import { finding } from '../policy/finding.js';
 import type { Finding } from '../policy/types.js';
@@ -65,7 +65,10 @@ export async function liveFindings(config: Config, res: Resources): Promise<Find
         const left = Date.parse(info.createdAt) + EXPIRY_MS - now;
         if (left < EXPIRY_NOTICE_MS) out.push(finding('unrestricted-expiry', key, `key ${keyId} has no IP whitelist and expires at the exchange in ${Math.max(0, Math.floor(left / DAY))} day(s): rotate it now and bind it to IPs`));
       }
-      if (target.issuer.type === 'binance') out.push(...(await verifyWithKeyAnswer(key, config, res)));
+      if (issuer.audit) {
+        const current = await (await res.store(key.store)).current(refOf(key));
+        if (current) out.push(...(await issuer.audit(current, { key, issuer: target.issuer }, res.ctx)));
+      }
     }
   }
   return dedupe(out);

@@ -5,16 +5,15 @@
  * was confirmed is written to ctx.notes (never a secret) so a resumed run does not ask again.
  *
  * options: instructions (extra text shown after keyturn's own steps); exchange: binance (+ baseUrl,
- *   sourceAddress, recvWindow, timeout) to verify the entered key with Binance's own
- *   apiRestrictions instead of asking the operator (manual-exchange.ts).
+ *   sourceAddress, recvWindow) to verify the entered key with Binance's own apiRestrictions
+ *   instead of asking the operator (manual-exchange.ts, binance/manual-check.ts).
  * spec: apiKeyPattern, secretPattern (regexes the whole value must match).
  */
 import type { IssuerConfig, KeyConfig } from '../config/types.js';
 import type { Prompt } from '../context.js';
 import { errors, ExitCode, KeyturnError } from '../errors.js';
-import { binanceSettings, ipAccessLines, restrictionLines } from './binance-wording.js';
-import { verifyWithKey } from './binance/verify.js';
-import { exchangeEndpoint } from './manual-exchange.js';
+import { binanceSettings, ipAccessLines, restrictionLines } from './binance/wording.js';
+import { exchangeCheck } from './manual-exchange.js';
 import { parseManualSpec } from './manual-spec.js';
 import { stringOption } from './options.js';
 import { refuseInDryRun } from './script.js';
@@ -59,7 +58,7 @@ export function shapeProblem(what: 'API Key' | 'Secret Key', value: string, patt
 
 export function createManualIssuer(config: IssuerConfig): Issuer {
   const extra = stringOption(config, 'instructions');
-  const endpoint = exchangeEndpoint(config);
+  const exchange = exchangeCheck(config);
 
   /** The restrictions to set, as indented lines; `step` numbers the IP line when part of the instructions. */
   const settingsText = (target: IssueTarget, step = ''): { lines: string[]; warnings: string[] } => {
@@ -159,10 +158,10 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
       const problem = shapeProblem('API Key', apiKey, patterns.apiKey) ?? shapeProblem('Secret Key', secret, patterns.secret);
       if (problem) throw errors.verify(`key ${key.id} (${issued.keyId}): ${problem}`);
 
-      if (endpoint) {
+      if (exchange) {
         // the exchange answers for the key itself: no operator's word needed (or enough)
-        await verifyWithKey({ apiKey, secret }, key.restrictions, endpoint, `key ${key.id} (${issued.keyId})`, ctx);
-        ctx.logger.info(`issuer ${config.name}: Binance confirms the restrictions of ${issued.keyId} (${key.id})`);
+        await exchange.verify({ apiKey, secret }, key.restrictions, `key ${key.id} (${issued.keyId})`, ctx);
+        ctx.logger.info(`issuer ${config.name}: ${exchange.title} confirms the restrictions of ${issued.keyId} (${key.id})`);
         return;
       }
       const note = NOTES.restrictionsConfirmed(issued.keyId);

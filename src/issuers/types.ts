@@ -5,6 +5,7 @@
  */
 import type { IssuerConfig, KeyConfig, Restrictions } from '../config/types.js';
 import type { RunContext } from '../context.js';
+import type { Finding } from '../policy/types.js';
 
 /** Secret fields of a credential, e.g. { value } or { apiKey, secret }. Every value is a secret. */
 export type KeyMaterial = Record<string, string>;
@@ -26,6 +27,9 @@ export interface KeyInfo {
   createdAt?: string;
   restrictions?: Restrictions;
 }
+
+/** A key as the store holds it: the issuer's id and the material (every value a secret). */
+export type StoredKey = Pick<IssuedKey, 'keyId' | 'material'>;
 
 /** What an issuer is asked to work on: the key's declaration and the issuer's own config. */
 export interface IssueTarget {
@@ -60,6 +64,11 @@ export interface Issuer {
   lastUsed?(keyId: string, target: IssueTarget, ctx: RunContext): Promise<KeyUsage | undefined>;
   /** Read-only: the key's live restrictions at the issuer (audit compares them with rotation.yaml). */
   inspect?(keyId: string, target: IssueTarget, ctx: RunContext): Promise<KeyInfo | undefined>;
+  /**
+   * Read-only: findings only the current key itself can show (audit), beyond what list()
+   * reports. A failed read is a finding, not a throw: the audit goes on with the other keys.
+   */
+  audit?(current: StoredKey, target: IssueTarget, ctx: RunContext): Promise<Finding[]>;
 }
 
 export interface KeyUsage {

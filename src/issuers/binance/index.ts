@@ -11,8 +11,9 @@ import type { IssuerConfig } from '../../config/types.js';
 import type { RunContext } from '../../context.js';
 import { errors } from '../../errors.js';
 import { refuseInDryRun } from '../script.js';
-import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo } from '../types.js';
+import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo, StoredKey } from '../types.js';
 import { adviceFor, BinanceApiError } from './api-error.js';
+import { auditWithKey } from './audit.js';
 import { BinanceClient } from './client.js';
 import { readManagementKey } from './management-key.js';
 import { parseOptions, parseSpec, type BinanceOptions } from './options.js';
@@ -199,6 +200,11 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
     async inspect(keyId: string, target: IssueTarget, ctx: RunContext): Promise<KeyInfo | undefined> {
       const entry = await find(keyId, target, ctx);
       return entry ? infoOf(entry) : undefined;
+    },
+
+    async audit(current: StoredKey, { key }: IssueTarget, ctx: RunContext) {
+      // the audit has always read with Binance's default recvWindow and timeouts, not the issuer's
+      return auditWithKey(current, key, { baseUrl: options.baseUrl, sourceAddress: options.sourceAddress }, ctx);
     },
   };
 }

@@ -3,7 +3,7 @@
  * restrictions), so an operator creating a key by hand ticks exactly the right boxes.
  * Withdrawals are only ever suggested with the reviewed override (rule withdrawals-enabled).
  */
-import type { Permission, Restrictions } from '../config/types.js';
+import type { Permission, Restrictions } from '../../config/types.js';
 
 /** The checkbox for each permission, lowest risk first, as the UI words it. */
 export const BINANCE_PERMISSION_LABELS: ReadonlyArray<readonly [Permission, string]> = [
