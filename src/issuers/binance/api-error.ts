@@ -22,13 +22,17 @@ const ADVICE: Record<number, string> = {
   [-1102]: 'a mandatory parameter is missing: check the key spec (email / subAccountId) in rotation.yaml',
   [-1130]: 'a parameter was refused: check the IP whitelist (1-20 IPv4 addresses, no CIDR) and the permissions',
   [-2014]: 'the API key has the wrong format: the stored management key is damaged',
-  [-2015]: "the API key, the caller's IP or the key's permissions refuse this: check that this machine's address is on the key's IP whitelist and that the key has the permission (the management key needs sub-account management)",
+  [-2015]:
+    "the API key, the caller's IP or the key's permissions refuse this: check that this machine's address is on the key's IP whitelist " +
+    'and that the key has the permission (the management key needs sub-account management)',
   [-12022]: 'the account already has 30 API keys, Binance\'s limit: delete unused keys (keyturn audit lists them)',
   [-12008]: 'the sub-account does not exist or does not belong to this master account: check spec.email',
 };
 
 export function adviceFor(error: BinanceApiError): string {
   if (error.status === 418) return 'this IP is banned for ignoring 429s: wait for the ban (Retry-After) to pass before any call';
-  if (error.outcomeUnknown) return 'Binance failed with a server error: the request may have taken effect; keyturn checks before repeating a create';
+  if (error.outcomeUnknown) {
+    return 'Binance failed with a server error: the request may have taken effect; keyturn checks before repeating a create';
+  }
   return (error.code !== undefined ? ADVICE[error.code] : undefined) ?? 'see Binance\'s error code list';
 }

@@ -20,7 +20,12 @@ export async function auditWithKey(current: StoredKey, key: KeyConfig, endpoint:
     return [finding('permission-drift', key, error instanceof Error ? error.message : String(error), 'error')];
   }
   const out: Finding[] = [];
-  if (answer.enableWithdrawals === true) out.push(finding('withdrawals-enabled', key, `withdrawals are enabled on ${current.keyId} at the exchange: turn them off (or revoke the key) now`, 'error'));
-  out.push(...driftFindings(key, { permissions: permissionsOfRestrictions(answer).filter((p) => p !== 'reading' || key.restrictions.permissions.includes('reading')) }));
+  if (answer.enableWithdrawals === true) {
+    const message = `withdrawals are enabled on ${current.keyId} at the exchange: turn them off (or revoke the key) now`;
+    out.push(finding('withdrawals-enabled', key, message, 'error'));
+  }
+  // Binance keeps reading on for every key: drift only when rotation.yaml speaks of it
+  const permissions = permissionsOfRestrictions(answer).filter((p) => p !== 'reading' || key.restrictions.permissions.includes('reading'));
+  out.push(...driftFindings(key, { permissions }));
   return out;
 }

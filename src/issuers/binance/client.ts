@@ -41,7 +41,12 @@ export class BinanceClient {
 
   constructor(private readonly options: ClientOptions) {}
 
-  async call(method: 'GET' | 'POST' | 'DELETE', path: string, params: Params = {}, settings: { signed?: boolean; weight?: number } = {}): Promise<unknown> {
+  async call(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    params: Params = {},
+    settings: { signed?: boolean; weight?: number } = {},
+  ): Promise<unknown> {
     const signed = settings.signed ?? true;
     await this.budget(settings.weight ?? 0);
     let resynced = false;
@@ -97,7 +102,9 @@ export class BinanceClient {
     if (minute !== this.uidMinute) return;
     if (this.uidUsed + weight <= limit) return;
     const waitMs = (minute + 1) * 60_000 - Date.now();
-    if (waitMs > this.options.maxRetryWaitMs) throw new BinanceApiError(429, -1003, `UID weight budget spent (${this.uidUsed}/${limit})`, 'budget');
+    if (waitMs > this.options.maxRetryWaitMs) {
+      throw new BinanceApiError(429, -1003, `UID weight budget spent (${this.uidUsed}/${limit})`, 'budget');
+    }
     this.options.logger.warn(`binance: UID weight ${this.uidUsed}/${limit} used this minute; waiting ${waitMs}ms`);
     await sleep(waitMs);
   }
@@ -141,12 +148,16 @@ export class BinanceClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+          );
           res.on('error', reject);
         },
       );
       req.on('timeout', () => req.destroy(new Error(`timed out after ${this.options.timeoutMs}ms`)));
-      req.on('error', (error) => reject(new BinanceApiError(0, undefined, `cannot reach ${url.origin}: ${error.message}`, path, method !== 'GET')));
+      req.on('error', (error) =>
+        reject(new BinanceApiError(0, undefined, `cannot reach ${url.origin}: ${error.message}`, path, method !== 'GET')),
+      );
       req.end(body);
     });
   }

@@ -75,7 +75,8 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
     return error;
   };
 
-  const manage = async (ctx: RunContext, method: 'GET' | 'POST' | 'DELETE', path: string, params: Record<string, string | boolean | undefined>, what: string) => {
+  type Params = Record<string, string | boolean | undefined>;
+  const manage = async (ctx: RunContext, method: 'GET' | 'POST' | 'DELETE', path: string, params: Params, what: string) => {
     const client = await management(ctx);
     try {
       return await client.call(method, path, params, { weight: MANAGEMENT_WEIGHT });
@@ -96,7 +97,8 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
     restrictions: { permissions: permissionsOfFlags(entry), ipWhitelist: entry.status === 2 ? (entry.ipList ?? []) : [] },
   });
 
-  const find = async (keyId: string, target: IssueTarget, ctx: RunContext) => (await listed(target, ctx)).find((e) => binanceKeyId(e.apiKey) === keyId);
+  const find = async (keyId: string, target: IssueTarget, ctx: RunContext) =>
+    (await listed(target, ctx)).find((e) => binanceKeyId(e.apiKey) === keyId);
 
   return {
     type: 'binance',
@@ -105,7 +107,8 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
     describe({ key }: IssueTarget): string {
       const spec = parseSpec(key, options.variant);
       const ips = key.restrictions.ipWhitelist?.length ? `bound to ${key.restrictions.ipWhitelist.join(', ')}` : 'with NO IP whitelist';
-      return `create a ${spec.keyType.toUpperCase()} API key on sub-account ${spec.email} with ${['reading', ...key.restrictions.permissions.filter((p) => p !== 'reading')].join(', ')}, ${ips}`;
+      const permissions = ['reading', ...key.restrictions.permissions.filter((p) => p !== 'reading')].join(', ');
+      return `create a ${spec.keyType.toUpperCase()} API key on sub-account ${spec.email} with ${permissions}, ${ips}`;
     },
 
     async create(target: IssueTarget, ctx: IssuerContext): Promise<IssuedKey> {
@@ -114,7 +117,8 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
       const spec = parseSpec(key, options.variant);
       const refused = unsupportedPermissions(key.restrictions);
       if (refused.length) {
-        throw errors.issuer(`key ${key.id}: keyturn never creates Binance keys with ${refused.join(', ')}`, 'remove them from restrictions.permissions; withdrawals belong to a separately reviewed process');
+        const hint = 'remove them from restrictions.permissions; withdrawals belong to a separately reviewed process';
+        throw errors.issuer(`key ${key.id}: keyturn never creates Binance keys with ${refused.join(', ')}`, hint);
       }
       const ips = key.restrictions.ipWhitelist ?? [];
       const apiName = apiNameOf(key.id, ctx.rotationId);
@@ -135,26 +139,35 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
         ...Object.fromEntries(Object.entries(createFlags(key.restrictions)).map(([k, v]) => [k, String(v)])),
       };
       const client = await management(ctx);
-      let answer: { apiKey?: string; secretKey?: string };
+      type Answer = { apiKey?: string; secretKey?: string };
+      const createKey = async () =>
+        (await client.call('POST', '/sapi/v1/sub-account/subAccountApi', params, { weight: MANAGEMENT_WEIGHT })) as Answer;
+      let answer: Answer;
       try {
-        answer = (await client.call('POST', '/sapi/v1/sub-account/subAccountApi', params, { weight: MANAGEMENT_WEIGHT })) as typeof answer;
+        answer = await createKey();
       } catch (error) {
         if (!(error instanceof BinanceApiError && error.outcomeUnknown)) throw failure(`creating a key for ${key.id}`, error);
         // the key may exist; its secret was in the lost answer, so it is useless: delete it, create once more
         ctx.logger.warn(`issuer ${config.name}: create for ${key.id} ended with ${error.message}; checking whether it happened`);
         for (const orphan of (await listed(target, ctx)).filter((e) => e.apiName === apiName)) {
-          await manage(ctx, 'DELETE', '/sapi/v1/sub-account/subAccountApi', { email: spec.email, subAccountApiKey: orphan.apiKey }, `deleting the unusable ${binanceKeyId(orphan.apiKey)}`);
-          ctx.logger.warn(`issuer ${config.name}: deleted ${binanceKeyId(orphan.apiKey)}, created by the failed call (its secret was lost)`);
+          const orphanId = binanceKeyId(orphan.apiKey);
+          const unusable = { email: spec.email, subAccountApiKey: orphan.apiKey };
+          await manage(ctx, 'DELETE', '/sapi/v1/sub-account/subAccountApi', unusable, `deleting the unusable ${orphanId}`);
+          ctx.logger.warn(`issuer ${config.name}: deleted ${orphanId}, created by the failed call (its secret was lost)`);
         }
         try {
-          answer = (await client.call('POST', '/sapi/v1/sub-account/subAccountApi', params, { weight: MANAGEMENT_WEIGHT })) as typeof answer;
+          answer = await createKey();
         } catch (again) {
           throw failure(`creating a key for ${key.id} (second attempt)`, again);
         }
       }
-      if (!answer.apiKey || (!publicKey && !answer.secretKey)) throw errors.issuer(`issuer ${config.name}: Binance's answer to the create has no apiKey/secretKey`);
+      if (!answer.apiKey || (!publicKey && !answer.secretKey)) {
+        throw errors.issuer(`issuer ${config.name}: Binance's answer to the create has no apiKey/secretKey`);
+      }
       ctx.redactor.add(answer.apiKey, ...(answer.secretKey ? [answer.secretKey] : []));
-      const material: Record<string, string> = privateKey ? { apiKey: answer.apiKey, privateKey } : { apiKey: answer.apiKey, secret: answer.secretKey! };
+      const material: Record<string, string> = privateKey
+        ? { apiKey: answer.apiKey, privateKey }
+        : { apiKey: answer.apiKey, secret: answer.secretKey! };
       const keyId = binanceKeyId(answer.apiKey);
       ctx.logger.info(`issuer ${config.name}: created ${keyId} (${apiName}) on ${spec.email}`);
       return { keyId, material, restrictions: key.restrictions, meta: { apiName, ...(publicKey ? { publicKey } : {}) } };
@@ -173,7 +186,8 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
         return;
       }
       ctx.redactor.add(entry.apiKey);
-      await manage(ctx, 'DELETE', '/sapi/v1/sub-account/subAccountApi', { email: spec.email, subAccountApiKey: entry.apiKey }, `deleting ${keyId}`);
+      const params = { email: spec.email, subAccountApiKey: entry.apiKey };
+      await manage(ctx, 'DELETE', '/sapi/v1/sub-account/subAccountApi', params, `deleting ${keyId}`);
       deleted.set(keyId, entry.apiKey);
       ctx.logger.info(`issuer ${config.name}: deleted ${keyId} on ${spec.email}`);
     },
@@ -184,7 +198,14 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
       if (!apiKey) return true;
       // A deleted key fails the key check (-2015) before the signature is even looked at;
       // a live one would get as far as -1022 for this deliberately wrong signature.
-      const probe = new BinanceClient({ ...options, apiKey, signer: { kind: 'hmac', sign: () => '0'.repeat(64) }, localAddress: options.sourceAddress, logger: ctx.logger });
+      const wrongSignature = { kind: 'hmac' as const, sign: () => '0'.repeat(64) };
+      const probe = new BinanceClient({
+        ...options,
+        apiKey,
+        signer: wrongSignature,
+        localAddress: options.sourceAddress,
+        logger: ctx.logger,
+      });
       try {
         await probe.call('GET', '/api/v3/account');
         return false;

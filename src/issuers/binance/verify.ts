@@ -50,7 +50,9 @@ export async function readRestrictions(client: BinanceClient, label: string): Pr
 export function restrictionProblems(answer: Record<string, unknown>, declared: Restrictions): string[] {
   const problems: string[] = [];
   const wantsWhitelist = (declared.ipWhitelist?.length ?? 0) > 0;
-  if (wantsWhitelist && answer.ipRestrict !== true) problems.push('ipRestrict is not true: the key is not bound to the declared IP whitelist');
+  if (wantsWhitelist && answer.ipRestrict !== true) {
+    problems.push('ipRestrict is not true: the key is not bound to the declared IP whitelist');
+  }
   if (answer.enableWithdrawals !== false) problems.push('enableWithdrawals is not false: withdrawals are (or may be) on');
   const live = permissionsOfRestrictions(answer);
   const expected = expectedPermissions(declared);
@@ -58,15 +60,26 @@ export function restrictionProblems(answer: Record<string, unknown>, declared: R
   return problems;
 }
 
-export async function verifyWithKey(material: Record<string, string>, declared: Restrictions, endpoint: Endpoint, label: string, ctx: RunContext): Promise<void> {
+export async function verifyWithKey(
+  material: Record<string, string>,
+  declared: Restrictions,
+  endpoint: Endpoint,
+  label: string,
+  ctx: RunContext,
+): Promise<void> {
   const client = keyClient(material, endpoint, ctx);
   const answer = await readRestrictions(client, label);
   const problems = restrictionProblems(answer, declared);
-  if (problems.length) throw errors.verify(`${label}: ${problems.join('; ')}`, 'fix the key at Binance (API Management → Edit restrictions) or rotation.yaml, then rotate again');
+  if (problems.length) {
+    const hint = 'fix the key at Binance (API Management → Edit restrictions) or rotation.yaml, then rotate again';
+    throw errors.verify(`${label}: ${problems.join('; ')}`, hint);
+  }
   try {
     await client.call('GET', '/api/v3/account', {}, { weight: 20 });
   } catch (error) {
-    if (error instanceof BinanceApiError) throw errors.verify(`${label}: a signed account read failed: ${error.message}`, adviceFor(error));
+    if (error instanceof BinanceApiError) {
+      throw errors.verify(`${label}: a signed account read failed: ${error.message}`, adviceFor(error));
+    }
     throw error;
   }
 }

@@ -47,7 +47,10 @@ export function binanceSettings(restrictions: Restrictions | undefined): Binance
   }
   const trustedIps = restrictions?.ipWhitelist ?? [];
   if (trustedIps.length === 0) {
-    warnings.push('no IP whitelist is declared: Binance expires unrestricted keys after 90 days, and anyone holding the secret can use it from anywhere');
+    warnings.push(
+      'no IP whitelist is declared: Binance expires unrestricted keys after 90 days, ' +
+        'and anyone holding the secret can use it from anywhere',
+    );
   }
   if (turnOn.includes('Enable Withdrawals')) {
     const addresses = restrictions?.withdrawalAddressWhitelist ?? [];
