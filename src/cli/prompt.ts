@@ -4,7 +4,7 @@
  * it is returned. Without a terminal on both sides nothing is asked: the call throws ENOTTY.
  */
 import readline from 'node:readline';
-import { StringDecoder } from 'node:string_decoder';
+import { read } from 'read';
 import type { Prompt } from '../context.js';
 import { errors, ExitCode, KeyturnError } from '../errors.js';
 import type { Redactor } from '../log/redactor.js';
@@ -16,10 +16,12 @@ export interface PromptStreams {
 }
 
 export function interrupted(): KeyturnError {
-  return new KeyturnError('EABORTED', 'interrupted at the prompt', ExitCode.rolledBack, { hint: 'run it again to resume where it stopped' });
+  return new KeyturnError('EABORTED', 'interrupted at the prompt', ExitCode.rolledBack, {
+    hint: 'run it again to resume where it stopped',
+  });
 }
 
-function noAnswerPossible(question: string): KeyturnError {
+export function noAnswerPossible(question: string): KeyturnError {
   return new KeyturnError('ENOTTY', `"${question.trim()}" needs an answer and there is no terminal`, ExitCode.usage, {
     hint: 'run keyturn from an interactive terminal',
   });
@@ -70,8 +72,7 @@ export function createTerminalPrompt(redactor: Redactor, streams?: PromptStreams
 
     async secret(question: string): Promise<string> {
       if (!interactive) throw noAnswerPossible(question);
-      show(question);
-      const value = await readHidden(input);
+      const value = await readHidden(terminalText(redactor.redact(question)), input, output);
       output.write('\n');
       redactor.add(value);
       return value;
@@ -80,121 +81,44 @@ export function createTerminalPrompt(redactor: Redactor, streams?: PromptStreams
 }
 
 /**
- * Read one line with the terminal in raw mode, so nothing typed is echoed. Handles
- * backspace, Ctrl-U (clear), Ctrl-C (reject), Ctrl-D / end of input, and skips escape
- * sequences (arrow keys, bracketed-paste markers) instead of taking them as characters.
+ * One line typed without echo: `read` runs readline behind a muted output, so editing keys,
+ * arrow keys and pasted text behave as at any prompt and readline restores the terminal mode.
+ * Ctrl-C rejects with EABORTED. Ctrl-D on an empty line and the end of input close readline
+ * without a line, which `read` never settles: readline pauses its input when it closes, and a
+ * pause that no answer follows is taken as the operator leaving.
  */
-export function readHidden(input: NodeJS.ReadStream): Promise<string> {
+function readHidden(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<string> {
   return new Promise((resolve, reject) => {
-    const decoder = new StringDecoder('utf8');
-    const wasRaw = input.isRaw;
-    let chars: string[] = [];
-    let escape: 'none' | 'start' | 'csi' | 'ss3' = 'none';
-
-    const finish = (outcome: () => void) => {
-      input.removeListener('data', onData);
-      input.removeListener('end', onEnd);
-      input.removeListener('error', onError);
-      input.setRawMode(wasRaw);
-      input.pause();
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      input.removeListener('pause', onPause);
       outcome();
     };
-    const onEnd = () => finish(() => (chars.length > 0 ? resolve(chars.join('')) : reject(interrupted())));
-    const onError = (error: Error) => finish(() => reject(error));
-    const onData = (chunk: Buffer | string) => {
-      const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
-      for (const c of text) {
-        if (escape === 'start') {
-          escape = c === '[' ? 'csi' : c === 'O' ? 'ss3' : 'none';
-          continue;
-        }
-        if (escape === 'csi') {
-          if (c >= '@' && c <= '~') escape = 'none';
-          continue;
-        }
-        if (escape === 'ss3') {
-          escape = 'none';
-          continue;
-        }
-        switch (c) {
-          case '\r':
-          case '\n':
-            return finish(() => resolve(chars.join('')));
-          case '\u0003': // Ctrl-C
-            return finish(() => reject(interrupted()));
-          case '\u0004': // Ctrl-D
-            return onEnd();
-          case '\u007f':
-          case '\b':
-            chars.pop();
-            break;
-          case '\u0015': // Ctrl-U
-            chars = [];
-            break;
-          case '\u001b':
-            escape = 'start';
-            break;
-          default:
-            if (c >= ' ') chars.push(c);
-        }
-      }
-    };
-
-    input.setRawMode(true);
-    input.on('data', onData);
-    input.on('end', onEnd);
-    input.on('error', onError);
-    input.resume();
+    // the pause of an answered line comes just before `read` resolves: look once its promise has had its turn
+    const onPause = () => setImmediate(() => settle(() => reject(interrupted())));
+    input.on('pause', onPause);
+    withEditingKeys(() => read({ prompt: question, silent: true, input, output })).then(
+      (answer) => settle(() => resolve(answer)),
+      // `read` rejects Ctrl-C (readline's SIGINT) as Error('canceled')
+      (error: unknown) => settle(() => reject(error instanceof Error && error.message === 'canceled' ? interrupted() : error)),
+    );
   });
 }
 
-export interface ScriptedPrompt extends Prompt {
-  /** every message shown, redacted as an operator would see it */
-  readonly said: string[];
-  /** every question asked, in order */
-  readonly asked: string[];
-  /** answers not used yet */
-  remaining(): number;
-}
-
 /**
- * A prompt that answers from a list, for tests of code that needs an operator. confirm
- * takes y/yes/n/no; a question with no answer left fails the test loudly.
+ * Under TERM=dumb readline turns line editing off (backspace becomes a character) because such
+ * a terminal cannot show the redrawn line. A hidden line is never drawn, so the editing keys are
+ * kept there too: readline reads TERM once, while `read` creates its interface synchronously.
  */
-export function scriptedPrompt(answers: string[], redactor: Redactor, options: { interactive?: boolean } = {}): ScriptedPrompt {
-  const queue = [...answers];
-  const said: string[] = [];
-  const asked: string[] = [];
-  const interactive = options.interactive ?? true;
-  const next = (question: string): string => {
-    if (!interactive) throw noAnswerPossible(question);
-    asked.push(question);
-    const answer = queue.shift();
-    if (answer === undefined) throw new Error(`scripted prompt: no answer left for "${question}"`);
-    return answer;
-  };
-  return {
-    interactive,
-    said,
-    asked,
-    remaining: () => queue.length,
-    say(message: string) {
-      said.push(redactor.redact(message));
-    },
-    async confirm(question: string) {
-      if (!interactive) throw errors.noTty(`"${question.trim()}"`);
-      const answer = next(question).trim().toLowerCase();
-      if (answer === 'y' || answer === 'yes') return true;
-      if (answer === 'n' || answer === 'no' || answer === '') return false;
-      throw new Error(`scripted prompt: "${answer}" is not an answer to the yes/no question "${question}"`);
-    },
-    async text(question: string) {
-      return next(question);
-    },
-    async secret(question: string) {
-      const value = next(question);
-      redactor.add(value);
-      return value;
-    },
-  };
+function withEditingKeys<T>(start: () => T): T {
+  const term = process.env.TERM;
+  if (term !== 'dumb') return start();
+  delete process.env.TERM;
+  try {
+    return start();
+  } finally {
+    process.env.TERM = term;
+  }
 }

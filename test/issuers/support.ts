@@ -6,11 +6,11 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { scriptedPrompt, type ScriptedPrompt } from '../../src/cli/prompt.js';
 import type { IssuerConfig, KeyConfig } from '../../src/config/types.js';
 import type { IssuerContext } from '../../src/issuers/types.js';
 import { createLogger } from '../../src/log/logger.js';
 import { Redactor } from '../../src/log/redactor.js';
+import { scriptedPrompt, type ScriptedPrompt } from '../support/scripted-prompt.js';
 
 export interface TestContext {
   ctx: IssuerContext;
