@@ -26,7 +26,7 @@ import { mapWithConcurrency } from '../src/engine/pool.js';
 import { runRotations } from '../src/engine/run.js';
 import { loadIssuer } from '../src/issuers/registry.js';
 import { SecretsManagerStore } from '../src/stores/aws/secrets-store.js';
-import { adminClientConfig, startMoto, type Moto } from '../test/aws/moto.js';
+import { adminClientConfig, startMoto, type Moto } from './moto.js';
 import { benchContext } from './support.js';
 
 const KEYS = Number(process.env.BENCH_AWS_KEYS ?? 200);

@@ -15,7 +15,7 @@ import { expect } from 'chai';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { execa } from 'execa';
-import { adminClientConfig, startMoto, type Moto } from './moto.js';
+import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
 
 const run = promisify(execFile);
 const CLI = path.join(process.cwd(), 'dist/src/cli/main.js');

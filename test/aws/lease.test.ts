@@ -9,7 +9,7 @@ import { GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from 
 import { isKeyturnError } from '../../src/errors.js';
 import { SecretsManagerStore } from '../../src/stores/aws/secrets-store.js';
 import type { Lease, StoreRef } from '../../src/stores/types.js';
-import { adminClientConfig, startMoto, type Moto } from './moto.js';
+import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
 
 describe('aws-secrets-manager lease (lock secret) on moto_server', function () {
   this.timeout(60_000);

@@ -7,7 +7,7 @@ import { SecretsManagerStore } from '../../src/stores/aws/secrets-store.js';
 import { PLACEHOLDER_VERSION, tokenFor } from '../../src/stores/aws/versions.js';
 import type { StoreRef } from '../../src/stores/types.js';
 import { describeStoreContract, historyEntry, rejection } from '../stores/contract.js';
-import { adminClientConfig, startMoto, type Moto } from './moto.js';
+import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
 
 const run = promisify(execFile);
 

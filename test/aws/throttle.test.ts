@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clientConfig } from '../../src/aws/client-config.js';
 import { SecretsManagerStore } from '../../src/stores/aws/secrets-store.js';
-import { adminClientConfig, startMoto, type Moto } from './moto.js';
+import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
 
 describe('aws clients retry throttling (429 ThrottlingException) with backoff', function () {
   this.timeout(60_000);

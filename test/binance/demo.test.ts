@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { execa } from 'execa';
 import { openStore } from '../../src/stores/registry.js';
 import { admin, createSubKey, sandboxWithAccounts, SUB } from './wire.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../bench/free-port.js';
 
 const SETUP = path.join(process.cwd(), 'dist/scripts/demo-setup.js');
 const BOT = path.join(process.cwd(), 'dist/scripts/demo-bot.js');

@@ -1,14 +1,14 @@
 /**
- * A real moto_server for the AWS tests: 127.0.0.1, a random free port, signatures checked
- * (INITIAL_NO_AUTH_ACTION_COUNT=0). With auth on, no key works until one exists in moto's
- * IAM, so bootstrap() opens a window of exactly three unauthenticated calls through moto's
- * /moto-api/reset-auth (create user, inline Allow * policy, create access key), then closes
- * it: every later call is signed with that admin key and checked. If moto_server is missing
- * the suite fails loudly: CI must not turn green by skipping AWS.
+ * A real moto_server for the AWS tests and `npm run bench:aws`: 127.0.0.1, a random free port,
+ * signatures checked (INITIAL_NO_AUTH_ACTION_COUNT=0). With auth on, no key works until one
+ * exists in moto's IAM, so bootstrap() opens a window of exactly three unauthenticated calls
+ * through moto's /moto-api/reset-auth (create user, inline Allow * policy, create access key),
+ * then closes it: every later call is signed with that admin key and checked. If moto_server
+ * is missing the suite fails loudly: CI must not turn green by skipping AWS.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
-import { freePort } from '../support/free-port.js';
+import { freePort } from './free-port.js';
 
 export interface Moto {
   endpoint: string;

@@ -1,4 +1,4 @@
-/** A loopback port nobody listens on right now (the OS picks it), for servers a test starts. */
+/** A loopback port nobody listens on right now (the OS picks it), for servers a test or a benchmark starts. */
 import net from 'node:net';
 
 export async function freePort(): Promise<number> {
