@@ -20,6 +20,8 @@ export interface IssuerKind<Spec = unknown> {
    * advance. `spec` is undefined when it has problems: most issuers can still say.
    */
   fields(spec: Spec | undefined, options: Record<string, unknown>): readonly string[] | undefined;
+  /** Its keys live in an exchange account, which caps how many keys it may hold (policy rule key-count). */
+  exchangeAccounts?: true;
 }
 
 /** Reports every field of `spec` that is not in `known` (a typo would otherwise be ignored silently). */

@@ -2,12 +2,10 @@
 import type { Config, KeyConfig } from '../config/types.js';
 import { finding } from './finding.js';
 import type { Finding } from './types.js';
+import { issuerKind } from '../issuers/kinds.js';
 
 /** Binance allows 30 API keys per account (seed 002). */
 export const MAX_KEYS_PER_ACCOUNT = 30;
-
-/** Issuer types whose keys count against an exchange account's limit. */
-const EXCHANGE_ISSUERS = new Set(['binance']);
 
 /** Purposes compare without case and extra whitespace. */
 export function purposeKey(purpose: string): string {
@@ -39,7 +37,8 @@ export function sharedPurposeFindings(keys: readonly KeyConfig[]): Finding[] {
 /** The exchange account a key lives in, or undefined when the key is no exchange key. */
 export function accountOf(key: KeyConfig, config: Config): string | undefined {
   const type = config.issuers[key.issuer]?.type;
-  if (key.restrictions.permissions.length === 0 && !(type !== undefined && EXCHANGE_ISSUERS.has(type))) return undefined;
+  const exchange = type !== undefined && issuerKind(type)?.exchangeAccounts === true;
+  if (key.restrictions.permissions.length === 0 && !exchange) return undefined;
   const spec = key.spec;
   const account = spec.subAccount ?? spec.account ?? spec.email ?? spec.subAccountId;
   return `${key.issuer}/${typeof account === 'string' || typeof account === 'number' ? String(account) : 'main'}`;

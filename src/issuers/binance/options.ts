@@ -61,6 +61,7 @@ const SPEC_FIELDS = ['email', 'subAccountId', 'keyType'] as const;
 
 /** A binance key's spec; which fields it needs depends on the issuer's `variant`. */
 export const binanceKind: IssuerKind<KeySpec> = {
+  exchangeAccounts: true,
   parseSpec(spec, options, report) {
     let ok = !unknownFields(spec, SPEC_FIELDS, 'binance', report);
     const variant = options.variant ?? 'sub-account';
