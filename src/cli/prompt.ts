@@ -110,7 +110,8 @@ function readHidden(question: string, input: NodeJS.ReadStream, output: NodeJS.W
 /**
  * Under TERM=dumb readline turns line editing off (backspace becomes a character) because such
  * a terminal cannot show the redrawn line. A hidden line is never drawn, so the editing keys are
- * kept there too: readline reads TERM once, while `read` creates its interface synchronously.
+ * kept there too. readline reads TERM as it builds the interface and draws the prompt, both
+ * synchronous inside `read`, so the prompt comes with readline's cursor sequences there as well.
  */
 function withEditingKeys<T>(start: () => T): T {
   const term = process.env.TERM;
