@@ -37,17 +37,31 @@ const CLI_KEYS = Number(process.env.BENCH_AWS_CLI_KEYS ?? 10);
 const MINIMUM_CALLS = 4;
 const run = promisify(execFile);
 
-
 async function seed(client: SecretsManagerClient, prefix: string, n: number): Promise<void> {
-  await mapWithConcurrency(Array.from({ length: n }, (_, i) => i), CONCURRENCY, (i) =>
-    client.send(new CreateSecretCommand({ Name: `${prefix}tok-${i}`, SecretString: JSON.stringify({ value: randomBytes(20).toString('hex') }) })),
+  await mapWithConcurrency(
+    Array.from({ length: n }, (_, i) => i),
+    CONCURRENCY,
+    (i) =>
+      client.send(
+        new CreateSecretCommand({ Name: `${prefix}tok-${i}`, SecretString: JSON.stringify({ value: randomBytes(20).toString('hex') }) }),
+      ),
   );
 }
 
-async function keyturnRun(moto: Moto, dir: string, prefix: string): Promise<{ ms: number; calls: number; byCommand: Record<string, number> }> {
+async function keyturnRun(
+  moto: Moto,
+  dir: string,
+  prefix: string,
+): Promise<{ ms: number; calls: number; byCommand: Record<string, number> }> {
   const yaml = path.join(dir, 'bench.yaml');
-  const keys = Array.from({ length: KEYS }, (_, i) => `  - id: tok-${i}\n    purpose: bench ${i}\n    issuer: tokens\n    path: tok-${i}\n    period: 30d\n    holders: [ops]\n`);
-  await writeFile(yaml, `version: 1\nstores:\n  aws: { type: aws-secrets-manager, prefix: ${prefix} }\nissuers:\n  tokens: { type: random }\npeople:\n  ops: {}\nkeys:\n${keys.join('')}`);
+  const keys = Array.from(
+    { length: KEYS },
+    (_, i) => `  - id: tok-${i}\n    purpose: bench ${i}\n    issuer: tokens\n    path: tok-${i}\n    period: 30d\n    holders: [ops]\n`,
+  );
+  await writeFile(
+    yaml,
+    `version: 1\nstores:\n  aws: { type: aws-secrets-manager, prefix: ${prefix} }\nissuers:\n  tokens: { type: random }\npeople:\n  ops: {}\nkeys:\n${keys.join('')}`,
+  );
   const { config } = await loadConfig(yaml, { env: process.env });
   const client = new SecretsManagerClient(adminClientConfig(moto));
   const counter = new CallCounter();
@@ -55,7 +69,11 @@ async function keyturnRun(moto: Moto, dir: string, prefix: string): Promise<{ ms
   const store = new SecretsManagerStore({ client, prefix });
   const issuer = await loadIssuer(config.issuers.tokens!);
   const started = performance.now();
-  const results = await runRotations(config.keys.map((key) => ({ key, trigger: 'due' as const })), { config, ctx: benchContext(), store: async () => store, issuer: async () => issuer }, { concurrency: CONCURRENCY, retire: false });
+  const results = await runRotations(
+    config.keys.map((key) => ({ key, trigger: 'due' as const })),
+    { config, ctx: benchContext(), store: async () => store, issuer: async () => issuer },
+    { concurrency: CONCURRENCY, retire: false },
+  );
   const ms = performance.now() - started;
   const failed = results.filter((r) => r.outcome !== 'completed');
   if (failed.length) throw new Error(`${failed.length} rotations did not complete: ${failed[0]!.error}`);
@@ -69,15 +87,28 @@ async function bareSdkRun(moto: Moto, prefix: string): Promise<{ ms: number; cal
   const counter = new CallCounter();
   counter.attach(client as never);
   const started = performance.now();
-  await mapWithConcurrency(Array.from({ length: KEYS }, (_, i) => i), CONCURRENCY, async (i) => {
-    const SecretId = `${prefix}tok-${i}`;
-    const token = `bare-${randomBytes(16).toString('hex')}`;
-    const d = await client.send(new DescribeSecretCommand({ SecretId }));
-    const current = Object.entries(d.VersionIdsToStages ?? {}).find(([, l]) => l?.includes('AWSCURRENT'))?.[0];
-    await client.send(new PutSecretValueCommand({ SecretId, ClientRequestToken: token, SecretString: JSON.stringify({ value: randomBytes(20).toString('hex') }), VersionStages: ['AWSPENDING'] }));
-    await client.send(new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: current }));
-    await client.send(new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
-  });
+  await mapWithConcurrency(
+    Array.from({ length: KEYS }, (_, i) => i),
+    CONCURRENCY,
+    async (i) => {
+      const SecretId = `${prefix}tok-${i}`;
+      const token = `bare-${randomBytes(16).toString('hex')}`;
+      const d = await client.send(new DescribeSecretCommand({ SecretId }));
+      const current = Object.entries(d.VersionIdsToStages ?? {}).find(([, l]) => l?.includes('AWSCURRENT'))?.[0];
+      await client.send(
+        new PutSecretValueCommand({
+          SecretId,
+          ClientRequestToken: token,
+          SecretString: JSON.stringify({ value: randomBytes(20).toString('hex') }),
+          VersionStages: ['AWSPENDING'],
+        }),
+      );
+      await client.send(
+        new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: current }),
+      );
+      await client.send(new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
+    },
+  );
   const ms = performance.now() - started;
   client.destroy();
   return { ms, calls: counter.total };
@@ -86,7 +117,9 @@ async function bareSdkRun(moto: Moto, prefix: string): Promise<{ ms: number; cal
 /** The same four calls per secret through the aws CLI, one secret after another, as a shell script would. */
 async function cliLoop(moto: Moto, dir: string, prefix: string): Promise<number> {
   const script = path.join(dir, 'rotate.sh');
-  await writeFile(script, `set -eu
+  await writeFile(
+    script,
+    `set -eu
 for i in $(seq 0 $(($N - 1))); do
   id="$PREFIX""tok-$i"
   cur=$(aws secretsmanager describe-secret --secret-id "$id" --query 'VersionIdsToStages' --output json | python3 -c 'import json,sys; print([k for k,v in json.load(sys.stdin).items() if "AWSCURRENT" in v][0])')
@@ -96,7 +129,8 @@ for i in $(seq 0 $(($N - 1))); do
   aws secretsmanager update-secret-version-stage --secret-id "$id" --version-stage AWSCURRENT --move-to-version-id "$tok" --remove-from-version-id "$cur" > /dev/null
   aws secretsmanager update-secret-version-stage --secret-id "$id" --version-stage AWSPENDING --remove-from-version-id "$tok" > /dev/null
 done
-`);
+`,
+  );
   const started = performance.now();
   await run('sh', [script], { env: { ...process.env, ...moto.env, N: String(CLI_KEYS), PREFIX: prefix, TMP: dir }, maxBuffer: 1 << 24 });
   return performance.now() - started;

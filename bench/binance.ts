@@ -36,7 +36,6 @@ const DEADLINE_MS = 10 * 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 function rotationYaml(url: string, port: number, statsFile: string): string {
   return `version: 1
 defaults: { store: local, leaseTtl: 2m }
@@ -77,7 +76,13 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-bench-binance-'));
   const env = { ...process.env, KEYTURN_MASTER_KEY: randomBytes(32).toString('hex'), KEYTURN_ACTOR: 'bench' };
   const statsFile = path.join(dir, 'bot-stats.jsonl');
-  const setup = (await (await fetch(`${sandbox.url}/__sandbox/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ master: 'desk@sandbox.test', subAccounts: [SUB] }) })).json()) as { apiKey: string; secretKey: string };
+  const setup = (await (
+    await fetch(`${sandbox.url}/__sandbox/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ master: 'desk@sandbox.test', subAccounts: [SUB] }),
+    })
+  ).json()) as { apiKey: string; secretKey: string };
   await writeFile(path.join(dir, 'rotation.yaml'), rotationYaml(sandbox.url, await freePort(), statsFile));
   const storeConfig = { name: 'local', type: 'file', options: { path: 'store.enc' } };
   const ref = { store: 'local', path: 'trading/grid-bot', key: 'grid-bot' };
@@ -88,7 +93,12 @@ async function main(): Promise<void> {
   await s.close();
 
   const rotate = async () => {
-    const r = await execa('node', [CLI, 'rotate', 'grid-bot', '--yes', '--log-level', 'warn'], { cwd: dir, env, reject: false, stdin: 'ignore' });
+    const r = await execa('node', [CLI, 'rotate', 'grid-bot', '--yes', '--log-level', 'warn'], {
+      cwd: dir,
+      env,
+      reject: false,
+      stdin: 'ignore',
+    });
     if (r.exitCode !== 0) throw new Error(`rotate exited ${r.exitCode}: ${String(r.stderr).slice(-1500)}`);
   };
   const managementCalls = () => sandbox.stats.byKey[setup.apiKey]?.ok ?? 0;
@@ -130,8 +140,22 @@ async function main(): Promise<void> {
       const previous = await store.previous(ref);
       await store.close();
       if (previous?.material.apiKey && previous.material.secret) {
-        const client = new BinanceClient({ baseUrl: sandbox.url, apiKey: previous.material.apiKey, signer: hmacSigner(previous.material.secret), recvWindowMs: 5000, timeoutMs: 5000, maxRetryWaitMs: 0, logger: silentLogger });
-        if (await client.call('GET', '/api/v3/account', {}).then(() => true, () => false)) oldAlive++;
+        const client = new BinanceClient({
+          baseUrl: sandbox.url,
+          apiKey: previous.material.apiKey,
+          signer: hmacSigner(previous.material.secret),
+          recvWindowMs: 5000,
+          timeoutMs: 5000,
+          maxRetryWaitMs: 0,
+          logger: silentLogger,
+        });
+        if (
+          await client.call('GET', '/api/v3/account', {}).then(
+            () => true,
+            () => false,
+          )
+        )
+          oldAlive++;
       }
       process.stderr.write(`rotation ${i}/${ROTATIONS} done (${made} management calls)\n`);
     }
@@ -142,8 +166,14 @@ async function main(): Promise<void> {
   }
   const windowMs = Date.now() - windowStart;
   const after = botTraffic();
-  const lines = (await readFile(statsFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { requests: number; failed: number });
-  const bot = lines.reduce((sum, l) => ({ requests: sum.requests + l.requests, failed: sum.failed + l.failed }), { requests: 0, failed: 0 });
+  const lines = (await readFile(statsFile, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { requests: number; failed: number });
+  const bot = lines.reduce((sum, l) => ({ requests: sum.requests + l.requests, failed: sum.failed + l.failed }), {
+    requests: 0,
+    failed: 0,
+  });
   const liveKeys = (await (await fetch(`${sandbox.url}/__sandbox/keys?account=${encodeURIComponent(SUB)}`)).json()) as unknown[];
   await sandbox.close();
   await rm(dir, { recursive: true, force: true });

@@ -44,11 +44,11 @@ function fileWritesOf(store: SecretStore): number {
 function tokensYaml(n: number, storeFile: string): string {
   const keys = Array.from(
     { length: n },
-    (_, i) => `  - id: tok-${i}\n    purpose: bench token ${i}\n    issuer: tokens\n    path: bench/tok-${i}\n    period: 30d\n    holders: [ops]\n`,
+    (_, i) =>
+      `  - id: tok-${i}\n    purpose: bench token ${i}\n    issuer: tokens\n    path: bench/tok-${i}\n    period: 30d\n    holders: [ops]\n`,
   );
   return `version: 1\nstores:\n  local: { type: file, path: ${storeFile} }\nissuers:\n  tokens: { type: random }\npeople:\n  ops: {}\nkeys:\n${keys.join('')}`;
 }
-
 
 /** Counts the store calls a run makes, to hold the bare loop to the same work. */
 function counting(store: SecretStore, counter: { calls: number }): SecretStore {
@@ -86,7 +86,18 @@ async function bareRotation(key: KeyConfig, config: Config, store: SecretStore, 
   await store.rotation(ref);
   await store.current(ref);
   await store.pending(ref);
-  const journal = { rotationId, key: key.id, trigger: 'due' as const, actor: 'bench', startedAt: now(), updatedAt: now(), step: 'create' as const, done: [], status: 'running' as const, notes: {} };
+  const journal = {
+    rotationId,
+    key: key.id,
+    trigger: 'due' as const,
+    actor: 'bench',
+    startedAt: now(),
+    updatedAt: now(),
+    step: 'create' as const,
+    done: [],
+    status: 'running' as const,
+    notes: {},
+  };
   await store.writeJournal(ref, journal);
   const ictx: IssuerContext = { ...ctx, rotationId, notes: {}, saveNotes: async () => {} };
   const target = { key, issuer: config.issuers[key.issuer]! };
@@ -98,7 +109,17 @@ async function bareRotation(key: KeyConfig, config: Config, store: SecretStore, 
   await issuer.verify(issued, target, ictx);
   await store.writeJournal(ref, { ...journal, step: 'retire' });
   await store.record(ref, { lastRotatedAt: now(), lastRotationId: rotationId, currentKeyId: issued.keyId });
-  await store.appendHistory(ref, { rotationId, key: key.id, trigger: 'due', actor: 'bench', startedAt: journal.startedAt, finishedAt: now(), durationMs: 0, newKeyId: issued.keyId, outcome: 'completed' });
+  await store.appendHistory(ref, {
+    rotationId,
+    key: key.id,
+    trigger: 'due',
+    actor: 'bench',
+    startedAt: journal.startedAt,
+    finishedAt: now(),
+    durationMs: 0,
+    newKeyId: issued.keyId,
+    outcome: 'completed',
+  });
   await store.writeJournal(ref, undefined);
   await lease.release();
 }

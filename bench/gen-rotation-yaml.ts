@@ -53,11 +53,21 @@ export function generateRotationYaml(n: number): string {
   const teamsOf = (person: string) => Object.keys(TEAMS).filter((team) => TEAMS[team]!.includes(person));
   for (const person of PEOPLE) {
     const teams = teamsOf(person);
-    out.push(`  ${person}: { name: ${person[0]!.toUpperCase()}${person.slice(1)} Example, email: ${person}@example.com${teams.length ? `, teams: [${teams.join(', ')}]` : ''} }`);
+    out.push(
+      `  ${person}: { name: ${person[0]!.toUpperCase()}${person.slice(1)} Example, email: ${person}@example.com${teams.length ? `, teams: [${teams.join(', ')}]` : ''} }`,
+    );
   }
   out.push('', 'teams:');
   for (const [team, members] of Object.entries(TEAMS)) out.push(`  ${team}: { members: [${members.join(', ')}] }`);
-  out.push('', 'notify:', '  webhooks:', '    - url: "${KEYTURN_BENCH_WEBHOOK:-https://hooks.example.com/keyturn}"', '      events: [failure, attention]', '', 'keys:');
+  out.push(
+    '',
+    'notify:',
+    '  webhooks:',
+    '    - url: "${KEYTURN_BENCH_WEBHOOK:-https://hooks.example.com/keyturn}"',
+    '      events: [failure, attention]',
+    '',
+    'keys:',
+  );
 
   for (let i = 0; i < n; i++) {
     const id = `svc-${String(i).padStart(5, '0')}`;

@@ -18,7 +18,6 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-
 async function waitUntilUp(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
@@ -35,7 +34,11 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, output: () => 
 }
 
 async function setAuthWindow(endpoint: string, count: number): Promise<void> {
-  const res = await fetch(`${endpoint}/moto-api/reset-auth`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: String(count) });
+  const res = await fetch(`${endpoint}/moto-api/reset-auth`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: String(count),
+  });
   if (!res.ok) throw new Error(`moto reset-auth answered ${res.status}`);
 }
 
@@ -64,11 +67,13 @@ export async function startMoto(): Promise<Moto> {
     await setAuthWindow(endpoint, 3);
     const iam = new IAMClient({ region, endpoint, credentials: { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' } });
     await iam.send(new CreateUserCommand({ UserName: 'keyturn-admin' }));
-    await iam.send(new PutUserPolicyCommand({
-      UserName: 'keyturn-admin',
-      PolicyName: 'all',
-      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
-    }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'keyturn-admin',
+        PolicyName: 'all',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+      }),
+    );
     const key = await iam.send(new CreateAccessKeyCommand({ UserName: 'keyturn-admin' }));
     iam.destroy();
     await setAuthWindow(endpoint, 0);

@@ -25,7 +25,11 @@ function median(values: number[]): number {
 /** Wall time and peak RSS of one CLI run, measured by GNU time from outside the process. */
 function timed(args: string[], env: NodeJS.ProcessEnv): { wallMs: number; rssMb: number } {
   const started = performance.now();
-  const run = spawnSync('/usr/bin/time', ['-f', 'RSS_KB=%M', process.execPath, CLI, ...args], { env, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const run = spawnSync('/usr/bin/time', ['-f', 'RSS_KB=%M', process.execPath, CLI, ...args], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
   const wallMs = performance.now() - started;
   if (run.status !== 0) throw new Error(`keyturn ${args.join(' ')} exited ${run.status}: ${run.stderr.slice(-2000)}`);
   const rssKb = Number(/RSS_KB=(\d+)/.exec(run.stderr)?.[1] ?? NaN);
@@ -40,7 +44,9 @@ async function main(): Promise<void> {
     const big = path.join(dir, 'rotation-10k.yaml');
     await writeFile(big, generateRotationYaml(10_000));
     const plans = Array.from({ length: 3 }, () => timed(['plan', '--all', '--config', big], env));
-    rows.push(`plan --all, 10,000 keys: ${median(plans.map((p) => p.wallMs)).toFixed(0)} ms wall (median of 3), peak RSS ${Math.max(...plans.map((p) => p.rssMb)).toFixed(0)} MB   [target < 1000 ms, < 200 MB]`);
+    rows.push(
+      `plan --all, 10,000 keys: ${median(plans.map((p) => p.wallMs)).toFixed(0)} ms wall (median of 3), peak RSS ${Math.max(...plans.map((p) => p.rssMb)).toFixed(0)} MB   [target < 1000 ms, < 200 MB]`,
+    );
 
     const small = path.join(dir, 'rotation-100.yaml');
     await writeFile(small, generateRotationYaml(100));
@@ -59,7 +65,9 @@ async function main(): Promise<void> {
     rows.push(
       `engine overhead, 1,000 keys, file store + random issuer, concurrency 16: keyturn ${overhead.keyturnMs.toFixed(0)} ms, bare calls ${overhead.bareMs.toFixed(0)} ms, ratio ${overhead.ratio.toFixed(2)}   [target <= 1.2]`,
     );
-    rows.push(`  store calls per rotation: keyturn ${overhead.storeCallsPerRotation.toFixed(1)}, bare loop ${overhead.bareStoreCallsPerRotation.toFixed(1)}`);
+    rows.push(
+      `  store calls per rotation: keyturn ${overhead.storeCallsPerRotation.toFixed(1)}, bare loop ${overhead.bareStoreCallsPerRotation.toFixed(1)}`,
+    );
     rows.push(`  durable file writes (group commits): keyturn ${overhead.fileWrites.keyturn}, bare loop ${overhead.fileWrites.bare}`);
 
     const redaction = measureRedaction();

@@ -41,11 +41,17 @@ async function requests(addr: string): Promise<number> {
   return ((await res.json()) as { requests: number }).requests;
 }
 
-
 async function keyturnRun(dir: string, round: number, keys: number, concurrency: number, env: NodeJS.ProcessEnv): Promise<number> {
   const file = path.join(dir, `vault-${round}.yaml`);
-  const list = Array.from({ length: keys }, (_, i) => `  - id: tok-${i}\n    purpose: bench token ${i}\n    issuer: tokens\n    path: bench-${round}/tok-${i}\n    period: 30d\n    holders: [ops]\n`);
-  await writeFile(file, `version: 1\nstores:\n  local: { type: vault, mount: secret }\nissuers:\n  tokens: { type: random }\npeople:\n  ops: {}\nkeys:\n${list.join('')}`);
+  const list = Array.from(
+    { length: keys },
+    (_, i) =>
+      `  - id: tok-${i}\n    purpose: bench token ${i}\n    issuer: tokens\n    path: bench-${round}/tok-${i}\n    period: 30d\n    holders: [ops]\n`,
+  );
+  await writeFile(
+    file,
+    `version: 1\nstores:\n  local: { type: vault, mount: secret }\nissuers:\n  tokens: { type: random }\npeople:\n  ops: {}\nkeys:\n${list.join('')}`,
+  );
   const { config } = await loadConfig(file, { env });
   const store = await openStore(config.stores.local!, { baseDir: dir, env });
   const issuer = await loadIssuer(config.issuers.tokens!);
@@ -65,21 +71,27 @@ async function keyturnRun(dir: string, round: number, keys: number, concurrency:
 async function bareRun(addr: string, token: string, round: number, keys: number, concurrency: number): Promise<number> {
   const vault = createClient({ endpoint: addr, token, debug: () => undefined } as never);
   const started = performance.now();
-  await mapWithConcurrency(Array.from({ length: keys }, (_, i) => i), concurrency, async (i) => {
-    const p = `bare-${round}/tok-${i}`;
-    // what the random issuer does: fresh bytes, no I/O
-    const issued = { keyId: `tok-${i}-${round}`, material: { secret: randomBytes(32).toString('base64url') } };
-    await vault.write(`secret/data/keyturn/${p}/pending`, { options: { cas: 0 }, data: issued.material });
-    let version = 0;
-    try {
-      version = Number((await vault.read(`secret/data/${p}`)).data.metadata.version);
-    } catch {
-      version = 0;
-    }
-    await vault.write(`secret/data/${p}`, { options: { cas: version }, data: issued.material });
-    await vault.delete(`secret/metadata/keyturn/${p}/pending`);
-    await vault.write(`secret/metadata/${p}`, { custom_metadata: { 'keyturn-key-id': issued.keyId, 'keyturn-rotated-at': new Date().toISOString() } });
-  });
+  await mapWithConcurrency(
+    Array.from({ length: keys }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const p = `bare-${round}/tok-${i}`;
+      // what the random issuer does: fresh bytes, no I/O
+      const issued = { keyId: `tok-${i}-${round}`, material: { secret: randomBytes(32).toString('base64url') } };
+      await vault.write(`secret/data/keyturn/${p}/pending`, { options: { cas: 0 }, data: issued.material });
+      let version: number;
+      try {
+        version = Number((await vault.read(`secret/data/${p}`)).data.metadata.version);
+      } catch {
+        version = 0;
+      }
+      await vault.write(`secret/data/${p}`, { options: { cas: version }, data: issued.material });
+      await vault.delete(`secret/metadata/keyturn/${p}/pending`);
+      await vault.write(`secret/metadata/${p}`, {
+        custom_metadata: { 'keyturn-key-id': issued.keyId, 'keyturn-rotated-at': new Date().toISOString() },
+      });
+    },
+  );
   return performance.now() - started;
 }
 

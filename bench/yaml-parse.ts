@@ -54,7 +54,9 @@ async function main(): Promise<void> {
     for (const [name, reader] of Object.entries(READERS)) {
       const runs = [0, 1, 2].map(() => child(file, reader)).sort((a, b) => a.loadMs + a.coldMs - (b.loadMs + b.coldMs));
       const { loadMs, coldMs, warmMs } = runs[1]!;
-      process.stdout.write(`${name.padEnd(22)} load ${loadMs.toFixed(0).padStart(4)} ms, first parse ${coldMs.toFixed(0).padStart(5)} ms, warm parse ${warmMs.toFixed(0).padStart(5)} ms\n`);
+      process.stdout.write(
+        `${name.padEnd(22)} load ${loadMs.toFixed(0).padStart(4)} ms, first parse ${coldMs.toFixed(0).padStart(5)} ms, warm parse ${warmMs.toFixed(0).padStart(5)} ms\n`,
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -52,7 +52,8 @@ function parse(args: string[]): Options {
     if (flag === '--name') o.name = /^[A-Za-z0-9_-]+$/.test(value) ? value : fail('--name must be letters, digits, _ -');
     else if (flag === '--port') o.port = Number(value);
     else if (flag === '--base-url') o.baseUrl = value;
-    else if (flag === '--call') o.call = value === 'account' || value === 'order-test' ? value : fail('--call must be order-test or account');
+    else if (flag === '--call')
+      o.call = value === 'account' || value === 'order-test' ? value : fail('--call must be order-test or account');
     else if (flag === '--rate') o.rate = Number(value);
     else if (flag === '--exit-after') o.exitAfterMs = durationMs(value) ?? fail(`not a duration: ${value}`);
     else if (flag === '--stats-file') o.statsFile = value;
@@ -77,13 +78,27 @@ async function run(o: Options): Promise<void> {
   if (o.port === undefined) fail('--port is required');
   const keyId = process.env.KEYTURN_KEY_ID ?? '(no key id)';
   const material = Object.fromEntries(
-    ([['apiKey', 'BINANCE_API_KEY'], ['secret', 'BINANCE_API_SECRET'], ['privateKey', 'BINANCE_PRIVATE_KEY']] as const)
+    (
+      [
+        ['apiKey', 'BINANCE_API_KEY'],
+        ['secret', 'BINANCE_API_SECRET'],
+        ['privateKey', 'BINANCE_PRIVATE_KEY'],
+      ] as const
+    )
       .filter(([, env]) => process.env[env])
       .map(([field, env]) => [field, process.env[env]!]),
   );
   const signer = signerFor(material);
   if (!material.apiKey || !signer) fail('no key in the environment (BINANCE_API_KEY and BINANCE_API_SECRET or BINANCE_PRIVATE_KEY)');
-  const client = new BinanceClient({ baseUrl, apiKey: material.apiKey, signer, recvWindowMs: 5000, timeoutMs: 5000, maxRetryWaitMs: 2000, logger: silentLogger });
+  const client = new BinanceClient({
+    baseUrl,
+    apiKey: material.apiKey,
+    signer,
+    recvWindowMs: 5000,
+    timeoutMs: 5000,
+    maxRetryWaitMs: 2000,
+    logger: silentLogger,
+  });
 
   const counts = { requests: 0, ok: 0, failed: 0, codes: {} as Record<string, number> };
   let lastOk = false;
@@ -106,7 +121,14 @@ async function run(o: Options): Promise<void> {
     counts.requests++;
     try {
       if (o.call === 'order-test') {
-        await client.call('POST', '/api/v3/order/test', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '20000' });
+        await client.call('POST', '/api/v3/order/test', {
+          symbol: 'BTCUSDT',
+          side: 'BUY',
+          type: 'LIMIT',
+          timeInForce: 'GTC',
+          quantity: '0.001',
+          price: '20000',
+        });
       } else {
         await client.call('GET', '/api/v3/account', { omitZeroBalances: true });
       }

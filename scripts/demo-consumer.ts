@@ -77,7 +77,14 @@ async function restart(options: Options): Promise<void> {
   if (options.port === undefined) fail('--port is required');
   const name = options.name;
   if (await stopInstance(name, SCRIPT)) log(name, 'restart: stopped the previous instance');
-  const pid = startDetached(name, fileURLToPath(import.meta.url), ['serve', '--name', name, '--port', String(options.port), ...options.passOn]);
+  const pid = startDetached(name, fileURLToPath(import.meta.url), [
+    'serve',
+    '--name',
+    name,
+    '--port',
+    String(options.port),
+    ...options.passOn,
+  ]);
   log(name, `restart: started serve pid ${pid} with key ${process.env.KEYTURN_KEY_ID ?? '(no key id)'}`);
   process.stdout.write(`demo-consumer ${name}: restarted (pid ${pid})\n`);
 }
@@ -136,7 +143,10 @@ function serve(options: Options): void {
     fs.writeFileSync(pidFile(name), `${process.pid}\n`);
     armIdle();
     // names and the key id only: the values stay in the environment
-    log(name, `serve: listening on 127.0.0.1:${options.port}, key ${keyId || '(none)'}, secret in ${held.join(', ') || '(none)'}, ${healthy ? 'healthy' : 'unhealthy'}`);
+    log(
+      name,
+      `serve: listening on 127.0.0.1:${options.port}, key ${keyId || '(none)'}, secret in ${held.join(', ') || '(none)'}, ${healthy ? 'healthy' : 'unhealthy'}`,
+    );
   });
 }
 

@@ -39,9 +39,15 @@ function exchangesOf(config: Config): Exchange[] {
     .filter((issuer) => issuer.type === 'binance')
     .map((issuer) => {
       const baseUrl = new URL(String(issuer.options.baseUrl));
-      if (!/^127\.\d+\.\d+\.\d+$/.test(baseUrl.hostname)) fail(`issuer ${issuer.name}: the demo runs against the sandbox on a loopback address, not ${baseUrl.origin}`);
+      if (!/^127\.\d+\.\d+\.\d+$/.test(baseUrl.hostname))
+        fail(`issuer ${issuer.name}: the demo runs against the sandbox on a loopback address, not ${baseUrl.origin}`);
       const emails = config.keys.filter((k) => k.issuer === issuer.name).map((k) => String(k.spec.email));
-      return { issuer: issuer.name, baseUrl, managementKey: issuer.options.managementKey as Exchange['managementKey'], subAccounts: [...new Set(emails)] };
+      return {
+        issuer: issuer.name,
+        baseUrl,
+        managementKey: issuer.options.managementKey as Exchange['managementKey'],
+        subAccounts: [...new Set(emails)],
+      };
     });
 }
 
@@ -58,10 +64,22 @@ async function probe(base: URL): Promise<'sandbox' | 'down' | 'other'> {
 async function ensureSandbox(base: URL): Promise<'reused' | 'started'> {
   const found = await probe(base);
   if (found === 'sandbox') return 'reused';
-  if (found === 'other') fail(`something other than the exchange sandbox answers on ${base.origin}; stop it or change baseUrl in rotation.yaml`);
-  const pid = startDetached('exchange-sandbox', SANDBOX, ['--host', base.hostname, '--port', base.port, '--state', STATE_FILE, '--idle-exit', IDLE_EXIT, '--name', 'exchange-sandbox']);
+  if (found === 'other')
+    fail(`something other than the exchange sandbox answers on ${base.origin}; stop it or change baseUrl in rotation.yaml`);
+  const pid = startDetached('exchange-sandbox', SANDBOX, [
+    '--host',
+    base.hostname,
+    '--port',
+    base.port,
+    '--state',
+    STATE_FILE,
+    '--idle-exit',
+    IDLE_EXIT,
+    '--name',
+    'exchange-sandbox',
+  ]);
   log('exchange-sandbox', `demo-setup: started the sandbox (pid ${pid}) on ${base.origin}`);
-  for (const until = Date.now() + 10_000; Date.now() < until; ) {
+  for (const until = Date.now() + 10_000; Date.now() < until;) {
     if ((await probe(base)) === 'sandbox') return 'started';
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -85,7 +103,9 @@ async function main(): Promise<void> {
   for (const exchange of exchangesOf(config)) {
     const sandbox = await ensureSandbox(exchange.baseUrl);
     const management = await setupAccounts(exchange);
-    const storeConfig = config.stores[exchange.managementKey.store] ?? fail(`issuer ${exchange.issuer}: store ${exchange.managementKey.store} is not declared`);
+    const storeConfig =
+      config.stores[exchange.managementKey.store] ??
+      fail(`issuer ${exchange.issuer}: store ${exchange.managementKey.store} is not declared`);
     const store = await openStore(storeConfig, { baseDir: config.dir, env: process.env });
     const ref = { store: storeConfig.name, path: exchange.managementKey.path, key: `${exchange.issuer}:management` };
     let stored = 'already in';
@@ -93,7 +113,10 @@ async function main(): Promise<void> {
       // a new sandbox state (its file deleted) means a new management key: store that one
       if ((await store.current(ref))?.material.apiKey !== management.apiKey) {
         const rotationId = `demo-setup-${Date.now()}`;
-        await store.stage(ref, rotationId, { keyId: `bn:${management.apiKey.slice(0, 8)}…${management.apiKey.slice(-4)}`, material: { apiKey: management.apiKey, secret: management.secretKey } });
+        await store.stage(ref, rotationId, {
+          keyId: `bn:${management.apiKey.slice(0, 8)}…${management.apiKey.slice(-4)}`,
+          material: { apiKey: management.apiKey, secret: management.secretKey },
+        });
         await store.promote(ref, rotationId);
         stored = 'stored in';
       }

@@ -51,7 +51,10 @@ if (exitAfter) setTimeout(() => stop(`--exit-after ${exitAfter}`), durationMs(ex
 if (idleExit) {
   const idleMs = durationMs(idleExit);
   // polled rather than re-armed per request: the bot's 25 requests a second would churn timers
-  setInterval(() => {
-    if (Date.now() - sandbox.lastRequestAt >= idleMs) stop(`no request for ${idleExit}`);
-  }, Math.min(idleMs, 5000)).unref();
+  setInterval(
+    () => {
+      if (Date.now() - sandbox.lastRequestAt >= idleMs) stop(`no request for ${idleExit}`);
+    },
+    Math.min(idleMs, 5000),
+  ).unref();
 }

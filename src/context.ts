@@ -45,7 +45,11 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /** Rotation ids sort by time and are unique across machines: rot-YYYYMMDDHHMMSS-<8 hex>. */
 export function newRotationId(clock: Clock = systemClock): string {
-  const stamp = clock.now().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  const stamp = clock
+    .now()
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 14);
   return `rot-${stamp}-${randomBytes(4).toString('hex')}`;
 }
 

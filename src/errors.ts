@@ -27,7 +27,13 @@ export class KeyturnError extends Error {
   readonly exitCode: ExitCodeValue;
   readonly details: ErrorDetails;
 
-  constructor(code: string, message: string, exitCode: ExitCodeValue = ExitCode.rolledBack, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: string,
+    message: string,
+    exitCode: ExitCodeValue = ExitCode.rolledBack,
+    details: ErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'KeyturnError';
     this.code = code;
@@ -53,9 +59,13 @@ export const errors = {
   stageConflict: (keyId: string, rotationId: string) =>
     new KeyturnError('ESTAGE', `rotation ${rotationId} of ${keyId} was already staged with different material`, ExitCode.needsAttention),
   noTty: (what: string) =>
-    new KeyturnError('ENOTTY', `${what} needs confirmation and there is no terminal`, ExitCode.usage, { hint: 'pass --yes to run without a prompt' }),
+    new KeyturnError('ENOTTY', `${what} needs confirmation and there is no terminal`, ExitCode.usage, {
+      hint: 'pass --yes to run without a prompt',
+    }),
   stalePlan: (why: string) =>
-    new KeyturnError('ESTALEPLAN', `the saved plan is stale: ${why}`, ExitCode.usage, { hint: 'run `keyturn plan --out FILE` again and review it' }),
+    new KeyturnError('ESTALEPLAN', `the saved plan is stale: ${why}`, ExitCode.usage, {
+      hint: 'run `keyturn plan --out FILE` again and review it',
+    }),
   unknownKey: (keyId: string) => new KeyturnError('EUNKNOWNKEY', `no key named ${keyId} in the configuration`, ExitCode.usage),
   unknownPerson: (person: string) => new KeyturnError('EUNKNOWNPERSON', `nobody named ${person} in people or teams`, ExitCode.usage),
   store: (message: string, hint?: string) => new KeyturnError('ESTORE', message, ExitCode.rolledBack, { hint }),

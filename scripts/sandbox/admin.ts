@@ -44,7 +44,17 @@ export async function adminRoute(sandbox: Sandbox, method: string, path: string,
     case 'POST /__sandbox/web-ui/edit': {
       // what an operator can do in the web UI and no API can: e.g. enableWithdrawals
       const patch = body.patch as Partial<SandboxKey>;
-      const allowed = ['enableWithdrawals', 'enableInternalTransfer', 'canTrade', 'canFuturesTrade', 'canMarginLoanRepay', 'canUniversalTransfer', 'canVanillaOptions', 'status', 'ipList'];
+      const allowed = [
+        'enableWithdrawals',
+        'enableInternalTransfer',
+        'canTrade',
+        'canFuturesTrade',
+        'canMarginLoanRepay',
+        'canUniversalTransfer',
+        'canVanillaOptions',
+        'status',
+        'ipList',
+      ];
       for (const field of Object.keys(patch)) if (!allowed.includes(field)) throw new Error(`cannot edit ${field}`);
       const key = state.update(String(body.apiKey), patch);
       if (!key) throw new Error('no such key');
@@ -64,7 +74,10 @@ export async function adminRoute(sandbox: Sandbox, method: string, path: string,
       return {};
     case 'GET /__sandbox/keys': {
       const account = query.get('account');
-      return state.allKeys().filter((k) => !account || k.account === account).map((k) => ({ ...publicView(k), account: k.account, enableWithdrawals: k.enableWithdrawals }));
+      return state
+        .allKeys()
+        .filter((k) => !account || k.account === account)
+        .map((k) => ({ ...publicView(k), account: k.account, enableWithdrawals: k.enableWithdrawals }));
     }
     case 'GET /__sandbox/stats':
       return sandbox.stats;

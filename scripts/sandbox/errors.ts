@@ -17,7 +17,8 @@ export class ApiError extends Error {
 
 export const refuse = {
   mandatory: (name: string) => new ApiError(400, -1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`),
-  illegal: (name: string) => new ApiError(400, -1100, `Illegal characters found in parameter '${name}'; legal range is '^[A-Za-z0-9@._+-]{1,100}$'.`),
+  illegal: (name: string) =>
+    new ApiError(400, -1100, `Illegal characters found in parameter '${name}'; legal range is '^[A-Za-z0-9@._+-]{1,100}$'.`),
   badParam: (message: string) => new ApiError(400, -1130, message),
   recvWindow: () => new ApiError(400, -1131, 'recvWindow must be less than 60000'),
   timestamp: () => new ApiError(400, -1021, 'Timestamp for this request is outside of the recvWindow.'),
@@ -26,8 +27,16 @@ export const refuse = {
   keyFormat: () => new ApiError(401, -2014, 'API-key format invalid.'),
   key: () => new ApiError(401, -2015, 'Invalid API-key, IP, or permissions for action.'),
   tooMany: (retryAfterS: number) =>
-    new ApiError(429, -1003, 'Too much request weight used; current limit is exceeded. Please use WebSocket Streams for live updates to avoid polling the API.', { 'Retry-After': String(retryAfterS) }),
-  banned: (retryAfterS: number) => new ApiError(418, -1003, `Way too much request weight used; IP banned until ${Date.now() + retryAfterS * 1000}.`, { 'Retry-After': String(retryAfterS) }),
+    new ApiError(
+      429,
+      -1003,
+      'Too much request weight used; current limit is exceeded. Please use WebSocket Streams for live updates to avoid polling the API.',
+      { 'Retry-After': String(retryAfterS) },
+    ),
+  banned: (retryAfterS: number) =>
+    new ApiError(418, -1003, `Way too much request weight used; IP banned until ${Date.now() + retryAfterS * 1000}.`, {
+      'Retry-After': String(retryAfterS),
+    }),
   keyLimit: () => new ApiError(400, -12022, 'The number of API keys of this account has reached the limit of 30.'),
   noSubAccount: () => new ApiError(400, -12008, 'Sub-account does not exist.'),
   noApiKey: () => new ApiError(400, -12009, 'This API key does not exist or does not belong to the sub-account.'),

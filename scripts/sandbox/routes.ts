@@ -45,10 +45,14 @@ function flag(params: URLSearchParams, name: string, fallback = false): boolean 
 
 function ipList(params: URLSearchParams): string[] {
   const raw = params.get('ipAddress') ?? '';
-  const list = raw.split(',').map((ip) => ip.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((ip) => ip.trim())
+    .filter(Boolean);
   if (raw.length > 500) throw refuse.badParam('ipAddress is longer than 500 characters.');
   if (list.length > MAX_IPS) throw refuse.badParam(`At most ${MAX_IPS} IP addresses can be bound to an API key.`);
-  for (const ip of list) if (!IPV4.test(ip)) throw refuse.badParam(`Invalid IP address: ${ip}. Only IPv4 addresses are accepted, no CIDR blocks.`);
+  for (const ip of list)
+    if (!IPV4.test(ip)) throw refuse.badParam(`Invalid IP address: ${ip}. Only IPv4 addresses are accepted, no CIDR blocks.`);
   return [...new Set(list)];
 }
 
@@ -111,7 +115,8 @@ function createSubKey(state: SandboxState, call: Call) {
   if (status === '2' && ips.length === 0) throw refuse.mandatory('ipAddress');
   if (call.queryParams.has('publicKey')) throw refuse.badParam('publicKey must be sent in the request body, not in the query string.');
   const publicKey = call.params.get('publicKey') ?? undefined;
-  if (publicKey !== undefined && !parseEd25519PublicKey(publicKey)) throw refuse.badParam('Invalid publicKey: an Ed25519 public key (PEM or base64 DER) is expected.');
+  if (publicKey !== undefined && !parseEd25519PublicKey(publicKey))
+    throw refuse.badParam('Invalid publicKey: an Ed25519 public key (PEM or base64 DER) is expected.');
   if (state.keysOf(account.email).length >= MAX_KEYS_PER_ACCOUNT) throw refuse.keyLimit();
   const key = state.addKey(
     {
@@ -204,7 +209,10 @@ export const ROUTES: Record<string, Route> = {
     handle: (state, call) => {
       const account = subAccountOf(state, call);
       const only = call.params.get('subAccountApiKey');
-      return state.keysOf(account.email).filter((k) => !only || k.apiKey === only).map(publicView);
+      return state
+        .keysOf(account.email)
+        .filter((k) => !only || k.apiKey === only)
+        .map(publicView);
     },
   },
   'GET /sapi/v1/sub-account/subAccountApi/ipRestriction': {
@@ -252,7 +260,13 @@ export const ROUTES: Record<string, Route> = {
 /** Permission check after authentication: Binance answers -2015 for a key that may not do this. */
 export function permitted(security: Security, key: SandboxKey): void {
   const ok =
-    security === 'TRADE' ? key.canTrade : security === 'WITHDRAW' ? key.enableWithdrawals : security === 'MANAGE' ? key.manageSubAccounts === true : true;
+    security === 'TRADE'
+      ? key.canTrade
+      : security === 'WITHDRAW'
+        ? key.enableWithdrawals
+        : security === 'MANAGE'
+          ? key.manageSubAccounts === true
+          : true;
   if (!ok) throw refuse.key();
 }
 

@@ -149,7 +149,8 @@ export class Sandbox {
       if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms ?? 1000));
       if (fault?.kind === 'rate-limit') throw refuse.tooMany(fault.retryAfter ?? 1);
       if (fault?.kind === 'ban') throw refuse.banned(fault.retryAfter ?? 60);
-      if (fault?.kind === 'error') throw new ApiError(fault.status ?? 503, -1000, 'An unknown error occurred while processing the request.');
+      if (fault?.kind === 'error')
+        throw new ApiError(fault.status ?? 503, -1000, 'An unknown error occurred while processing the request.');
 
       const route = ROUTES[`${method} ${path}`];
       if (!route) throw refuse.unknownPath();
@@ -160,7 +161,12 @@ export class Sandbox {
       for (const [k, v] of new URLSearchParams(bodyParams)) params.append(k, v);
 
       const sapi = path.startsWith('/sapi/');
-      const ipUsed = this.spend(`ip:${address}:${sapi ? 'sapi' : 'api'}`, route.uid ? 1 : route.weight, this.options.ipWeightLimit ?? (sapi ? 12_000 : 6_000), now);
+      const ipUsed = this.spend(
+        `ip:${address}:${sapi ? 'sapi' : 'api'}`,
+        route.uid ? 1 : route.weight,
+        this.options.ipWeightLimit ?? (sapi ? 12_000 : 6_000),
+        now,
+      );
       if (sapi) headers['X-SAPI-USED-IP-WEIGHT-1M'] = String(ipUsed);
       else headers['X-MBX-USED-WEIGHT-1M'] = String(ipUsed);
 
@@ -169,11 +175,14 @@ export class Sandbox {
         call.key = authenticate(this.state, { apiKeyHeader, rawQuery, rawBody: bodyParams, params, address }, now);
         permitted(route.security, call.key);
         if (route.uid) {
-          headers['X-SAPI-USED-UID-WEIGHT-1M'] = String(this.spend(`uid:${call.key.account}`, route.weight, this.options.uidWeightLimit ?? 180_000, now));
+          headers['X-SAPI-USED-UID-WEIGHT-1M'] = String(
+            this.spend(`uid:${call.key.account}`, route.weight, this.options.uidWeightLimit ?? 180_000, now),
+          );
         }
       }
       const body = route.handle(this.state, call);
-      if (fault?.kind === 'after-error') throw new ApiError(fault.status ?? 502, -1000, 'An unknown error occurred while processing the request.');
+      if (fault?.kind === 'after-error')
+        throw new ApiError(fault.status ?? 502, -1000, 'An unknown error occurred while processing the request.');
       send(200, body);
     } catch (error) {
       const api = error instanceof ApiError ? error : refuse.internal();

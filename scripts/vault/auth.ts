@@ -60,7 +60,10 @@ export class TokenTable {
     this.roles.push(role);
   }
 
-  login(roleId: unknown, secretId: unknown): { client_token: string; accessor: string; policies: string[]; lease_duration: number; renewable: boolean } {
+  login(
+    roleId: unknown,
+    secretId: unknown,
+  ): { client_token: string; accessor: string; policies: string[]; lease_duration: number; renewable: boolean } {
     const role = this.roles.find((r) => r.roleId === roleId && r.secretId === secretId);
     if (!role) throw new VaultHttpError(400, ['invalid role or secret ID']);
     const token = this.add(`hvs.${randomBytes(18).toString('base64url')}`, role.token);
@@ -78,10 +81,19 @@ export class TokenTable {
   lookup(token: string): Record<string, unknown> {
     const entry = this.check(token);
     const ttl = entry.expiresAt === 0 ? 0 : Math.max(0, Math.round((entry.expiresAt - this.now()) / 1000));
-    return { accessor: entry.accessor, ttl, renewable: entry.renewable, policies: entry.rules ? ['default'] : ['root'], creation_ttl: entry.ttl };
+    return {
+      accessor: entry.accessor,
+      ttl,
+      renewable: entry.renewable,
+      policies: entry.rules ? ['default'] : ['root'],
+      creation_ttl: entry.ttl,
+    };
   }
 
-  renew(token: string, increment?: number): { lease_duration: number; renewable: boolean; client_token: string; accessor: string; policies: string[] } {
+  renew(
+    token: string,
+    increment?: number,
+  ): { lease_duration: number; renewable: boolean; client_token: string; accessor: string; policies: string[] } {
     const entry = this.check(token);
     if (!entry.renewable) throw new VaultHttpError(400, ['lease is not renewable']);
     this.renewals += 1;
@@ -112,7 +124,7 @@ function matches(pattern: string, path: string): boolean {
       if (target[i] === undefined) return false;
       continue;
     }
-    if (glob && last) return (target.slice(i).join('/')).startsWith(part);
+    if (glob && last) return target.slice(i).join('/').startsWith(part);
     if (target[i] !== part) return false;
   }
   return true;

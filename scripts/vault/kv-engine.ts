@@ -50,7 +50,12 @@ export class KvEngine {
     const key = existing ?? this.create(path);
     const at = this.stamp();
     key.current_version += 1;
-    key.versions.set(key.current_version, { data: structuredClone(data as Record<string, unknown>), created_time: at, deletion_time: '', destroyed: false });
+    key.versions.set(key.current_version, {
+      data: structuredClone(data as Record<string, unknown>),
+      created_time: at,
+      deletion_time: '',
+      destroyed: false,
+    });
     key.updated_time = at;
     if (key.oldest_version === 0) key.oldest_version = key.current_version;
     this.prune(key);
@@ -64,7 +69,13 @@ export class KvEngine {
     const n = version === undefined || version === 0 ? key.current_version : version;
     const found = key.versions.get(n);
     if (!found) throw notFound();
-    const metadata = { created_time: found.created_time, custom_metadata: key.custom_metadata, deletion_time: found.deletion_time, destroyed: found.destroyed, version: n };
+    const metadata = {
+      created_time: found.created_time,
+      custom_metadata: key.custom_metadata,
+      deletion_time: found.deletion_time,
+      destroyed: found.destroyed,
+      version: n,
+    };
     if (found.deletion_time !== '' || found.destroyed) {
       throw new VaultHttpError(404, [], { data: { data: null, metadata } });
     }
@@ -75,7 +86,8 @@ export class KvEngine {
     const key = this.keys.get(path);
     if (!key) throw notFound();
     const versions: Record<string, unknown> = {};
-    for (const [n, v] of key.versions) versions[String(n)] = { created_time: v.created_time, deletion_time: v.deletion_time, destroyed: v.destroyed };
+    for (const [n, v] of key.versions)
+      versions[String(n)] = { created_time: v.created_time, deletion_time: v.deletion_time, destroyed: v.destroyed };
     return {
       cas_required: key.cas_required,
       created_time: key.created_time,
@@ -190,7 +202,8 @@ function validateCustomMetadata(value: unknown): void {
   if (entries.length > MAX_CUSTOM_KEYS) problems.push(`payload must contain at most ${MAX_CUSTOM_KEYS} keys, provided ${entries.length}`);
   for (const [k, v] of entries) {
     if (typeof v !== 'string') problems.push(`value for key "${k}" must be a string`);
-    else if (v.length > MAX_CUSTOM_VALUE_LENGTH) problems.push(`length of value for key "${k}" is ${v.length} but max is ${MAX_CUSTOM_VALUE_LENGTH}`);
+    else if (v.length > MAX_CUSTOM_VALUE_LENGTH)
+      problems.push(`length of value for key "${k}" is ${v.length} but max is ${MAX_CUSTOM_VALUE_LENGTH}`);
     if (k.length > MAX_CUSTOM_KEY_LENGTH) problems.push(`length of key "${k}" is ${k.length} but max is ${MAX_CUSTOM_KEY_LENGTH}`);
   }
   if (problems.length > 0) {

@@ -81,7 +81,8 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
       req.socket.destroy();
       return;
     }
-    if (decision.kind === 'fail') return send(res, { status: decision.status, body: { errors: [`stand-in injected fault: ${decision.status}`] } });
+    if (decision.kind === 'fail')
+      return send(res, { status: decision.status, body: { errors: [`stand-in injected fault: ${decision.status}`] } });
     try {
       send(res, route(method, apiPath, url, raw, req));
     } catch (error) {
@@ -105,7 +106,10 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
     }
     if (apiPath === 'sys/mounts' && method === 'GET') {
       tokens.authorize(token, apiPath, 'read');
-      const mounts = Object.fromEntries([...[...kv2].map((m) => [`${m}/`, mountInfo(m, '2')]), ...[...kv1].map((m) => [`${m}/`, mountInfo(m, '1')])]);
+      const mounts = Object.fromEntries([
+        ...[...kv2].map((m) => [`${m}/`, mountInfo(m, '2')]),
+        ...[...kv1].map((m) => [`${m}/`, mountInfo(m, '1')]),
+      ]);
       return { status: 200, body: { ...mounts, data: mounts }, envelope: true };
     }
     if (apiPath.startsWith('sys/internal/ui/mounts/')) {
@@ -114,7 +118,9 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
       const mount = target.split('/')[0] ?? '';
       if (kv2.has(mount)) return ok(mountInfo(mount, '2'));
       if (kv1.has(mount)) return ok(mountInfo(mount, '1'));
-      throw new VaultHttpError(403, [`preflight capability check returned 403, please ensure client's policies grant access to path "${target}/"`]);
+      throw new VaultHttpError(403, [
+        `preflight capability check returned 403, please ensure client's policies grant access to path "${target}/"`,
+      ]);
     }
     const [mount = '', ...restParts] = apiPath.split('/');
     if (kv2.has(mount)) return kvV2(space(ns).v2.get(mount)!, method, mount, restParts, body, url, token);
@@ -122,7 +128,15 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
     throw new VaultHttpError(404, [`no handler for route "${apiPath}". route entry not found.`]);
   }
 
-  function kvV2(kv: KvEngine, method: string, mount: string, parts: string[], body: Record<string, unknown>, url: URL, token: string | undefined): Reply {
+  function kvV2(
+    kv: KvEngine,
+    method: string,
+    mount: string,
+    parts: string[],
+    body: Record<string, unknown>,
+    url: URL,
+    token: string | undefined,
+  ): Reply {
     const [kind = '', ...pathParts] = parts;
     const path = pathParts.join('/');
     const apiPath = [mount, kind, path].join('/');
@@ -181,7 +195,14 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
     throw new VaultHttpError(405, ['1 error occurred:\n\t* unsupported operation\n\n']);
   }
 
-  function kvV1(kv: Map<string, Record<string, unknown>>, method: string, apiPath: string, path: string, body: Record<string, unknown>, token: string | undefined): Reply {
+  function kvV1(
+    kv: Map<string, Record<string, unknown>>,
+    method: string,
+    apiPath: string,
+    path: string,
+    body: Record<string, unknown>,
+    token: string | undefined,
+  ): Reply {
     if (method === 'LIST') {
       tokens.authorize(token, apiPath, 'list');
       const base = path === '' || path.endsWith('/') ? path : `${path}/`;
@@ -278,7 +299,17 @@ function send(res: http.ServerResponse, reply: Reply): void {
     return;
   }
   const body = reply.envelope
-    ? { request_id: randomUUID(), lease_id: '', renewable: false, lease_duration: 0, data: null, wrap_info: null, warnings: null, auth: null, ...(reply.body as object) }
+    ? {
+        request_id: randomUUID(),
+        lease_id: '',
+        renewable: false,
+        lease_duration: 0,
+        data: null,
+        wrap_info: null,
+        warnings: null,
+        auth: null,
+        ...(reply.body as object),
+      }
     : reply.body;
   const text = JSON.stringify(body);
   res.writeHead(reply.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
@@ -316,5 +347,13 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 function mountInfo(mount: string, version: string) {
-  return { type: 'kv', path: `${mount}/`, description: '', options: { version }, config: { default_lease_ttl: 0, max_lease_ttl: 0 }, local: false, seal_wrap: false };
+  return {
+    type: 'kv',
+    path: `${mount}/`,
+    description: '',
+    options: { version },
+    config: { default_lease_ttl: 0, max_lease_ttl: 0 },
+    local: false,
+    seal_wrap: false,
+  };
 }

@@ -52,7 +52,13 @@ export async function executePlan(session: Session, plan: Plan, options: Execute
   const blocked = new Map(
     plan.keys
       .filter((k) => k.blocked)
-      .map((k) => [k.key, `blocked by policy: ${k.findings.filter((f) => f.severity === 'error').map((f) => f.rule).join(', ')}`]),
+      .map((k) => [
+        k.key,
+        `blocked by policy: ${k.findings
+          .filter((f) => f.severity === 'error')
+          .map((f) => f.rule)
+          .join(', ')}`,
+      ]),
   );
   const requests = plan.keys.map((k) => ({ key: byId.get(k.key)!, trigger: k.trigger, reason: k.reason }));
   const progress = process.stderr.isTTY && !session.options.json;

@@ -51,10 +51,25 @@ export async function main(args: string[]): Promise<void> {
       global: true,
     })
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
-    .option('log-level', { choices: ['error', 'warn', 'info', 'debug'] as const, default: 'info', describe: 'log verbosity (stderr)', global: true })
-    .option('log-format', { choices: ['pretty', 'json'] as const, default: 'pretty', describe: 'log lines readable or as JSON', global: true })
+    .option('log-level', {
+      choices: ['error', 'warn', 'info', 'debug'] as const,
+      default: 'info',
+      describe: 'log verbosity (stderr)',
+      global: true,
+    })
+    .option('log-format', {
+      choices: ['pretty', 'json'] as const,
+      default: 'pretty',
+      describe: 'log lines readable or as JSON',
+      global: true,
+    })
     .option('log-file', { type: 'string', requiresArg: true, describe: 'also write JSON log lines to this file', global: true })
-    .command('validate', 'parse and check rotation.yaml; exit 2 on errors', (y) => y, lazy(() => import('./commands/validate.js')))
+    .command(
+      'validate',
+      'parse and check rotation.yaml; exit 2 on errors',
+      (y) => y,
+      lazy(() => import('./commands/validate.js')),
+    )
     .command(
       'plan [keys..]',
       'preview every step a rotation would run; writes nothing',
@@ -108,12 +123,29 @@ export async function main(args: string[]): Promise<void> {
           .option('yes', { alias: 'y', type: 'boolean' }),
       lazy(() => import('./commands/revoke.js')),
     )
-    .command('audit', 'check every key against the security rules, live at the issuer too; exit 1 on errors', (y) => y.option('strict', { type: 'boolean', describe: 'an overdue key is an error' }), lazy(() => import('./commands/audit.js')))
-    .command('status', 'per key: last rotated, next due, overdue, state', (y) => y, lazy(() => import('./commands/status.js')))
-    .command('history [key]', 'recorded rotations (never secrets)', (y) => y.positional('key', { type: 'string' }), lazy(() => import('./commands/history.js')))
+    .command(
+      'audit',
+      'check every key against the security rules, live at the issuer too; exit 1 on errors',
+      (y) => y.option('strict', { type: 'boolean', describe: 'an overdue key is an error' }),
+      lazy(() => import('./commands/audit.js')),
+    )
+    .command(
+      'status',
+      'per key: last rotated, next due, overdue, state',
+      (y) => y,
+      lazy(() => import('./commands/status.js')),
+    )
+    .command(
+      'history [key]',
+      'recorded rotations (never secrets)',
+      (y) => y.positional('key', { type: 'string' }),
+      lazy(() => import('./commands/history.js')),
+    )
     .demandCommand(1, 'name a command: keyturn --help lists them')
     .strict()
-    .epilogue('Exit codes: 0 ok; 1 a rotation failed and was rolled back; 2 bad config or usage; 3 needs attention.\nDocs: README.md, docs/')
+    .epilogue(
+      'Exit codes: 0 ok; 1 a rotation failed and was rolled back; 2 bad config or usage; 3 needs attention.\nDocs: README.md, docs/',
+    )
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       // yargs' own errors (YError: a bad option value, from a coerce) are usage errors; anything else is the command's.

@@ -22,7 +22,13 @@ export function createOutput(redactor: Redactor, stream: NodeJS.WritableStream =
     },
     json: (value) => stream.write(terminalJson(redactor.redact(`${JSON.stringify(value, null, 2)}\n`))),
     // cells redacted before renderTable escapes them: an escaped secret would no longer match the redactor
-    table: (headers, rows) => write(renderTable(headers, rows.map((r) => r.map((c) => (c === undefined ? c : redactor.redact(c)))))),
+    table: (headers, rows) =>
+      write(
+        renderTable(
+          headers,
+          rows.map((r) => r.map((c) => (c === undefined ? c : redactor.redact(c)))),
+        ),
+      ),
   };
 }
 
@@ -30,7 +36,11 @@ export function createOutput(redactor: Redactor, stream: NodeJS.WritableStream =
 export function renderTable(headers: string[], rows: Array<Array<string | undefined>>): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined ? '-' : terminalValue(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return `${[line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n')}\n`;
 }
 

@@ -64,7 +64,11 @@ export function renderResults(results: readonly RotationResult[]): string {
       r.oldKeyId,
       r.newKeyId,
       formatDuration(r.durationMs),
-      [r.failedStep ? `failed at ${r.failedStep}: ${r.error ?? ''}` : r.error, r.note, r.retireAfter ? `old key deleted after ${shortTime(r.retireAfter)}` : undefined]
+      [
+        r.failedStep ? `failed at ${r.failedStep}: ${r.error ?? ''}` : r.error,
+        r.note,
+        r.retireAfter ? `old key deleted after ${shortTime(r.retireAfter)}` : undefined,
+      ]
         .filter(Boolean)
         .join('; ') || undefined,
     ]),

@@ -4,7 +4,7 @@
  * interpolated, never field names. The result is always a string (YAML typing happened
  * before), so `concurrency: ${N}` is a string and the schema says so.
  */
-import type { DataPath, ProblemList } from './problems.js';
+import type { ProblemList } from './problems.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -70,10 +70,18 @@ export function interpolateData(data: unknown, env: NodeJS.ProcessEnv, problems:
       if (result.missing.length > 0) {
         const names = result.missing.map((name) => `\${${name}}`).join(', ');
         const first = result.missing[0]!;
-        problems.addAndMute([...path], `environment variable${result.missing.length > 1 ? 's' : ''} ${names} not set`, `export ${first}, give a default with \${${first}:-value}, or write $\${ for a literal \${`);
+        problems.addAndMute(
+          [...path],
+          `environment variable${result.missing.length > 1 ? 's' : ''} ${names} not set`,
+          `export ${first}, give a default with \${${first}:-value}, or write $\${ for a literal \${`,
+        );
       }
       if (result.malformed.length > 0) {
-        problems.addAndMute([...path], `malformed environment reference (${result.malformed[0]}): write \${NAME} or \${NAME:-default}`, 'write $${ for a literal ${');
+        problems.addAndMute(
+          [...path],
+          `malformed environment reference (${result.malformed[0]}): write \${NAME} or \${NAME:-default}`,
+          'write $${ for a literal ${',
+        );
       }
       return result.value;
     }

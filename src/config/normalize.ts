@@ -8,7 +8,7 @@
  * over the raw arrays and maps (the raw data is discarded afterwards) instead of copying.
  */
 import { parseDuration } from './duration.js';
-import type { RawCheck, RawCommand, RawConfig, RawConsumer, RawHealth, RawKey, RawNamed, RawRestart, RawRestrictions } from './raw-types.js';
+import type { RawCheck, RawCommand, RawConfig, RawConsumer, RawHealth, RawNamed, RawRestart, RawRestrictions } from './raw-types.js';
 import { resolveIssuer, resolveStore } from './references.js';
 import type {
   CheckConfig,
@@ -121,14 +121,23 @@ export function argv(command: RawCommand): string[] {
 }
 
 function consumer(c: RawConsumer, defaults: Defaults): ConsumerConfig {
-  const out: ConsumerConfig = { name: c.name, timeoutMs: c.timeout === undefined ? defaults.consumerTimeoutMs : ms(c.timeout), env: c.env ?? {} };
+  const out: ConsumerConfig = {
+    name: c.name,
+    timeoutMs: c.timeout === undefined ? defaults.consumerTimeoutMs : ms(c.timeout),
+    env: c.env ?? {},
+  };
   if (c.restart) out.restart = restartSpec(c.restart);
   if (c.health) out.health = healthSpec(c.health);
   return out;
 }
 
 function check(c: RawCheck, defaults: Defaults): CheckConfig {
-  return { name: c.name, command: argv(c.command), timeoutMs: c.timeout === undefined ? defaults.consumerTimeoutMs : ms(c.timeout), env: c.env ?? {} };
+  return {
+    name: c.name,
+    command: argv(c.command),
+    timeoutMs: c.timeout === undefined ? defaults.consumerTimeoutMs : ms(c.timeout),
+    env: c.env ?? {},
+  };
 }
 
 function restartSpec(r: RawRestart): RestartSpec {
@@ -152,7 +161,8 @@ function healthSpec(h: RawHealth): HealthSpec {
   const timeoutMs = ms(h.timeout ?? DEFAULTS.health.timeout);
   const retries = h.retries ?? DEFAULTS.health.retries;
   const intervalMs = ms(h.interval ?? DEFAULTS.health.interval);
-  if (h.url !== undefined) return { kind: 'http', url: h.url, expectStatus: h.expectStatus ?? DEFAULTS.health.expectStatus, timeoutMs, retries, intervalMs };
+  if (h.url !== undefined)
+    return { kind: 'http', url: h.url, expectStatus: h.expectStatus ?? DEFAULTS.health.expectStatus, timeoutMs, retries, intervalMs };
   return { kind: 'command', command: argv(h.command!), timeoutMs, retries, intervalMs };
 }
 

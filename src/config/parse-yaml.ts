@@ -53,7 +53,12 @@ export function parseYaml(text: string, problems: ProblemList): ParsedYaml {
     const offset = error.pos[0];
     const path = source.pathAt(offset);
     if (error.code === 'DUPLICATE_KEY') {
-      problems.addAt(offset, path, 'duplicate field: this name already appears earlier in the same mapping', 'remove one of them; YAML keeps neither silently');
+      problems.addAt(
+        offset,
+        path,
+        'duplicate field: this name already appears earlier in the same mapping',
+        'remove one of them; YAML keeps neither silently',
+      );
     } else if (error.code === 'RESOURCE_EXHAUSTION') {
       fatal = true;
       problems.addAt(offset, nestingPath(path), 'nested too deeply to read (the YAML reader ran out of stack)', hintFor(error.code));
@@ -79,7 +84,12 @@ function tooDeep(text: string, problems: ProblemList): ParsedYaml {
   const source = new SourceMap(text, { doc: head, lines });
   let last = offset - 1;
   while (last > 0 && /\s/.test(text[last]!)) last--;
-  problems.addAt(offset, nestingPath(source.pathAt(Math.max(0, last))), 'nested too deeply to read (the YAML reader ran out of stack)', hintFor('RESOURCE_EXHAUSTION'));
+  problems.addAt(
+    offset,
+    nestingPath(source.pathAt(Math.max(0, last))),
+    'nested too deeply to read (the YAML reader ran out of stack)',
+    hintFor('RESOURCE_EXHAUSTION'),
+  );
   return { data: undefined, source, keyPosition: (index) => source.positionOf(['keys', index]), keysContaining: () => undefined };
 }
 
@@ -93,7 +103,12 @@ function toData(doc: Document.Parsed, source: SourceMap, problems: ProblemList):
     const message = error instanceof Error ? error.message : String(error);
     if (/alias count/i.test(message) && hazards.largestAlias) {
       const { offset, nodes } = hazards.largestAlias;
-      problems.addAt(offset, source.pathAt(offset), `aliases expand to ${nodes.toLocaleString('en')} values here (more than YAML allows)`, 'an alias bomb? copy the values or use fewer aliases of aliases');
+      problems.addAt(
+        offset,
+        source.pathAt(offset),
+        `aliases expand to ${nodes.toLocaleString('en')} values here (more than YAML allows)`,
+        'an alias bomb? copy the values or use fewer aliases of aliases',
+      );
     } else {
       // anything else toJS refuses: still a refusal with a position, never a crash
       const offset = doc.contents?.range?.[0] ?? 0;

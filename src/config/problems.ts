@@ -78,7 +78,8 @@ export class ProblemList {
   add(path: DataPath, message: string, hint?: string, target: Target = 'value'): void {
     if (this.muted.size > 0 && target === 'value') {
       const rendered = renderPath(path);
-      for (const muted of this.muted) if (rendered === muted || rendered.startsWith(`${muted}.`) || rendered.startsWith(`${muted}[`)) return;
+      for (const muted of this.muted)
+        if (rendered === muted || rendered.startsWith(`${muted}.`) || rendered.startsWith(`${muted}[`)) return;
     }
     this.items.push({ path, target, message, hint });
   }

@@ -12,7 +12,11 @@ import { closest } from './suggest.js';
 export const TEAM_PREFIX = 'team:';
 
 /** A key's store: its own, else defaults.store, else the only store there is. */
-export function resolveStore(key: Record<string, unknown>, defaults: Record<string, unknown>, stores: Record<string, unknown>): string | undefined {
+export function resolveStore(
+  key: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+  stores: Record<string, unknown>,
+): string | undefined {
   if (typeof key.store === 'string') return key.store;
   if (typeof defaults.store === 'string') return defaults.store;
   const names = Object.keys(stores);
@@ -35,12 +39,18 @@ export function checkReferences(data: unknown, problems: ProblemList, keyPositio
   const unknown = (what: string, name: string, known: Record<string, unknown>, section: string): [string, string] => {
     const guess = closest(name, Object.keys(known));
     const names = Object.keys(known);
-    const hint = guess ? `did you mean \`${guess}\`?` : names.length ? `declared under ${section}: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : `nothing is declared under ${section}`;
+    const hint = guess
+      ? `did you mean \`${guess}\`?`
+      : names.length
+        ? `declared under ${section}: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`
+        : `nothing is declared under ${section}`;
     return [`unknown ${what} \`${name}\``, hint];
   };
 
-  if (typeof defaults.store === 'string' && !(defaults.store in stores)) problems.add(['defaults', 'store'], ...unknown('store', defaults.store, stores, 'stores'));
-  if (typeof defaults.issuer === 'string' && !(defaults.issuer in issuers)) problems.add(['defaults', 'issuer'], ...unknown('issuer', defaults.issuer, issuers, 'issuers'));
+  if (typeof defaults.store === 'string' && !(defaults.store in stores))
+    problems.add(['defaults', 'store'], ...unknown('store', defaults.store, stores, 'stores'));
+  if (typeof defaults.issuer === 'string' && !(defaults.issuer in issuers))
+    problems.add(['defaults', 'issuer'], ...unknown('issuer', defaults.issuer, issuers, 'issuers'));
 
   for (const [id, person] of Object.entries(people)) {
     looseList(loose(person).teams).forEach((team, i) => {
@@ -49,7 +59,8 @@ export function checkReferences(data: unknown, problems: ProblemList, keyPositio
   }
   for (const [id, team] of Object.entries(teams)) {
     looseList(loose(team).members).forEach((member, i) => {
-      if (typeof member === 'string' && !(member in people)) problems.add(['teams', id, 'members', i], ...unknown('person', member, people, 'people'));
+      if (typeof member === 'string' && !(member in people))
+        problems.add(['teams', id, 'members', i], ...unknown('person', member, people, 'people'));
     });
   }
 
@@ -69,21 +80,37 @@ export function checkReferences(data: unknown, problems: ProblemList, keyPositio
       if (first === undefined) firstById.set(key.id, index);
       else {
         duplicateId = true;
-        problems.add(at('id'), `duplicate key id \`${key.id}\`: keys[${first}] (line ${keyPosition(first).line}) has it too`, 'every key needs its own id');
+        problems.add(
+          at('id'),
+          `duplicate key id \`${key.id}\`: keys[${first}] (line ${keyPosition(first).line}) has it too`,
+          'every key needs its own id',
+        );
       }
     }
 
     if (key.issuer !== undefined) {
-      if (typeof key.issuer === 'string' && !(key.issuer in issuers)) problems.add(at('issuer'), ...unknown('issuer', key.issuer, issuers, 'issuers'));
+      if (typeof key.issuer === 'string' && !(key.issuer in issuers))
+        problems.add(at('issuer'), ...unknown('issuer', key.issuer, issuers, 'issuers'));
     } else if (typeof defaults.issuer !== 'string') {
-      problems.add(at('issuer'), 'no issuer: this key names none and there is no defaults.issuer', 'add `issuer: NAME` (a name under issuers)');
+      problems.add(
+        at('issuer'),
+        'no issuer: this key names none and there is no defaults.issuer',
+        'add `issuer: NAME` (a name under issuers)',
+      );
     }
 
     const store = resolveStore(key, defaults, stores);
     if (key.store !== undefined) {
-      if (typeof key.store === 'string' && !(key.store in stores)) problems.add(at('store'), ...unknown('store', key.store, stores, 'stores'));
+      if (typeof key.store === 'string' && !(key.store in stores))
+        problems.add(at('store'), ...unknown('store', key.store, stores, 'stores'));
     } else if (store === undefined) {
-      problems.add(at('store'), storeNames.length === 0 ? 'no store: nothing is declared under stores' : 'no store: this key names none, there is no defaults.store, and there is more than one store', 'add `store: NAME` or defaults.store');
+      problems.add(
+        at('store'),
+        storeNames.length === 0
+          ? 'no store: nothing is declared under stores'
+          : 'no store: this key names none, there is no defaults.store, and there is more than one store',
+        'add `store: NAME` or defaults.store',
+      );
     }
     const path = typeof key.path === 'string' ? key.path : typeof key.id === 'string' ? key.id : undefined;
     if (store !== undefined && path !== undefined) {
@@ -91,7 +118,11 @@ export function checkReferences(data: unknown, problems: ProblemList, keyPositio
       const first = firstByLocation.get(location);
       if (first === undefined) firstByLocation.set(location, index);
       else if (!(duplicateId && key.path === undefined)) {
-        problems.add(at('path'), `keys[${first}] (line ${keyPosition(first).line}) is stored at the same place: store \`${store}\`, path \`${path}\``, 'two keys in one place overwrite each other: give each its own path');
+        problems.add(
+          at('path'),
+          `keys[${first}] (line ${keyPosition(first).line}) is stored at the same place: store \`${store}\`, path \`${path}\``,
+          'two keys in one place overwrite each other: give each its own path',
+        );
       }
     }
 
@@ -108,7 +139,11 @@ export function checkReferences(data: unknown, problems: ProblemList, keyPositio
     }
 
     if (key.period === undefined && key.tier === undefined && key.ttl === undefined && defaults.tier === undefined) {
-      problems.add(at('period'), 'no rotation period: a key needs `period`, `tier` or `ttl`', 'e.g. `period: 90d`, or `tier: normal` to rotate at its longest period');
+      problems.add(
+        at('period'),
+        'no rotation period: a key needs `period`, `tier` or `ttl`',
+        'e.g. `period: 90d`, or `tier: normal` to rotate at its longest period',
+      );
     }
 
     const consumers = looseList(key.consumers);

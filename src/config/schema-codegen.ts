@@ -34,7 +34,10 @@ export function generateValidatorSource(schemaText: string = readFileSync(schema
   let code = standalone.default(ajv, validate);
   // The one runtime helper ajv requires (for minLength): count code points, inline, so the
   // module needs neither `require` (it is ESM) nor ajv at run time.
-  code = code.replace(/const (func\d+) = require\("ajv\/dist\/runtime\/ucs2length"\)\.default;/g, 'const $1 = (s) => { let n = 0; for (const _ of s) n++; return n; };');
+  code = code.replace(
+    /const (func\d+) = require\("ajv\/dist\/runtime\/ucs2length"\)\.default;/g,
+    'const $1 = (s) => { let n = 0; for (const _ of s) n++; return n; };',
+  );
   if (/require\(/.test(code)) throw new Error('the generated validator still requires a module: inline it in schema-codegen.ts');
   return [
     '// @ts-nocheck',

@@ -16,10 +16,52 @@ const SECRET_WORDS = /secret|passw(?:or)?d|passphrase|token|credential|privateke
 
 /** A secret-sounding name that ends with one of these names or describes something else. */
 const NOT_A_VALUE = new Set([
-  'file', 'path', 'dir', 'env', 'var', 'ref', 'id', 'ids', 'arn', 'name', 'names', 'label', 'labels', 'command', 'cmd',
-  'url', 'uri', 'endpoint', 'header', 'field', 'fields', 'type', 'kind', 'length', 'len', 'size', 'bits', 'bytes', 'ttl',
-  'timeout', 'format', 'encoding', 'alphabet', 'pattern', 'regex', 'prefix', 'count', 'version', 'stage', 'mount', 'role',
-  'scope', 'scopes', 'region', 'template', 'policy',
+  'file',
+  'path',
+  'dir',
+  'env',
+  'var',
+  'ref',
+  'id',
+  'ids',
+  'arn',
+  'name',
+  'names',
+  'label',
+  'labels',
+  'command',
+  'cmd',
+  'url',
+  'uri',
+  'endpoint',
+  'header',
+  'field',
+  'fields',
+  'type',
+  'kind',
+  'length',
+  'len',
+  'size',
+  'bits',
+  'bytes',
+  'ttl',
+  'timeout',
+  'format',
+  'encoding',
+  'alphabet',
+  'pattern',
+  'regex',
+  'prefix',
+  'count',
+  'version',
+  'stage',
+  'mount',
+  'role',
+  'scope',
+  'scopes',
+  'region',
+  'template',
+  'policy',
 ]);
 
 const nameCache = new Map<string, boolean>();
@@ -96,7 +138,12 @@ function scanShapes(source: SourceMap, problems: ProblemList, caught: Set<string
       const offset = match.index;
       const path = source.pathAt(offset);
       caught.add(renderPath(path));
-      problems.addAt(offset, path, `${SECRET_RULE}: this looks like ${what}; a literal secret must not appear in the file`, `${HINT}; then revoke it, since it has been exposed`);
+      problems.addAt(
+        offset,
+        path,
+        `${SECRET_RULE}: this looks like ${what}; a literal secret must not appear in the file`,
+        `${HINT}; then revoke it, since it has been exposed`,
+      );
     }
   }
 }
@@ -128,9 +175,16 @@ function scanFields(node: unknown, path: Array<string | number>, secretNamed: bo
 
 function report(path: DataPath, value: string | number, problems: ProblemList): void {
   const field = String(lastName(path));
-  const shape = typeof value === 'string' && EXCHANGE_KEY.test(value) ? ' (it has the shape of an exchange API key or secret: 64 letters and digits)' : '';
+  const shape =
+    typeof value === 'string' && EXCHANGE_KEY.test(value)
+      ? ' (it has the shape of an exchange API key or secret: 64 letters and digits)'
+      : '';
   const defaulted = typeof value === 'string' && value.includes('${') ? ' (a ${NAME:-default} default is written in the file too)' : '';
-  problems.add(path, `${SECRET_RULE}: \`${field}\` holds a literal value${shape}${defaulted}; a secret must not be written in rotation.yaml`, HINT);
+  problems.add(
+    path,
+    `${SECRET_RULE}: \`${field}\` holds a literal value${shape}${defaulted}; a secret must not be written in rotation.yaml`,
+    HINT,
+  );
 }
 
 function lastName(path: DataPath): string | number {

@@ -14,15 +14,7 @@ export interface SourcePosition {
 export type Tier = 'high-frequency' | 'normal' | 'read-only' | 'one-time' | 'withdrawal';
 
 /** Binance-style permission names, lowest to highest risk. */
-export type Permission =
-  | 'reading'
-  | 'spot'
-  | 'margin'
-  | 'futures'
-  | 'options'
-  | 'universal-transfer'
-  | 'internal-transfer'
-  | 'withdrawals';
+export type Permission = 'reading' | 'spot' | 'margin' | 'futures' | 'options' | 'universal-transfer' | 'internal-transfer' | 'withdrawals';
 
 export interface Restrictions {
   permissions: Permission[];

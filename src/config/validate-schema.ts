@@ -21,13 +21,20 @@ export function validateSchema(data: unknown, problems: ProblemList): boolean {
 }
 
 const ONE_OF: Record<string, [none: string, many: string]> = {
-  restart: ['a restart needs one of command, systemd, docker, kubernetes or pm2', 'a restart takes only one of command, systemd, docker, kubernetes or pm2'],
+  restart: [
+    'a restart needs one of command, systemd, docker, kubernetes or pm2',
+    'a restart takes only one of command, systemd, docker, kubernetes or pm2',
+  ],
   health: ['a health check needs a url or a command', 'a health check takes a url or a command, not both'],
 };
 
 const PATTERN: Record<string, { what: string; hint: string; echo: boolean }> = {
   duration: { what: 'is not a duration', hint: 'write an integer and a unit of ms, s, m, h, d or w: 30d, 12h, 1h30m, 200ms', echo: true },
-  'key-id': { what: 'is not a valid key id', hint: "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit", echo: true },
+  'key-id': {
+    what: 'is not a valid key id',
+    hint: "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit",
+    echo: true,
+  },
   name: { what: 'is not a valid name', hint: "letters, digits, '.', '_' and '-', starting with a letter or digit", echo: true },
   'issuer-timeout': { what: 'is not a timeout', hint: 'a number of milliseconds, or like 500ms, 1.5s, 30s, 5m, 1m30s', echo: true },
 };
@@ -41,7 +48,11 @@ function describe(error: ErrorObject, data: unknown, problems: ProblemList): voi
 
   if (error.propertyName !== undefined) {
     const rule = PATTERN[String(parent?.title)];
-    const what = rule ? rule.what : path[path.length - 1] === 'env' || parent?.pattern === '^[A-Za-z_][A-Za-z0-9_]*$' ? 'is not an environment variable name' : 'is not allowed here';
+    const what = rule
+      ? rule.what
+      : path[path.length - 1] === 'env' || parent?.pattern === '^[A-Za-z_][A-Za-z0-9_]*$'
+        ? 'is not an environment variable name'
+        : 'is not allowed here';
     problems.add([...path, error.propertyName], `\`${error.propertyName}\` ${what}`, rule?.hint, 'key');
     return;
   }
@@ -59,7 +70,12 @@ function describe(error: ErrorObject, data: unknown, problems: ProblemList): voi
       return;
     }
     case 'dependencies':
-      problems.add([...path, String(params.property)], `\`${String(params.property)}\` only goes with \`${String(params.missingProperty)}\``, undefined, 'key');
+      problems.add(
+        [...path, String(params.property)],
+        `\`${String(params.property)}\` only goes with \`${String(params.missingProperty)}\``,
+        undefined,
+        'key',
+      );
       return;
     case 'type':
       problems.add(path, `must be ${typeList(String(params.type))}, not ${typeName(error.data)}`, typeHint(parent, error.data));
@@ -69,7 +85,11 @@ function describe(error: ErrorObject, data: unknown, problems: ProblemList): voi
       const value = error.data;
       const shown = typeof value === 'string' ? `\`${clip(value)}\`` : typeName(value);
       const guess = typeof value === 'string' ? closest(value, allowed) : undefined;
-      problems.add(path, `unknown value ${shown}; expected one of: ${allowed.join(', ')}`, guess ? `did you mean \`${guess}\`?` : undefined);
+      problems.add(
+        path,
+        `unknown value ${shown}; expected one of: ${allowed.join(', ')}`,
+        guess ? `did you mean \`${guess}\`?` : undefined,
+      );
       return;
     }
     case 'const':
@@ -78,7 +98,11 @@ function describe(error: ErrorObject, data: unknown, problems: ProblemList): voi
     case 'pattern': {
       const rule = PATTERN[String(parent?.title)];
       if (rule) {
-        problems.add(path, `${rule.echo && typeof error.data === 'string' ? `\`${clip(error.data)}\`` : 'the value'} ${rule.what}`, rule.hint);
+        problems.add(
+          path,
+          `${rule.echo && typeof error.data === 'string' ? `\`${clip(error.data)}\`` : 'the value'} ${rule.what}`,
+          rule.hint,
+        );
       } else if (path[path.length - 2] === 'holders') {
         problems.add(path, `\`${clip(String(error.data))}\` is not a person id or team:NAME`);
       } else if (String(params.pattern) === '^https?://') {
@@ -132,7 +156,19 @@ function toDataPath(pointer: string, data: unknown): DataPath {
 }
 
 function typeList(types: string): string {
-  const names = types.split(',').map((type) => (type === 'integer' ? 'a whole number' : type === 'array' ? 'a list' : type === 'object' ? 'a mapping' : type === 'null' ? 'empty' : `a ${type}`));
+  const names = types
+    .split(',')
+    .map((type) =>
+      type === 'integer'
+        ? 'a whole number'
+        : type === 'array'
+          ? 'a list'
+          : type === 'object'
+            ? 'a mapping'
+            : type === 'null'
+              ? 'empty'
+              : `a ${type}`,
+    );
   return names.join(' or ');
 }
 

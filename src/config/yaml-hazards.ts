@@ -33,7 +33,9 @@ export function findYamlHazards(doc: Document.Parsed, source: SourceMap, problem
 
   // with `merge: true` the yaml package reads a plain `<<` key as a symbol
   const isMergeKey = (key: unknown): boolean =>
-    isScalar(key) && (key.value === '<<' || (typeof key.value === 'symbol' && key.value.description === '<<')) && (!key.type || key.type === 'PLAIN');
+    isScalar(key) &&
+    (key.value === '<<' || (typeof key.value === 'symbol' && key.value.description === '<<')) &&
+    (!key.type || key.type === 'PLAIN');
   const isMapLike = (node: unknown): boolean => isMap(node) || (isAlias(node) && isMap(anchors.get(node.source)));
 
   /** Pre-order, as the yaml package resolves aliases; the recursion never goes deeper than MAX_NESTING + 1. */
@@ -43,15 +45,24 @@ export function findYamlHazards(doc: Document.Parsed, source: SourceMap, problem
     if (isAlias(node)) {
       const target = anchors.get(node.source);
       if (target === undefined) {
-        report(offset, `alias \`*${node.source}\` has no anchor \`&${node.source}\` before it`, 'an anchor must come before every alias of it');
+        report(
+          offset,
+          `alias \`*${node.source}\` has no anchor \`&${node.source}\` before it`,
+          'an anchor must come before every alias of it',
+        );
         return { height: 0, nodes: 1 };
       }
       const done = measured.get(target);
       if (done === undefined) {
-        report(offset, `alias \`*${node.source}\` is inside the value it refers to (a cycle)`, 'data must be a tree: copy the fields instead');
+        report(
+          offset,
+          `alias \`*${node.source}\` is inside the value it refers to (a cycle)`,
+          'data must be a tree: copy the fields instead',
+        );
         return { height: 0, nodes: 1 };
       }
-      if (depth + done.height > MAX_NESTING) report(offset, `alias \`*${node.source}\` nests this value deeper than ${MAX_NESTING} levels`, 'flatten the structure');
+      if (depth + done.height > MAX_NESTING)
+        report(offset, `alias \`*${node.source}\` nests this value deeper than ${MAX_NESTING} levels`, 'flatten the structure');
       if (!result.largestAlias || done.nodes > result.largestAlias.nodes) result.largestAlias = { offset, nodes: done.nodes };
       return done;
     }
@@ -74,7 +85,12 @@ export function findYamlHazards(doc: Document.Parsed, source: SourceMap, problem
         if (isPair(item) && isMergeKey(item.key)) {
           const value = item.value;
           const ok = isMapLike(value) || (isSeq(value) && value.items.every(isMapLike));
-          if (!ok) report((value as Node | null)?.range?.[0] ?? offset, 'a merge (`<<`) takes a mapping, an alias of one, or a list of them', 'write `<<: *name` where `&name` marks a mapping');
+          if (!ok)
+            report(
+              (value as Node | null)?.range?.[0] ?? offset,
+              'a merge (`<<`) takes a mapping, an alias of one, or a list of them',
+              'write `<<: *name` where `&name` marks a mapping',
+            );
         }
       }
     }
@@ -100,7 +116,7 @@ export function nestingPath(path: DataPath): DataPath {
 export function deepestPoint(text: string): number | undefined {
   const indents: number[] = [];
   let flow = 0;
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     let i = start;

@@ -135,7 +135,10 @@ class SubsetReader {
     return { value, keyItems: this.keyItems };
   }
 
-  /** Deeper than MAX_NESTING is left to the `yaml` package path, which refuses it with a position (and this reader's recursion stays shallow). */
+  /**
+   * Deeper than MAX_NESTING is left to the `yaml` package path, which refuses it with a position
+   * (and this reader's recursion stays shallow).
+   */
   private enter(): void {
     if (++this.depth > MAX_NESTING) outside();
   }

@@ -21,7 +21,9 @@ export function describeConsumer(consumer: ConsumerConfig): string[] {
   }
   const mapped = Object.entries(consumer.env).map(([envName, field]) => `${envName}=<key field ${field}>`);
   if (mapped.length > 0 && !deliversEnv(consumer.restart)) {
-    lines.push(`env ${name}: not delivered, ${consumer.restart?.kind ?? 'no restart'} passes no environment to the service: ${mapped.join(', ')}`);
+    lines.push(
+      `env ${name}: not delivered, ${consumer.restart?.kind ?? 'no restart'} passes no environment to the service: ${mapped.join(', ')}`,
+    );
   } else if (consumer.restart) {
     lines.push(`env ${name}: ${[...mapped, KEY_ID_ENV, ROTATION_ID_ENV].join(', ')}`);
   }

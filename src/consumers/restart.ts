@@ -20,7 +20,8 @@ export async function restartConsumer(consumer: ConsumerConfig, delivery: Delive
   const withSecrets = secretEnv(consumer.env, delivery, ctx, (field, envName) =>
     errors.consumer(
       `consumer ${consumer.name}: the key has no field "${field}" (mapped to ${envName})`,
-      `fields are named in the consumer's env mapping; this key's material has: ${Object.keys(delivery.material).join(', ') || 'no fields'}`,
+      `fields are named in the consumer's env mapping; this key's material has: ` +
+        (Object.keys(delivery.material).join(', ') || 'no fields'),
     ),
   );
   const withoutSecrets = publicEnv(delivery, ctx);
@@ -53,7 +54,13 @@ export async function restartConsumer(consumer: ConsumerConfig, delivery: Delive
   });
 }
 
-async function runStep(consumer: ConsumerConfig, step: RestartStep, env: Record<string, string>, remainingMs: number, ctx: RunContext): Promise<void> {
+async function runStep(
+  consumer: ConsumerConfig,
+  step: RestartStep,
+  env: Record<string, string>,
+  remainingMs: number,
+  ctx: RunContext,
+): Promise<void> {
   const result = await runCommand(
     step.argv,
     {
@@ -68,7 +75,8 @@ async function runStep(consumer: ConsumerConfig, step: RestartStep, env: Record<
   if (result.exitCode !== 0) {
     const output = redactedTail(result.stderr || result.stdout, ctx.redactor);
     throw errors.consumer(
-      `consumer ${consumer.name}: \`${ctx.redactor.redact(commandLine(step.argv))}\` exited ${result.exitCode}${output ? `:\n${output}` : ''}`,
+      `consumer ${consumer.name}: \`${ctx.redactor.redact(commandLine(step.argv))}\` ` +
+        `exited ${result.exitCode}${output ? `:\n${output}` : ''}`,
       result.exitCode === 127 ? 'is the command installed and on PATH?' : undefined,
     );
   }

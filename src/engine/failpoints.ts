@@ -19,7 +19,10 @@ function table(): Map<string, Action> {
   if (parsed) return parsed;
   parsed = new Map();
   const spec = process.env.KEYTURN_FAILPOINTS ?? '';
-  for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, action] = item.split('=');
     if (name && action && ACTIONS.includes(action)) parsed.set(name, action as Action);
   }

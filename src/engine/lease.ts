@@ -29,9 +29,12 @@ export async function acquireLease(store: SecretStore, ref: StoreRef, owner: str
     lease = await store.lease(ref, owner, ttlMs);
   }
   // Renew well before expiry; unref so a pending renewal never keeps the process alive.
-  const timer = setInterval(() => {
-    lease.renew(ttlMs).catch(() => undefined);
-  }, Math.max(1000, Math.floor(ttlMs / 3)));
+  const timer = setInterval(
+    () => {
+      lease.renew(ttlMs).catch(() => undefined);
+    },
+    Math.max(1000, Math.floor(ttlMs / 3)),
+  );
   timer.unref();
   return {
     lease,

@@ -54,7 +54,13 @@ export async function rotateKey(request: RotationRequest, res: Resources, option
       // e.g. a master key file that is a FIFO: the operator's to fix, like bad configuration (exit 2)
       return { ...base, outcome: 'blocked', failedStep: 'lock', error: explain(error, ctx), durationMs: Date.now() - started };
     }
-    return { ...base, outcome: 'rolled-back', failedStep: 'lock', error: ctx.redactor.redact(messageOf(error)), durationMs: Date.now() - started };
+    return {
+      ...base,
+      outcome: 'rolled-back',
+      failedStep: 'lock',
+      error: ctx.redactor.redact(messageOf(error)),
+      durationMs: Date.now() - started,
+    };
   }
   // a crash here leaves a lease and no journal: status shows it, `rotate --due` clears it
   await failpoint('lock:after', key.id);
@@ -134,7 +140,8 @@ async function underLease(opened: Opened, held: HeldLease): Promise<RotationResu
   if (existing) {
     ctx.logger.warn(`${key.id}: resuming ${existing.rotationId} (${existing.trigger}) at ${existing.step}`, { status: existing.status });
     const from = await hydrate(job);
-    if (existing.status === 'rolling-back') return await rollBack(job, existing.step, new Error('an earlier run was interrupted while rolling back'));
+    if (existing.status === 'rolling-back')
+      return await rollBack(job, existing.step, new Error('an earlier run was interrupted while rolling back'));
     return await runSteps(job, from);
   }
   if (options.stillWanted && !options.stillWanted(await store.rotation(ref))) {
@@ -151,7 +158,10 @@ async function underLease(opened: Opened, held: HeldLease): Promise<RotationResu
 
 async function runSteps(job: RotationJob, from: StepName): Promise<RotationResult> {
   const steps = stepsFor(job.mode);
-  const start = Math.max(0, steps.findIndex((s) => s.name === from));
+  const start = Math.max(
+    0,
+    steps.findIndex((s) => s.name === from),
+  );
   for (const step of steps.slice(start)) {
     job.ctx.logger.info(`${job.key.id}: ${step.name}`, { rotationId: job.journal.rotationId });
     try {
@@ -204,7 +214,10 @@ async function onFailure(job: RotationJob, failed: StepName, error: unknown): Pr
     if (failed === 'retire' && job.journal.oldKeyId) {
       // Finish the cutover and leave the old key for the next run to delete.
       job.retireAfter = ctx.clock.now().toISOString();
-      await runStep(STEPS.find((s) => s.name === 'record')!, job);
+      await runStep(
+        STEPS.find((s) => s.name === 'record')!,
+        job,
+      );
       await job.store.writeJournal(job.ref, undefined);
     }
     await job.store.record(job.ref, { attention: { rotationId: job.journal.rotationId, reason, at: ctx.clock.now().toISOString() } });

@@ -21,7 +21,8 @@ export async function retireIfDue(key: KeyConfig, res: Resources, owner: string)
   try {
     held = await acquireLease(store, ref, owner, res.config.defaults.leaseTtlMs);
   } catch (error) {
-    if (isKeyturnError(error) && error.code === 'ELEASE') return { ...base, outcome: 'skipped', note: 'in flight elsewhere', durationMs: 0 };
+    if (isKeyturnError(error) && error.code === 'ELEASE')
+      return { ...base, outcome: 'skipped', note: 'in flight elsewhere', durationMs: 0 };
     throw error;
   }
   try {
@@ -37,7 +38,18 @@ export async function retireIfDue(key: KeyConfig, res: Resources, owner: string)
       target: { key, issuer: res.config.issuers[key.issuer]! },
       ctx,
       mode: 'routine',
-      journal: { rotationId: pending.rotationId, key: key.id, trigger: 'retire', actor: ctx.actor, startedAt: started.toISOString(), updatedAt: started.toISOString(), step: 'retire', done: [], status: 'running', notes: {} },
+      journal: {
+        rotationId: pending.rotationId,
+        key: key.id,
+        trigger: 'retire',
+        actor: ctx.actor,
+        startedAt: started.toISOString(),
+        updatedAt: started.toISOString(),
+        step: 'retire',
+        done: [],
+        status: 'running',
+        notes: {},
+      },
       resumed: false,
     } satisfies RotationJob;
     try {
@@ -45,7 +57,13 @@ export async function retireIfDue(key: KeyConfig, res: Resources, owner: string)
     } catch (error) {
       const reason = `the old key ${pending.keyId} could not be deleted: ${ctx.redactor.redact(messageOf(error))}`;
       await store.record(ref, { attention: { rotationId: pending.rotationId, reason, at: ctx.clock.now().toISOString() } });
-      return { ...base, outcome: 'needs-attention', failedStep: 'retire', error: reason, durationMs: ctx.clock.now().getTime() - started.getTime() };
+      return {
+        ...base,
+        outcome: 'needs-attention',
+        failedStep: 'retire',
+        error: reason,
+        durationMs: ctx.clock.now().getTime() - started.getTime(),
+      };
     }
     const finished = ctx.clock.now();
     await store.record(ref, { pendingRetire: undefined, attention: undefined });

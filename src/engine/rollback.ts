@@ -62,7 +62,9 @@ export async function rollBack(job: RotationJob, failedStep: StepName, cause: un
   const historyError = problems.length ? `${error}; rollback incomplete: ${problems.join('; ')}` : error;
   await attempt('record the outcome', async () => {
     await store.record(ref, {
-      attention: problems.length ? { rotationId, reason: `rollback incomplete after ${failedStep} failed: ${problems.join('; ')}`, at: now.toISOString() } : undefined,
+      attention: problems.length
+        ? { rotationId, reason: `rollback incomplete after ${failedStep} failed: ${problems.join('; ')}`, at: now.toISOString() }
+        : undefined,
     });
     await appendHistoryOnce(job, {
       rotationId,

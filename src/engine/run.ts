@@ -46,7 +46,13 @@ export async function runRotations(requests: readonly RotationRequest[], res: Re
       try {
         return await retireIfDue(key, res, owner);
       } catch (error) {
-        return { key: key.id, trigger: 'retire', outcome: 'needs-attention', error: res.ctx.redactor.redact(messageOf(error)), durationMs: 0 } satisfies RotationResult;
+        return {
+          key: key.id,
+          trigger: 'retire',
+          outcome: 'needs-attention',
+          error: res.ctx.redactor.redact(messageOf(error)),
+          durationMs: 0,
+        } satisfies RotationResult;
       }
     });
     for (const outcome of outcomes) {
@@ -105,7 +111,12 @@ async function tellWebhooks(results: RotationResult[], res: Resources): Promise<
   if (!webhooks.length || !results.length) return;
   const { ctx } = res;
   for (const r of results.filter((x) => x.outcome === 'rolled-back' || x.outcome === 'blocked')) {
-    await notify(webhooks, 'failure', { title: `keyturn: ${r.key} ${r.outcome}`, lines: [`step: ${r.failedStep ?? '-'}`, `error: ${r.error ?? '-'}`] }, ctx);
+    await notify(
+      webhooks,
+      'failure',
+      { title: `keyturn: ${r.key} ${r.outcome}`, lines: [`step: ${r.failedStep ?? '-'}`, `error: ${r.error ?? '-'}`] },
+      ctx,
+    );
   }
   for (const r of results.filter((x) => x.outcome === 'needs-attention')) {
     await notify(webhooks, 'attention', { title: `keyturn: ${r.key} needs attention`, lines: [r.error ?? ''] }, ctx);

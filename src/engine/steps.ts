@@ -48,7 +48,8 @@ const revokeOld: Step = {
   name: 'revoke-old',
   modes: ['leak'],
   checkpoint: true,
-  describe: (v) => (v.currentKeyId ? `delete leaked key ${v.currentKeyId} at ${v.issuerName} NOW, before anything else` : 'no current key to delete'),
+  describe: (v) =>
+    v.currentKeyId ? `delete leaked key ${v.currentKeyId} at ${v.issuerName} NOW, before anything else` : 'no current key to delete',
   async run(job) {
     const oldKeyId = job.journal.oldKeyId;
     if (!oldKeyId) return;
@@ -89,7 +90,8 @@ function requireMappedFields(job: RotationJob): void {
     if (!missing.length) continue;
     const [variable, field] = missing[0]!;
     throw errors.issuer(
-      `${user.kind} ${user.name} maps ${variable} to the field '${field}', which issuer ${job.key.issuer} did not give (it gave ${Object.keys(material).join(', ') || 'nothing'})`,
+      `${user.kind} ${user.name} maps ${variable} to the field '${field}', which issuer ${job.key.issuer} did not give ` +
+        `(it gave ${Object.keys(material).join(', ') || 'nothing'})`,
       `fix the mapping in rotation.yaml, or declare the command issuer's \`fields\` so validate catches it`,
     );
   }
@@ -151,7 +153,8 @@ const retire: Step = {
   checkpoint: true,
   describe: (v) => {
     if (!v.currentKeyId) return undefined;
-    if (v.overlapMs > 0) return `delete ${v.currentKeyId} at ${v.issuerName} after the ${formatDuration(v.overlapMs)} overlap (a later run does it)`;
+    if (v.overlapMs > 0)
+      return `delete ${v.currentKeyId} at ${v.issuerName} after the ${formatDuration(v.overlapMs)} overlap (a later run does it)`;
     return `delete ${v.currentKeyId} at ${v.issuerName}${v.issuer.isDead ? ', then prove it is dead' : ''}`;
   },
   async run(job) {
@@ -237,6 +240,10 @@ export async function appendHistoryOnce(job: RotationJob, entry: HistoryEntry): 
 }
 
 function requireFresh(job: RotationJob) {
-  if (!job.fresh) throw errors.store(`${job.key.id}: the new key of ${job.journal.rotationId} is not in the store`, 'run keyturn status; the rotation needs attention');
+  if (!job.fresh)
+    throw errors.store(
+      `${job.key.id}: the new key of ${job.journal.rotationId} is not in the store`,
+      'run keyturn status; the rotation needs attention',
+    );
   return job.fresh;
 }

@@ -8,13 +8,12 @@
  * later run finds the orphan of a run that crashed between create and stage.
  */
 import type { IssuerConfig } from '../config/types.js';
-import type { RunContext } from '../context.js';
 import { ISSUER_KINDS } from './kinds.js';
 import { commandOption, durationOption, requiredCommandOption } from './options.js';
 import { baseEnv, secretEnv } from './script-env.js';
 import { parseCreateOutput } from './script-output.js';
 import { holdLogs, listByScript, maskTokensOf, refuseInDryRun, runScript, scriptFailure, type ScriptRun } from './script.js';
-import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo } from './types.js';
+import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -74,7 +73,9 @@ export function createCommandIssuer(config: IssuerConfig): Issuer {
           const why = `printed no ${missing.map((f) => `\`${f}\``).join(', ')} (declared in \`fields\`)`;
           throw scriptFailure('issuer', run, result, ctx.redactor, why);
         }
-        ctx.logger.debug(`issuer ${config.name} created ${parsed.issued.keyId} for ${key.id}`, { fields: Object.keys(parsed.issued.material) });
+        ctx.logger.debug(`issuer ${config.name} created ${parsed.issued.keyId} for ${key.id}`, {
+          fields: Object.keys(parsed.issued.material),
+        });
         return parsed.issued;
       } finally {
         // an unexpected throw (spawn failure) must not swallow the held lines, nor print them unmasked
@@ -110,7 +111,14 @@ export function createCommandIssuer(config: IssuerConfig): Issuer {
       const result = await runScript(run, ctx);
       if (result.exitCode === 0) return true;
       if (result.exitCode === 1 && !result.timedOut) return false;
-      throw scriptFailure('issuer', run, result, ctx.redactor, `could not tell whether ${keyId} is dead (exit ${result.exitCode}${result.timedOut ? ', timed out' : ''}; expected 0 = dead, 1 = alive)`);
+      throw scriptFailure(
+        'issuer',
+        run,
+        result,
+        ctx.redactor,
+        `could not tell whether ${keyId} is dead ` +
+          `(exit ${result.exitCode}${result.timedOut ? ', timed out' : ''}; expected 0 = dead, 1 = alive)`,
+      );
     };
   }
 

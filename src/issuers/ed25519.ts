@@ -6,14 +6,22 @@
  * options: register, deregister, check, list (argv lists or `sh -c` strings), timeout.
  * register gets the public key in KEYTURN_PUBLIC_KEY and on stdin.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  verify as verifySignature,
+  type KeyObject,
+} from 'node:crypto';
 import type { IssuerConfig } from '../config/types.js';
-import type { RunContext } from '../context.js';
 import { errors } from '../errors.js';
 import { commandOption, durationOption } from './options.js';
 import { baseEnv } from './script-env.js';
 import { listByScript, refuseInDryRun, runScript, scriptFailure, type ScriptRun } from './script.js';
-import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo } from './types.js';
+import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -27,7 +35,10 @@ export function fingerprint(publicKey: KeyObject): string {
 
 /** Every form in which a PEM private key could show up in text: whole, base64 body, lines. */
 export function pemSecretForms(pem: string): string[] {
-  const lines = pem.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('-----'));
+  const lines = pem
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('-----'));
   return [pem, pem.trim(), lines.join(''), ...lines];
 }
 
@@ -57,7 +68,10 @@ export function createEd25519Issuer(config: IssuerConfig): Issuer {
       if (register) {
         refuseInDryRun(ctx, `register ${keyId} for ${key.id}`);
         const run: ScriptRun = {
-          ...script('register', register, { ...baseEnv({ key: key.id, issuer: config.name, rotationId: ctx.rotationId, keyId }), KEYTURN_PUBLIC_KEY: publicKey }),
+          ...script('register', register, {
+            ...baseEnv({ key: key.id, issuer: config.name, rotationId: ctx.rotationId, keyId }),
+            KEYTURN_PUBLIC_KEY: publicKey,
+          }),
           // also on stdin, for tools that read a PEM from there (`ssh-keygen -l -f -`, `tee FILE`)
           input: publicKey,
         };
@@ -79,7 +93,8 @@ export function createEd25519Issuer(config: IssuerConfig): Issuer {
         // the parser's message is not shown: it is about the secret's bytes
         throw errors.verify(`key ${key.id} (${issued.keyId}): privateKey is not a readable PEM private key`);
       }
-      if (privateKey.asymmetricKeyType !== 'ed25519') throw errors.verify(`key ${key.id} (${issued.keyId}): privateKey is not an Ed25519 key`);
+      if (privateKey.asymmetricKeyType !== 'ed25519')
+        throw errors.verify(`key ${key.id} (${issued.keyId}): privateKey is not an Ed25519 key`);
       const derived = createPublicKey(privateKey);
       if (fingerprint(derived) !== issued.keyId) throw errors.verify(`key ${key.id}: the private key does not belong to ${issued.keyId}`);
       let publicKey = derived;
@@ -93,7 +108,9 @@ export function createEd25519Issuer(config: IssuerConfig): Issuer {
       const challenge = randomBytes(32);
       const signature = sign(null, challenge, privateKey);
       if (!verifySignature(null, challenge, publicKey, signature)) {
-        throw errors.verify(`key ${key.id} (${issued.keyId}): a signature made with the private key does not verify with the recorded public key`);
+        throw errors.verify(
+          `key ${key.id} (${issued.keyId}): a signature made with the private key does not verify with the recorded public key`,
+        );
       }
       if (check) {
         const run = script('check', check, {

@@ -96,7 +96,10 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
       if (!problem) return value;
       prompt.say(`${problem}.${attempt < MAX_ATTEMPTS ? ' Try again.' : ''}`);
     }
-    throw errors.issuer(`issuer ${config.name}: no well-formed ${what} after ${MAX_ATTEMPTS} attempts`, 'copy the value from the Binance page again');
+    throw errors.issuer(
+      `issuer ${config.name}: no well-formed ${what} after ${MAX_ATTEMPTS} attempts`,
+      'copy the value from the Binance page again',
+    );
   };
 
   return {
@@ -168,9 +171,18 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
       if (ctx.notes[note]) return;
       if (!ctx.prompt.interactive) throw needsOperator(`confirming the restrictions of ${issued.keyId} (${key.id})`);
       const settings = settingsText(target);
-      ctx.prompt.say([`Check the restrictions of ${issued.keyId} (${key.id}) in Binance → API Management:`, ...settings.lines, ...settings.warnings].join('\n'));
+      ctx.prompt.say(
+        [
+          `Check the restrictions of ${issued.keyId} (${key.id}) in Binance → API Management:`,
+          ...settings.lines,
+          ...settings.warnings,
+        ].join('\n'),
+      );
       if (!(await ctx.prompt.confirm(`Are these restrictions set on ${issued.keyId}?`))) {
-        throw errors.verify(`key ${key.id} (${issued.keyId}): the operator did not confirm the restrictions`, 'fix them in Binance → Edit restrictions, then resume');
+        throw errors.verify(
+          `key ${key.id} (${issued.keyId}): the operator did not confirm the restrictions`,
+          'fix them in Binance → Edit restrictions, then resume',
+        );
       }
       ctx.notes[note] = ctx.clock.now().toISOString();
       await ctx.saveNotes();
@@ -194,7 +206,10 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
         ].join('\n'),
       );
       if (!(await ctx.prompt.confirm(`Is ${keyId} deleted?`))) {
-        throw errors.issuer(`key ${key.id}: operator did not confirm deletion of ${keyId}`, 'delete it in Binance → API Management, then resume');
+        throw errors.issuer(
+          `key ${key.id}: operator did not confirm deletion of ${keyId}`,
+          'delete it in Binance → API Management, then resume',
+        );
       }
       ctx.notes[note] = ctx.clock.now().toISOString();
       await ctx.saveNotes();

@@ -97,8 +97,10 @@ export function createRandomIssuer(config: IssuerConfig): Issuer {
       const body = value.startsWith(spec.prefix) ? value.slice(spec.prefix.length) : undefined;
       if (body === undefined) throw errors.verify(`key ${key.id} (${issued.keyId}): value does not start with the declared prefix`);
       const length = Array.from(body).length;
-      if (length !== spec.length) throw errors.verify(`key ${key.id} (${issued.keyId}): value has ${length} characters, ${spec.length} declared`);
-      if (!inAlphabet(spec.alphabet, body)) throw errors.verify(`key ${key.id} (${issued.keyId}): value has characters outside the ${spec.alphabet.name} alphabet`);
+      if (length !== spec.length)
+        throw errors.verify(`key ${key.id} (${issued.keyId}): value has ${length} characters, ${spec.length} declared`);
+      if (!inAlphabet(spec.alphabet, body))
+        throw errors.verify(`key ${key.id} (${issued.keyId}): value has characters outside the ${spec.alphabet.name} alphabet`);
     },
 
     async revoke(keyId: string, { key }: IssueTarget, ctx: IssuerContext): Promise<void> {

@@ -51,7 +51,10 @@ export class IssuerSet {
     let issuer = this.built.get(name);
     if (!issuer) {
       const config = Object.hasOwn(this.configs, name) ? this.configs[name] : undefined;
-      if (!config) return Promise.reject(errors.config(`no issuer named ${name}`, undefined, `configured issuers: ${Object.keys(this.configs).join(', ') || 'none'}`));
+      if (!config)
+        return Promise.reject(
+          errors.config(`no issuer named ${name}`, undefined, `configured issuers: ${Object.keys(this.configs).join(', ') || 'none'}`),
+        );
       issuer = loadIssuer(config);
       // a failed load is not cached: fixing the file and retrying in the same process works
       issuer.catch(() => this.built.delete(name));

@@ -16,7 +16,16 @@ export interface ParsedCreate {
   secrets: string[];
 }
 
-const PERMISSIONS: readonly Permission[] = ['reading', 'spot', 'margin', 'futures', 'options', 'universal-transfer', 'internal-transfer', 'withdrawals'];
+const PERMISSIONS: readonly Permission[] = [
+  'reading',
+  'spot',
+  'margin',
+  'futures',
+  'options',
+  'universal-transfer',
+  'internal-transfer',
+  'withdrawals',
+];
 
 export function parseJsonOutput(stdout: string): { value?: unknown; problem?: string } {
   const text = stdout.trim();
@@ -24,7 +33,12 @@ export function parseJsonOutput(stdout: string): { value?: unknown; problem?: st
   try {
     return { value: JSON.parse(text) };
   } catch {
-    const last = text.split('\n').map((line) => line.trim()).filter(Boolean).pop() ?? '';
+    const last =
+      text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .pop() ?? '';
     try {
       return { value: JSON.parse(last) };
     } catch {
@@ -65,7 +79,8 @@ export function parseCreateOutput(stdout: string): ParsedCreate {
     issued.restrictions = restrictions;
   }
   if (value.meta !== undefined) {
-    if (!isRecord(value.meta) || !Object.values(value.meta).every((v) => typeof v === 'string')) return fail('`meta` must be an object of strings');
+    if (!isRecord(value.meta) || !Object.values(value.meta).every((v) => typeof v === 'string'))
+      return fail('`meta` must be an object of strings');
     issued.meta = value.meta as Record<string, string>;
   }
   return { issued, secrets };
@@ -84,7 +99,8 @@ export function parseListOutput(stdout: string): KeyInfo[] | string {
       info.name = item.name;
     }
     if (item.createdAt !== undefined) {
-      if (typeof item.createdAt !== 'string' || Number.isNaN(Date.parse(item.createdAt))) return `item ${index}: \`createdAt\` is not a date string`;
+      if (typeof item.createdAt !== 'string' || Number.isNaN(Date.parse(item.createdAt)))
+        return `item ${index}: \`createdAt\` is not a date string`;
       info.createdAt = item.createdAt;
     }
     if (item.restrictions !== undefined) {
@@ -105,7 +121,8 @@ function parseRestrictions(raw: unknown): Restrictions | string {
   }
   const out: Restrictions = { permissions: permissions as Permission[] };
   if (ipWhitelist !== undefined) {
-    if (!Array.isArray(ipWhitelist) || !ipWhitelist.every((ip) => typeof ip === 'string')) return '`restrictions.ipWhitelist` must be a list of strings';
+    if (!Array.isArray(ipWhitelist) || !ipWhitelist.every((ip) => typeof ip === 'string'))
+      return '`restrictions.ipWhitelist` must be a list of strings';
     out.ipWhitelist = ipWhitelist as string[];
   }
   return out;

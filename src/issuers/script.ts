@@ -39,7 +39,8 @@ export function runScript(run: ScriptRun, ctx: RunContext): Promise<CommandResul
 
 /** A mutating issuer call during a dry run is a bug in the caller: fail loudly, change nothing. */
 export function refuseInDryRun(ctx: RunContext, what: string): void {
-  if (ctx.dryRun) throw errors.issuer(`refusing to ${what} during a dry run`, 'this is a keyturn bug: dry runs must not call mutating issuer steps');
+  if (ctx.dryRun)
+    throw errors.issuer(`refusing to ${what} during a dry run`, 'this is a keyturn bug: dry runs must not call mutating issuer steps');
 }
 
 /**
@@ -87,7 +88,13 @@ export function holdLogs(ctx: RunContext): { ctx: RunContext; release(mask?: Red
   const hold = (level: 'error' | 'warn' | 'info' | 'debug') => (message: string, fields?: Record<string, unknown>) => {
     held.push({ level, message, fields });
   };
-  const logger: Logger = { error: hold('error'), warn: hold('warn'), info: hold('info'), debug: hold('debug'), close: () => ctx.logger.close() };
+  const logger: Logger = {
+    error: hold('error'),
+    warn: hold('warn'),
+    info: hold('info'),
+    debug: hold('debug'),
+    close: () => ctx.logger.close(),
+  };
   return {
     ctx: { ...ctx, logger },
     release(mask?: Redactor) {

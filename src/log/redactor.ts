@@ -126,7 +126,10 @@ export class Redactor {
 function secretParts(value: string): string[] {
   const parts = new Set([value.trim()]);
   if (/[\r\n]/.test(value)) {
-    const lines = value.split(/\r?\n|\r/).map((line) => line.trim()).filter((line) => line !== '' && !ARMOR.test(line));
+    const lines = value
+      .split(/\r?\n|\r/)
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !ARMOR.test(line));
     parts.clear();
     parts.add(lines.join('\n'));
     parts.add(lines.join(''));

@@ -9,6 +9,7 @@
  */
 
 // C0 but tab and newline, DEL, C1, and the invisible bidi controls (ALM, LRM, RLM, LRE…RLO, LRI…PDI).
+/* eslint-disable no-control-regex -- matching control characters is this module's job */
 const CONTROLS_BUT_LAYOUT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 // Non-global twins for the common case, text with nothing to escape: test() is 2-3x cheaper than a replace that

@@ -11,8 +11,7 @@ export interface SlackPayload {
 }
 
 type SlackBlock =
-  | { type: 'header'; text: { type: 'plain_text'; text: string } }
-  | { type: 'section'; text: { type: 'mrkdwn'; text: string } };
+  { type: 'header'; text: { type: 'plain_text'; text: string } } | { type: 'section'; text: { type: 'mrkdwn'; text: string } };
 
 // Slack rejects the whole message when a block is over its limit, so cut instead.
 const HEADER_LIMIT = 150;

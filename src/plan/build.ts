@@ -31,14 +31,19 @@ export async function readStates(
   keys: readonly KeyConfig[] = config.keys,
   options: { leases?: boolean } = {},
 ): Promise<Map<string, KeyState>> {
-  const stores = await resolveAll(keys.map((k) => k.store), res.store);
+  const stores = await resolveAll(
+    keys.map((k) => k.store),
+    res.store,
+  );
   const states = new Map<string, KeyState>();
   await Promise.all(
     keys.map((key) => {
       const store = stores.get(key.store)!;
       const ref = refOf(key);
       const lease = options.leases ? store.leaseHolder(ref) : undefined;
-      return Promise.all([store.rotation(ref), store.journal(ref), lease]).then(([record, journal, held]) => states.set(key.id, { record, journal, lease: held }));
+      return Promise.all([store.rotation(ref), store.journal(ref), lease]).then(([record, journal, held]) =>
+        states.set(key.id, { record, journal, lease: held }),
+      );
     }),
   );
   return states;
@@ -56,7 +61,9 @@ export function storeFingerprint(keys: readonly string[], states: Map<string, Ke
   const hash = createHash('sha256');
   for (const id of [...keys].sort()) {
     const s = states.get(id);
-    hash.update(JSON.stringify([id, s?.record.lastRotationId, s?.record.currentKeyId, s?.record.pendingRetire?.keyId, s?.journal?.rotationId]));
+    hash.update(
+      JSON.stringify([id, s?.record.lastRotationId, s?.record.currentKeyId, s?.record.pendingRetire?.keyId, s?.journal?.rotationId]),
+    );
   }
   return hash.digest('hex');
 }
@@ -80,8 +87,14 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
   const selected = request.chosen ?? selectKeys(config, request.selection, records, now, inFlight);
   const allFindings = staticFindings(config);
   const keyFindings = groupByKey(allFindings);
-  const stores = await resolveAll(selected.map((s) => s.key.store), res.store);
-  const issuers = await resolveAll(selected.map((s) => s.key.issuer), res.issuer);
+  const stores = await resolveAll(
+    selected.map((s) => s.key.store),
+    res.store,
+  );
+  const issuers = await resolveAll(
+    selected.map((s) => s.key.issuer),
+    res.issuer,
+  );
   const keys: PlannedKey[] = [];
   for (const sel of selected) {
     const trigger = request.trigger ?? sel.trigger;
@@ -98,8 +111,14 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
       lastRotatedAt: state.record.lastRotatedAt,
       nextDue: dueState(sel.key, state.record, now).nextDue?.toISOString(),
       currentKeyId: state.record.currentKeyId,
-      inFlight: state.journal ? `${state.journal.rotationId} interrupted at ${state.journal.step} (${state.journal.status}); this run resumes it` : undefined,
-      steps: describeSteps(sel.key, trigger, state.record, { store: stores.get(sel.key.store)!, issuer: issuers.get(sel.key.issuer)!, config }),
+      inFlight: state.journal
+        ? `${state.journal.rotationId} interrupted at ${state.journal.step} (${state.journal.status}); this run resumes it`
+        : undefined,
+      steps: describeSteps(sel.key, trigger, state.record, {
+        store: stores.get(sel.key.store)!,
+        issuer: issuers.get(sel.key.issuer)!,
+        config,
+      }),
       findings,
       blocked: blocksRotation(findings, sel.key.id),
     });
@@ -112,15 +131,21 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
   const retirements: PlannedRetirement[] = [];
   for (const key of config.keys) {
     const pending = states.get(key.id)?.record.pendingRetire;
-    if (pending) retirements.push({ key: key.id, keyId: pending.keyId, after: pending.after, ready: Date.parse(pending.after) <= now.getTime() });
+    if (pending)
+      retirements.push({ key: key.id, keyId: pending.keyId, after: pending.after, ready: Date.parse(pending.after) <= now.getTime() });
   }
   return {
     format: 'keyturn-plan/1',
     createdAt: now.toISOString(),
     configFile: config.file,
     configHash: config.hash,
-    storeFingerprint: storeFingerprint(keys.map((k) => k.key), states),
-    selection: request.chosen ? `${request.trigger ?? 'manual'}${request.reason ? ` ${request.reason}` : ''}` : describeSelection(request.selection),
+    storeFingerprint: storeFingerprint(
+      keys.map((k) => k.key),
+      states,
+    ),
+    selection: request.chosen
+      ? `${request.trigger ?? 'manual'}${request.reason ? ` ${request.reason}` : ''}`
+      : describeSelection(request.selection),
     // Only a plain selection can be replayed by apply; offboard and revoke plans are previews.
     request: request.chosen || request.trigger ? undefined : { selection: request.selection },
     keys,
@@ -129,7 +154,12 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
   };
 }
 
-function describeSteps(key: KeyConfig, trigger: Trigger, record: RotationRecord, using: { store: SecretStore; issuer: Issuer; config: Config }): PlannedStep[] {
+function describeSteps(
+  key: KeyConfig,
+  trigger: Trigger,
+  record: RotationRecord,
+  using: { store: SecretStore; issuer: Issuer; config: Config },
+): PlannedStep[] {
   const { store, issuer } = using;
   const issuerConfig = using.config.issuers[key.issuer]!;
   const ref = refOf(key);
@@ -147,7 +177,8 @@ function describeSteps(key: KeyConfig, trigger: Trigger, record: RotationRecord,
     overlapMs: trigger === 'offboard' || trigger === 'revoke' ? 0 : key.overlapMs,
   };
   const steps: PlannedStep[] = [{ step: 'lock', target: `lease on ${where}` }];
-  if (record.pendingRetire) steps.push({ step: 'retire', target: `delete ${record.pendingRetire.keyId} (still in its overlap window) at ${key.issuer} first` });
+  if (record.pendingRetire)
+    steps.push({ step: 'retire', target: `delete ${record.pendingRetire.keyId} (still in its overlap window) at ${key.issuer} first` });
   for (const step of stepsFor(mode)) {
     const target = step.describe(view);
     if (target !== undefined) steps.push({ step: step.name, target });

@@ -22,7 +22,13 @@ export function dueState(key: KeyConfig, record: RotationRecord, now: Date): Due
   if (period === undefined) return { due: false, neverRotated: false, overdueMs: 0 };
   const nextDue = new Date(Date.parse(record.lastRotatedAt) + period);
   const overdueMs = now.getTime() - nextDue.getTime();
-  return { due: overdueMs >= 0, neverRotated: false, dueSince: overdueMs >= 0 ? nextDue : undefined, nextDue, overdueMs: Math.max(0, overdueMs) };
+  return {
+    due: overdueMs >= 0,
+    neverRotated: false,
+    dueSince: overdueMs >= 0 ? nextDue : undefined,
+    nextDue,
+    overdueMs: Math.max(0, overdueMs),
+  };
 }
 
 export { effectivePeriodMs };

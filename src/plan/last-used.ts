@@ -15,7 +15,10 @@ export function describeUsage(usage: KeyUsage | undefined): string {
 }
 
 /** key id in rotation.yaml → text, for keys whose issuer reports usage */
-export async function lastUses(keys: Array<{ key: KeyConfig; issuer: Issuer; currentKeyId?: string }>, res: Resources): Promise<Map<string, string>> {
+export async function lastUses(
+  keys: Array<{ key: KeyConfig; issuer: Issuer; currentKeyId?: string }>,
+  res: Resources,
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const askable = keys.filter((entry) => entry.currentKeyId && entry.issuer.lastUsed);
   await mapWithConcurrency(askable, 8, async ({ key, currentKeyId, issuer }) => {

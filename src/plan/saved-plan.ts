@@ -23,8 +23,10 @@ export interface SavedPlan {
 export function parseSavedPlan(file: string, value: unknown): SavedPlan {
   const notAPlan = (why: string) => errors.usage(`${file} is not a keyturn plan: ${why}`, 'make one with: keyturn plan --out FILE');
   if (!isObject(value) || value.format !== FORMAT) throw notAPlan(`its format is not ${FORMAT}`);
-  if (typeof value.configHash !== 'string' || typeof value.storeFingerprint !== 'string') throw notAPlan('configHash or storeFingerprint is missing');
-  if (!Array.isArray(value.keys) || !value.keys.every((k) => isObject(k) && typeof k.key === 'string')) throw notAPlan('keys is not a list of planned keys');
+  if (typeof value.configHash !== 'string' || typeof value.storeFingerprint !== 'string')
+    throw notAPlan('configHash or storeFingerprint is missing');
+  if (!Array.isArray(value.keys) || !value.keys.every((k) => isObject(k) && typeof k.key === 'string'))
+    throw notAPlan('keys is not a list of planned keys');
   const request = value.request;
   if (!isObject(request) || !isObject(request.selection)) {
     throw errors.usage(`${file} cannot be applied: only plans made by \`keyturn plan\` can (offboard and revoke run directly)`);
@@ -41,14 +43,27 @@ export function parseSavedPlan(file: string, value: unknown): SavedPlan {
 function parseSelection(raw: Record<string, unknown>, notAPlan: (why: string) => Error): Selection {
   for (const field of Object.keys(raw)) if (!SELECTION_FIELDS.has(field)) throw notAPlan(`request.selection.${field} is unknown`);
   const { keys, due, all, owner, tag } = raw;
-  if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === 'string'))) throw notAPlan('request.selection.keys is not a list of key ids');
-  for (const [name, flag] of [['due', due], ['all', all]] as const) {
+  if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === 'string')))
+    throw notAPlan('request.selection.keys is not a list of key ids');
+  for (const [name, flag] of [
+    ['due', due],
+    ['all', all],
+  ] as const) {
     if (flag !== undefined && typeof flag !== 'boolean') throw notAPlan(`request.selection.${name} is not true or false`);
   }
-  for (const [name, text] of [['owner', owner], ['tag', tag]] as const) {
+  for (const [name, text] of [
+    ['owner', owner],
+    ['tag', tag],
+  ] as const) {
     if (text !== undefined && typeof text !== 'string') throw notAPlan(`request.selection.${name} is not a string`);
   }
-  return { keys: keys as string[] | undefined, due: due as boolean | undefined, all: all as boolean | undefined, owner: owner as string | undefined, tag: tag as string | undefined };
+  return {
+    keys: keys as string[] | undefined,
+    due: due as boolean | undefined,
+    all: all as boolean | undefined,
+    owner: owner as string | undefined,
+    tag: tag as string | undefined,
+  };
 }
 
 /**
@@ -73,7 +88,8 @@ export function planDifferences(saved: SavedPlan, fresh: Plan): string[] {
       continue;
     }
     if (planned.trigger !== now.trigger) differences.push(`${name}: trigger ${safeName(planned.trigger)} in the plan, ${now.trigger} now`);
-    if (planned.blocked !== now.blocked) differences.push(`${name}: ${now.blocked ? 'blocked by policy now' : 'not blocked now'}, the plan says otherwise`);
+    if (planned.blocked !== now.blocked)
+      differences.push(`${name}: ${now.blocked ? 'blocked by policy now' : 'not blocked now'}, the plan says otherwise`);
     if (stepsOf(planned) !== stepsOf(now)) differences.push(`${name}: its steps differ from the steps recomputed now`);
   }
   return differences;
@@ -91,7 +107,7 @@ function stepsOf(key: PlannedKey): string {
 
 /** A name from the file, fit for a message: the file may hold anything. */
 function safeName(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined';
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 

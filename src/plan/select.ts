@@ -39,7 +39,13 @@ export function isEmptySelection(s: Selection): boolean {
  * `inFlight`: keys whose journal shows an interrupted rotation. --due picks them up whatever
  * their due date, so the routine run finishes what a crashed run started.
  */
-export function selectKeys(config: Config, selection: Selection, records: Map<string, RotationRecord>, now: Date, inFlight: ReadonlySet<string> = new Set()): Selected[] {
+export function selectKeys(
+  config: Config,
+  selection: Selection,
+  records: Map<string, RotationRecord>,
+  now: Date,
+  inFlight: ReadonlySet<string> = new Set(),
+): Selected[] {
   const byId = new Map(config.keys.map((k) => [k.id, k]));
   let pool: Array<{ key: KeyConfig; why: string[] }>;
   if (selection.keys?.length) {

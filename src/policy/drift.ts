@@ -31,12 +31,18 @@ export function driftFindings(key: KeyConfig, live: LiveRestrictions): Finding[]
 }
 
 /** Keys an issuer lists that no declared key accounts for: treat as theft until explained. */
-export function unknownKeyFindings(issuer: string, listed: ReadonlyArray<{ keyId: string; name?: string }>, known: ReadonlySet<string>): Finding[] {
+export function unknownKeyFindings(
+  issuer: string,
+  listed: ReadonlyArray<{ keyId: string; name?: string }>,
+  known: ReadonlySet<string>,
+): Finding[] {
   return listed
     .filter((info) => !known.has(info.keyId))
     .map((info) => ({
       rule: 'unknown-key' as const,
       severity: 'error' as const,
-      message: `issuer ${issuer} holds key ${info.keyId}${info.name ? ` (${info.name})` : ''} that rotation.yaml does not know: if nobody can explain it, revoke it and treat its account as compromised`,
+      message:
+        `issuer ${issuer} holds key ${info.keyId}${info.name ? ` (${info.name})` : ''} that rotation.yaml does not know: ` +
+        'if nobody can explain it, revoke it and treat its account as compromised',
     }));
 }

@@ -28,7 +28,9 @@ export function sharedPurposeFindings(keys: readonly KeyConfig[]): Finding[] {
     for (const key of group) {
       const others = group.filter((other) => other !== key).map((other) => other.id);
       const named = others.length > 5 ? `${others.slice(0, 5).join(', ')} and ${others.length - 5} more` : others.join(', ');
-      out.push(finding('shared-purpose', key, `same purpose as ${named}: one key per purpose, so a leak or an offboarding touches one thing`));
+      out.push(
+        finding('shared-purpose', key, `same purpose as ${named}: one key per purpose, so a leak or an offboarding touches one thing`),
+      );
     }
   }
   return out;
@@ -61,7 +63,14 @@ export function keyCountFindings(config: Config): Finding[] {
   for (const [account, group] of byAccount) {
     if (group.length <= MAX_KEYS_PER_ACCOUNT) continue;
     group.slice(MAX_KEYS_PER_ACCOUNT).forEach((key, i) => {
-      out.push(finding('key-count', key, `key ${MAX_KEYS_PER_ACCOUNT + i + 1} of ${group.length} declared for account ${account}: the exchange allows ${MAX_KEYS_PER_ACCOUNT} per account; move keys to a sub-account or retire some`));
+      out.push(
+        finding(
+          'key-count',
+          key,
+          `key ${MAX_KEYS_PER_ACCOUNT + i + 1} of ${group.length} declared for account ${account}: ` +
+            `the exchange allows ${MAX_KEYS_PER_ACCOUNT} per account; move keys to a sub-account or retire some`,
+        ),
+      );
     });
   }
   return out;

@@ -18,7 +18,14 @@ export const UNRESTRICTED_TRADING_MAX_MS = 30 * DAY_MS;
 export function keyFindings(key: KeyConfig, out: Finding[] = []): Finding[] {
   periodRules(key, out);
   if (key.restrictions.permissions.length > 0) restrictionRules(key, out);
-  if (key.holders.length === 0) out.push(finding('no-holders', key, 'no holders: `keyturn offboard` cannot find this key when someone leaves; list who can read it in `holders`'));
+  if (key.holders.length === 0)
+    out.push(
+      finding(
+        'no-holders',
+        key,
+        'no holders: `keyturn offboard` cannot find this key when someone leaves; list who can read it in `holders`',
+      ),
+    );
   return out;
 }
 
@@ -32,7 +39,13 @@ function periodRules(key: KeyConfig, out: Finding[]): void {
   }
   const max = TIER_MAX_PERIOD_MS[key.tier]!;
   if (key.periodMs !== undefined && key.periodMs > max) {
-    out.push(finding('period-exceeds-tier', key, `period ${formatDuration(key.periodMs)} is longer than the ${key.tier} tier allows (${formatDuration(max)})`));
+    out.push(
+      finding(
+        'period-exceeds-tier',
+        key,
+        `period ${formatDuration(key.periodMs)} is longer than the ${key.tier} tier allows (${formatDuration(max)})`,
+      ),
+    );
   }
 }
 
@@ -43,40 +56,97 @@ function restrictionRules(key: KeyConfig, out: Finding[]): void {
 
   if (permissions.includes('withdrawals')) {
     if (allowWithdrawals === true && (withdrawalAddressWhitelist?.length ?? 0) > 0) {
-      out.push(finding('withdrawals-enabled', key, 'withdrawals are enabled (explicit override, withdrawal addresses whitelisted): rotate often and keep the address list short', 'warn'));
+      out.push(
+        finding(
+          'withdrawals-enabled',
+          key,
+          'withdrawals are enabled (explicit override, withdrawal addresses whitelisted): rotate often and keep the address list short',
+          'warn',
+        ),
+      );
     } else {
-      const missing = allowWithdrawals === true ? 'a withdrawalAddressWhitelist' : 'allowWithdrawals: true and a withdrawalAddressWhitelist';
-      out.push(finding('withdrawals-enabled', key, `withdrawals are enabled: a leaked key can empty the account without 2FA; remove the permission, or declare ${missing}`));
+      const missing =
+        allowWithdrawals === true ? 'a withdrawalAddressWhitelist' : 'allowWithdrawals: true and a withdrawalAddressWhitelist';
+      out.push(
+        finding(
+          'withdrawals-enabled',
+          key,
+          `withdrawals are enabled: a leaked key can empty the account without 2FA; remove the permission, or declare ${missing}`,
+        ),
+      );
     }
   }
 
   const transfers = permissions.filter((p) => p === 'universal-transfer' || p === 'internal-transfer');
-  if (transfers.length > 0) out.push(finding('universal-transfer', key, `${transfers.join(' and ')} enabled: a leaked key can move funds between accounts; enable it only while it is needed`));
+  if (transfers.length > 0)
+    out.push(
+      finding(
+        'universal-transfer',
+        key,
+        `${transfers.join(' and ')} enabled: a leaked key can move funds between accounts; enable it only while it is needed`,
+      ),
+    );
 
   if (key.tier === 'read-only' && trading.length > 0) {
     out.push(finding('excess-permission', key, `a read-only key holds ${trading.join(', ')}: reading is all it needs`));
   }
 
   if (!whitelisted) {
-    if (trading.length > 0) out.push(finding('no-ip-whitelist', key, `a key with ${trading.join(', ')} has no IP whitelist: bind it to the servers that use it (restrictions.ipWhitelist)`));
-    else out.push(finding('no-ip-whitelist-read', key, 'a read-only key has no IP whitelist: anyone holding it can read balances and positions; bind it to its servers'));
+    if (trading.length > 0)
+      out.push(
+        finding(
+          'no-ip-whitelist',
+          key,
+          `a key with ${trading.join(', ')} has no IP whitelist: bind it to the servers that use it (restrictions.ipWhitelist)`,
+        ),
+      );
+    else
+      out.push(
+        finding(
+          'no-ip-whitelist-read',
+          key,
+          'a read-only key has no IP whitelist: anyone holding it can read balances and positions; bind it to its servers',
+        ),
+      );
   }
 
   if (ipWhitelist !== undefined) {
     const problems = whitelistProblems(ipWhitelist);
-    if (problems.length > 0) out.push(finding('ip-list-invalid', key, `ipWhitelist is not accepted by the exchange: ${problems.join('; ')}`));
+    if (problems.length > 0)
+      out.push(finding('ip-list-invalid', key, `ipWhitelist is not accepted by the exchange: ${problems.join('; ')}`));
   }
 
   if (!whitelisted) {
     const period = effectivePeriodMs(key);
     if (period !== undefined && trading.length > 0 && period > UNRESTRICTED_TRADING_MAX_MS) {
-      out.push(finding('unrestricted-expiry', key, `without an IP whitelist a trading key stops working after ${formatDuration(UNRESTRICTED_TRADING_MAX_MS)}, before its period of ${formatDuration(period)}: add a whitelist or rotate within ${formatDuration(UNRESTRICTED_TRADING_MAX_MS)}`));
+      out.push(
+        finding(
+          'unrestricted-expiry',
+          key,
+          `without an IP whitelist a trading key stops working after ${formatDuration(UNRESTRICTED_TRADING_MAX_MS)}, ` +
+            `before its period of ${formatDuration(period)}: ` +
+            `add a whitelist or rotate within ${formatDuration(UNRESTRICTED_TRADING_MAX_MS)}`,
+        ),
+      );
     } else if (period !== undefined && period > UNRESTRICTED_MAX_MS) {
-      out.push(finding('unrestricted-expiry', key, `without an IP whitelist the key expires at the exchange after ${formatDuration(UNRESTRICTED_MAX_MS)}, before its period of ${formatDuration(period)}: add a whitelist or rotate within ${formatDuration(UNRESTRICTED_MAX_MS)}`));
+      out.push(
+        finding(
+          'unrestricted-expiry',
+          key,
+          `without an IP whitelist the key expires at the exchange after ${formatDuration(UNRESTRICTED_MAX_MS)}, ` +
+            `before its period of ${formatDuration(period)}: add a whitelist or rotate within ${formatDuration(UNRESTRICTED_MAX_MS)}`,
+        ),
+      );
     }
   }
 
   if (account === 'main' && trading.length > 0) {
-    out.push(finding('main-account-key', key, 'a trading key on the main account: run the strategy on a sub-account so a leak only reaches that account\'s funds'));
+    out.push(
+      finding(
+        'main-account-key',
+        key,
+        "a trading key on the main account: run the strategy on a sub-account so a leak only reaches that account's funds",
+      ),
+    );
   }
 }

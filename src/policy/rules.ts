@@ -2,16 +2,25 @@
 import type { RuleId, Severity } from './types.js';
 
 export const RULES: Record<RuleId, { severity: Severity; summary: string }> = {
-  'withdrawals-enabled': { severity: 'error', summary: 'the key has the withdrawals permission (a warning only with allowWithdrawals and a withdrawal address whitelist)' },
+  'withdrawals-enabled': {
+    severity: 'error',
+    summary: 'the key has the withdrawals permission (a warning only with allowWithdrawals and a withdrawal address whitelist)',
+  },
   'universal-transfer': { severity: 'warn', summary: 'universal or internal transfer is enabled' },
   'permission-drift': { severity: 'error', summary: 'the permissions at the issuer differ from rotation.yaml' },
   'excess-permission': { severity: 'warn', summary: 'the key holds a permission its tier does not need (read-only keys: reading only)' },
   'no-ip-whitelist': { severity: 'error', summary: 'a trading (or higher) key has no IP whitelist' },
   'no-ip-whitelist-read': { severity: 'warn', summary: 'a read-only key has no IP whitelist' },
-  'ip-list-invalid': { severity: 'error', summary: 'the IP whitelist is empty, longer than 20, or holds a CIDR block or a non-IPv4 address' },
+  'ip-list-invalid': {
+    severity: 'error',
+    summary: 'the IP whitelist is empty, longer than 20, or holds a CIDR block or a non-IPv4 address',
+  },
   'ip-drift': { severity: 'error', summary: 'the IP whitelist at the issuer differs from rotation.yaml' },
-  'unrestricted-expiry': { severity: 'error', summary: 'a key without IP whitelist expires at the exchange (90 days; 30 with trading) before its period ends' },
-  'period-exceeds-tier': { severity: 'warn', summary: "the period is longer than the tier allows (one-time keys need a ttl)" },
+  'unrestricted-expiry': {
+    severity: 'error',
+    summary: 'a key without IP whitelist expires at the exchange (90 days; 30 with trading) before its period ends',
+  },
+  'period-exceeds-tier': { severity: 'warn', summary: 'the period is longer than the tier allows (one-time keys need a ttl)' },
   overdue: { severity: 'warn', summary: 'the last rotation plus the period lies in the past' },
   'never-rotated': { severity: 'info', summary: 'keyturn has no record of rotating this key' },
   'shared-purpose': { severity: 'warn', summary: 'two keys declare the same purpose: one key per purpose' },

@@ -24,7 +24,8 @@ export function stateFindings(key: KeyConfig, lastRotatedAt: string | undefined,
     finding(
       'overdue',
       key,
-      `overdue by ${formatDuration(late - (late % 60_000) || late)}: last rotated ${new Date(last).toISOString()}, period ${formatDuration(period)}`,
+      `overdue by ${formatDuration(late - (late % 60_000) || late)}: ` +
+        `last rotated ${new Date(last).toISOString()}, period ${formatDuration(period)}`,
       options.strict ? 'error' : 'warn',
     ),
   ];

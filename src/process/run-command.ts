@@ -153,7 +153,9 @@ function collect(stream: Readable | null) {
     take(): string {
       taken = true;
       // execa's stripFinalNewline: scripts end with a newline, parsers and messages do not want it
-      return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+      return Buffer.concat(chunks)
+        .toString('utf8')
+        .replace(/\r?\n$/, '');
     },
   };
 }

@@ -44,7 +44,10 @@ export class StoreSet {
     let store = this.opened.get(name);
     if (!store) {
       const config = Object.hasOwn(this.configs, name) ? this.configs[name] : undefined;
-      if (!config) return Promise.reject(errors.config(`no store named ${name}`, undefined, `declared stores: ${Object.keys(this.configs).join(', ') || 'none'}`));
+      if (!config)
+        return Promise.reject(
+          errors.config(`no store named ${name}`, undefined, `declared stores: ${Object.keys(this.configs).join(', ') || 'none'}`),
+        );
       store = openStore(config, this.options);
       // A failed open is not cached: the next get() reports the problem again instead of a stale rejection.
       store.catch(() => this.opened.delete(name));

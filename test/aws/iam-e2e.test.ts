@@ -49,12 +49,23 @@ describe('aws-iam in aws-secrets-manager, end to end through the CLI', function 
   /** A user with one key (K0), stored as the secret's AWSCURRENT, and a rotation.yaml for it. */
   async function setup(user: string): Promise<{ k0: Creds; yaml: string }> {
     await iam.send(new CreateUserCommand({ UserName: user }));
-    await iam.send(new PutUserPolicyCommand({ UserName: user, PolicyName: 'sts', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }] }) }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: user,
+        PolicyName: 'sts',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }],
+        }),
+      }),
+    );
     const made = await iam.send(new CreateAccessKeyCommand({ UserName: user }));
     const k0 = { accessKeyId: made.AccessKey!.AccessKeyId!, secretAccessKey: made.AccessKey!.SecretAccessKey! };
     await sm.send(new CreateSecretCommand({ Name: `${prefix}${user}`, SecretString: JSON.stringify(k0) }));
     const yaml = path.join(dir, `${user}.yaml`);
-    await writeFile(yaml, `version: 1
+    await writeFile(
+      yaml,
+      `version: 1
 defaults:
   store: aws
   leaseTtl: 2m
@@ -73,17 +84,27 @@ keys:
     overlap: 0s
     holders: [alice]
     spec: { user: ${user} }
-`);
+`,
+    );
     return { k0, yaml };
   }
 
   async function keyturn(yaml: string, args: string[], env: Record<string, string> = {}) {
-    const r = await execa('node', [CLI, ...args, '--config', yaml], { cwd: dir, env: { ...moto.env, ...env }, reject: false, stdin: 'ignore' });
+    const r = await execa('node', [CLI, ...args, '--config', yaml], {
+      cwd: dir,
+      env: { ...moto.env, ...env },
+      reject: false,
+      stdin: 'ignore',
+    });
     return { exitCode: r.exitCode, signal: r.signal, out: `${String(r.stdout)}\n${String(r.stderr)}` };
   }
 
   async function aws(args: string[], creds?: Creds): Promise<any> {
-    const env = { ...process.env, ...moto.env, ...(creds ? { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey } : {}) };
+    const env = {
+      ...process.env,
+      ...moto.env,
+      ...(creds ? { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey } : {}),
+    };
     const { stdout } = await run('aws', [...args, '--output', 'json'], { env });
     return stdout.trim() ? JSON.parse(stdout) : undefined;
   }
@@ -101,12 +122,20 @@ keys:
   async function expectConsistent(user: string): Promise<Creds> {
     const d = await aws(['secretsmanager', 'describe-secret', '--secret-id', `${prefix}${user}`]);
     const stages = Object.entries(d.VersionIdsToStages as Record<string, string[]>);
-    expect(stages.filter(([, l]) => l.includes('AWSCURRENT')), 'one AWSCURRENT').to.have.length(1);
+    expect(
+      stages.filter(([, l]) => l.includes('AWSCURRENT')),
+      'one AWSCURRENT',
+    ).to.have.length(1);
     const pending = stages.filter(([, l]) => l.includes('AWSPENDING') && !l.includes('AWSCURRENT'));
     expect(pending, 'no AWSPENDING on a non-current version').to.have.length(0);
-    const current = JSON.parse((await aws(['secretsmanager', 'get-secret-value', '--secret-id', `${prefix}${user}`, '--version-stage', 'AWSCURRENT'])).SecretString) as Creds;
+    const current = JSON.parse(
+      (await aws(['secretsmanager', 'get-secret-value', '--secret-id', `${prefix}${user}`, '--version-stage', 'AWSCURRENT'])).SecretString,
+    ) as Creds;
     const keys = (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata ?? [];
-    expect(keys.map((k) => [k.AccessKeyId, k.Status]), 'IAM holds exactly the CURRENT key').to.deep.equal([[current.accessKeyId, 'Active']]);
+    expect(
+      keys.map((k) => [k.AccessKeyId, k.Status]),
+      'IAM holds exactly the CURRENT key',
+    ).to.deep.equal([[current.accessKeyId, 'Active']]);
     expect((await aws(['sts', 'get-caller-identity'], current)).Arn).to.match(new RegExp(`:user/${user}$`));
     return current;
   }
@@ -123,7 +152,9 @@ keys:
     const current = await expectConsistent(user);
     expect(current.accessKeyId).to.not.equal(k0.accessKeyId);
     expect(r.out).to.not.include(current.secretAccessKey);
-    const previous = JSON.parse((await aws(['secretsmanager', 'get-secret-value', '--secret-id', `${prefix}${user}`, '--version-stage', 'AWSPREVIOUS'])).SecretString) as Creds;
+    const previous = JSON.parse(
+      (await aws(['secretsmanager', 'get-secret-value', '--secret-id', `${prefix}${user}`, '--version-stage', 'AWSPREVIOUS'])).SecretString,
+    ) as Creds;
     expect(previous).to.deep.equal(k0);
     expect(await stsError(k0)).to.match(/InvalidClientTokenId/);
     // a second rotation starts from keyturn's own version, tagged with its key id
@@ -147,7 +178,9 @@ keys:
       if (step === 'retire') {
         // past the point of no return: the new key is CURRENT, the old one waits for the next run
         const keys = (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata ?? [];
-        expect(keys.map((k) => k.AccessKeyId)).to.include(k0.accessKeyId).and.to.have.length(2);
+        expect(keys.map((k) => k.AccessKeyId))
+          .to.include(k0.accessKeyId)
+          .and.to.have.length(2);
       } else {
         const afterFailure = await expectConsistent(user);
         // before retire a failure rolls back to K0

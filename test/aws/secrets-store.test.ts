@@ -42,14 +42,37 @@ describe('aws-secrets-manager store on moto_server', function () {
     await store.stage(ref, 'rot-20260101000000-aaaaaaaa', { keyId: 'k1', material: { value: 'v1' } });
     await store.promote(ref, 'rot-20260101000000-aaaaaaaa');
     await store.stage(ref, 'rot-20260102000000-bbbbbbbb', { keyId: 'k2', material: { value: 'v2' } });
-    const mid = (await aws('secretsmanager', 'describe-secret', '--secret-id', `${prefix}labels/one`)) as { VersionIdsToStages: Record<string, string[]> };
-    expect(Object.entries(mid.VersionIdsToStages).filter(([, l]) => l.includes('AWSPENDING')).map(([id]) => id)).to.deep.equal([tokenFor('rot-20260102000000-bbbbbbbb')]);
+    const mid = (await aws('secretsmanager', 'describe-secret', '--secret-id', `${prefix}labels/one`)) as {
+      VersionIdsToStages: Record<string, string[]>;
+    };
+    expect(
+      Object.entries(mid.VersionIdsToStages)
+        .filter(([, l]) => l.includes('AWSPENDING'))
+        .map(([id]) => id),
+    ).to.deep.equal([tokenFor('rot-20260102000000-bbbbbbbb')]);
     await store.promote(ref, 'rot-20260102000000-bbbbbbbb');
-    const current = (await aws('secretsmanager', 'get-secret-value', '--secret-id', `${prefix}labels/one`, '--version-stage', 'AWSCURRENT')) as { SecretString: string };
-    const previous = (await aws('secretsmanager', 'get-secret-value', '--secret-id', `${prefix}labels/one`, '--version-stage', 'AWSPREVIOUS')) as { SecretString: string };
+    const current = (await aws(
+      'secretsmanager',
+      'get-secret-value',
+      '--secret-id',
+      `${prefix}labels/one`,
+      '--version-stage',
+      'AWSCURRENT',
+    )) as { SecretString: string };
+    const previous = (await aws(
+      'secretsmanager',
+      'get-secret-value',
+      '--secret-id',
+      `${prefix}labels/one`,
+      '--version-stage',
+      'AWSPREVIOUS',
+    )) as { SecretString: string };
     expect(JSON.parse(current.SecretString)).to.deep.equal({ value: 'v2' });
     expect(JSON.parse(previous.SecretString)).to.deep.equal({ value: 'v1' });
-    const d = (await aws('secretsmanager', 'describe-secret', '--secret-id', `${prefix}labels/one`)) as { VersionIdsToStages: Record<string, string[]>; Tags: { Key: string; Value: string }[] };
+    const d = (await aws('secretsmanager', 'describe-secret', '--secret-id', `${prefix}labels/one`)) as {
+      VersionIdsToStages: Record<string, string[]>;
+      Tags: { Key: string; Value: string }[];
+    };
     const labels = Object.values(d.VersionIdsToStages).flat();
     expect(labels.filter((l) => l === 'AWSCURRENT')).to.have.length(1);
     expect(labels).to.not.include('AWSPENDING');
@@ -61,17 +84,37 @@ describe('aws-secrets-manager store on moto_server', function () {
     const store = newStore();
     const ref: StoreRef = { store: 's', path: 'labels/half', key: 'half' };
     await store.stage(ref, 'r1', { keyId: 'k1', material: { value: 'v1' } });
-    await aws('secretsmanager', 'update-secret-version-stage', '--secret-id', `${prefix}labels/half`, '--version-stage', 'AWSCURRENT', '--move-to-version-id', tokenFor('r1'), '--remove-from-version-id', PLACEHOLDER_VERSION);
+    await aws(
+      'secretsmanager',
+      'update-secret-version-stage',
+      '--secret-id',
+      `${prefix}labels/half`,
+      '--version-stage',
+      'AWSCURRENT',
+      '--move-to-version-id',
+      tokenFor('r1'),
+      '--remove-from-version-id',
+      PLACEHOLDER_VERSION,
+    );
     expect((await store.pending(ref))?.rotationId).to.equal(undefined);
     expect((await store.current(ref))?.rotationId).to.equal('r1');
     await store.promote(ref, 'r1');
-    const d = (await aws('secretsmanager', 'describe-secret', '--secret-id', `${prefix}labels/half`)) as { VersionIdsToStages: Record<string, string[]> };
+    const d = (await aws('secretsmanager', 'describe-secret', '--secret-id', `${prefix}labels/half`)) as {
+      VersionIdsToStages: Record<string, string[]>;
+    };
     expect(Object.values(d.VersionIdsToStages).flat()).to.not.include('AWSPENDING');
     await store.close();
   });
 
   it('reads a secret written by someone else, naming the key by keyIdField', async () => {
-    await aws('secretsmanager', 'create-secret', '--name', `${prefix}adopted`, '--secret-string', JSON.stringify({ accessKeyId: 'AKIAOLD', secretAccessKey: 'x' }));
+    await aws(
+      'secretsmanager',
+      'create-secret',
+      '--name',
+      `${prefix}adopted`,
+      '--secret-string',
+      JSON.stringify({ accessKeyId: 'AKIAOLD', secretAccessKey: 'x' }),
+    );
     const store = newStore({ keyIdField: 'accessKeyId' });
     const ref: StoreRef = { store: 's', path: 'adopted', key: 'adopted' };
     const current = await store.current(ref);
@@ -90,7 +133,16 @@ describe('aws-secrets-manager store on moto_server', function () {
     await store.record(ref, { currentKeyId: 'k0' });
     const client = new SecretsManagerClient(adminClientConfig(moto));
     try {
-      await aws('secretsmanager', 'rotate-secret', '--secret-id', `${prefix}lambda`, '--rotation-lambda-arn', 'arn:aws:lambda:us-east-1:123456789012:function:rot', '--rotation-rules', 'AutomaticallyAfterDays=30');
+      await aws(
+        'secretsmanager',
+        'rotate-secret',
+        '--secret-id',
+        `${prefix}lambda`,
+        '--rotation-lambda-arn',
+        'arn:aws:lambda:us-east-1:123456789012:function:rot',
+        '--rotation-rules',
+        'AutomaticallyAfterDays=30',
+      );
     } catch {
       // moto may fail to invoke a Lambda that does not exist; only RotationEnabled matters here
     }
@@ -111,7 +163,15 @@ describe('aws-secrets-manager store on moto_server', function () {
     const store = newStore();
     const ref: StoreRef = { store: 's', path: 'history/long', key: 'long' };
     for (let i = 0; i < 60; i += 1) {
-      await store.appendHistory(ref, historyEntry(`rot-2026010100${String(i).padStart(4, '0')}-${randomBytes(4).toString('hex')}`, 'long', new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), { error: `failure ${i}` }));
+      await store.appendHistory(
+        ref,
+        historyEntry(
+          `rot-2026010100${String(i).padStart(4, '0')}-${randomBytes(4).toString('hex')}`,
+          'long',
+          new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+          { error: `failure ${i}` },
+        ),
+      );
     }
     const history = await store.history(ref);
     expect(history.length).to.be.greaterThan(10);

@@ -55,9 +55,11 @@ describe('binance issuer through the CLI', function () {
     const r = await execa('node', [CLI, ...args], { cwd: dir, env, reject: false, stdin: 'ignore' });
     return { exitCode: r.exitCode ?? -1, out: `${String(r.stdout)}\n${String(r.stderr)}` };
   };
-  const store = (): Promise<SecretStore> => openStore({ name: 'local', type: 'file', options: { path: 'store.enc' } }, { baseDir: dir, env });
+  const store = (): Promise<SecretStore> =>
+    openStore({ name: 'local', type: 'file', options: { path: 'store.enc' } }, { baseDir: dir, env });
   const ref = { store: 'local', path: 'trading/grid-bot', key: 'grid-bot' };
-  const subKeys = async (): Promise<Array<{ apiName: string; apiKey: string }>> => admin(url, 'GET', `/__sandbox/keys?account=${encodeURIComponent(SUB)}`);
+  const subKeys = async (): Promise<Array<{ apiName: string; apiKey: string }>> =>
+    admin(url, 'GET', `/__sandbox/keys?account=${encodeURIComponent(SUB)}`);
 
   beforeEach(async () => {
     ({ sandbox, url, management } = await sandboxWithAccounts());
@@ -66,7 +68,10 @@ describe('binance issuer through the CLI', function () {
     await writeFile(path.join(dir, 'rotation.yaml'), yaml(url));
     // the management key goes into the store, never into rotation.yaml
     const s = await store();
-    await s.stage({ store: 'local', path: 'exchange/management', key: 'management' }, 'bootstrap', { keyId: 'management', material: { apiKey: management.apiKey, secret: management.secret! } });
+    await s.stage({ store: 'local', path: 'exchange/management', key: 'management' }, 'bootstrap', {
+      keyId: 'management',
+      material: { apiKey: management.apiKey, secret: management.secret! },
+    });
     await s.promote({ store: 'local', path: 'exchange/management', key: 'management' }, 'bootstrap');
     await s.close();
   });
@@ -84,8 +89,16 @@ describe('binance issuer through the CLI', function () {
     expect(v1.keyId).to.match(/^bn:.{8}….{4}$/);
     const live = (await subKeys()).filter((k) => k.apiName.startsWith('grid-bot-rot-'));
     expect(live).to.have.length(1);
-    const restrictions = await signed(url, 'GET', '/sapi/v1/account/apiRestrictions', { apiKey: v1.material.apiKey!, secret: v1.material.secret });
-    expect(restrictions.body).to.include({ ipRestrict: true, enableWithdrawals: false, enableSpotAndMarginTrading: true, enableFutures: false });
+    const restrictions = await signed(url, 'GET', '/sapi/v1/account/apiRestrictions', {
+      apiKey: v1.material.apiKey!,
+      secret: v1.material.secret,
+    });
+    expect(restrictions.body).to.include({
+      ipRestrict: true,
+      enableWithdrawals: false,
+      enableSpotAndMarginTrading: true,
+      enableFutures: false,
+    });
     expect(first.out).to.not.include(v1.material.secret!);
     expect(first.out).to.not.include(v1.material.apiKey!);
 
@@ -103,19 +116,28 @@ describe('binance issuer through the CLI', function () {
     await s.close();
     const revoked = await cli('revoke', 'grid-bot', '--reason', 'leaked in a screenshot', '--yes');
     expect(revoked.exitCode, revoked.out).to.equal(0);
-    expect((await signed(url, 'GET', '/api/v3/account', { apiKey: before.material.apiKey!, secret: before.material.secret })).body.code).to.equal(-2015);
+    expect(
+      (await signed(url, 'GET', '/api/v3/account', { apiKey: before.material.apiKey!, secret: before.material.secret })).body.code,
+    ).to.equal(-2015);
     const s2 = await store();
     const after = (await s2.current(ref))!;
     await s2.close();
-    expect((await signed(url, 'GET', '/api/v3/account', { apiKey: after.material.apiKey!, secret: after.material.secret })).status).to.equal(200);
+    expect(
+      (await signed(url, 'GET', '/api/v3/account', { apiKey: after.material.apiKey!, secret: after.material.secret })).status,
+    ).to.equal(200);
 
     const off = await cli('offboard', 'alice', '--yes');
     expect(off.exitCode, off.out).to.equal(0);
-    expect((await signed(url, 'GET', '/api/v3/account', { apiKey: after.material.apiKey!, secret: after.material.secret })).body.code).to.equal(-2015);
+    expect(
+      (await signed(url, 'GET', '/api/v3/account', { apiKey: after.material.apiKey!, secret: after.material.secret })).body.code,
+    ).to.equal(-2015);
   });
 
   it('refuses a key declared with withdrawals, and creates nothing', async () => {
-    await writeFile(path.join(dir, 'rotation.yaml'), yaml(url).replace('permissions: [reading, spot]', 'permissions: [reading, spot, withdrawals]'));
+    await writeFile(
+      path.join(dir, 'rotation.yaml'),
+      yaml(url).replace('permissions: [reading, spot]', 'permissions: [reading, spot, withdrawals]'),
+    );
     const r = await cli('rotate', 'grid-bot', '--yes');
     expect(r.exitCode).to.not.equal(0);
     expect(r.out).to.match(/withdrawals/);
@@ -123,7 +145,12 @@ describe('binance issuer through the CLI', function () {
   });
 
   it('a 5xx on create is an unknown outcome: the key it made is found by apiName and deleted, then created once more', async () => {
-    await admin(url, 'POST', '/__sandbox/faults', { path: '/sapi/v1/sub-account/subAccountApi', method: 'POST', kind: 'after-error', status: 502 });
+    await admin(url, 'POST', '/__sandbox/faults', {
+      path: '/sapi/v1/sub-account/subAccountApi',
+      method: 'POST',
+      kind: 'after-error',
+      status: 502,
+    });
     const r = await cli('rotate', 'grid-bot', '--yes');
     expect(r.exitCode, r.out).to.equal(0);
     expect(await subKeys()).to.have.length(1);
@@ -131,7 +158,12 @@ describe('binance issuer through the CLI', function () {
 
   it('a crash after create leaves an orphan that the next run deletes by its rotation id', async () => {
     expect((await cli('rotate', 'grid-bot', '--yes')).exitCode).to.equal(0);
-    await execa('node', [CLI, 'rotate', 'grid-bot', '--yes'], { cwd: dir, env: { ...env, KEYTURN_FAILPOINTS: 'create:after=kill' }, reject: false, stdin: 'ignore' });
+    await execa('node', [CLI, 'rotate', 'grid-bot', '--yes'], {
+      cwd: dir,
+      env: { ...env, KEYTURN_FAILPOINTS: 'create:after=kill' },
+      reject: false,
+      stdin: 'ignore',
+    });
     expect((await subKeys()).length).to.equal(2);
     const resumed = await cli('rotate', 'grid-bot', '--yes');
     expect(resumed.exitCode, resumed.out).to.equal(0);
@@ -153,7 +185,7 @@ describe('binance issuer through the CLI', function () {
 
 describe('keyturn audit against the sandbox', function () {
   this.timeout(60_000);
-  it('finds a key created behind keyturn\'s back, a permission changed behind its back, and withdrawals turned on', async () => {
+  it("finds a key created behind keyturn's back, a permission changed behind its back, and withdrawals turned on", async () => {
     const { sandbox, url, management } = await sandboxWithAccounts();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-audit-'));
     const env = { KEYTURN_MASTER_KEY: randomBytes(32).toString('hex'), KEYTURN_ACTOR: 'test-operator' };
@@ -172,15 +204,33 @@ describe('keyturn audit against the sandbox', function () {
       const clean = await run('audit');
       expect(clean.exitCode, clean.out).to.equal(0);
 
-      await signed(url, 'POST', '/sapi/v1/sub-account/subAccountApi', management, `email=${encodeURIComponent(SUB)}&apiName=someone-else&status=1`);
-      const keys: Array<{ apiName: string; apiKey: string }> = await admin(url, 'GET', `/__sandbox/keys?account=${encodeURIComponent(SUB)}`);
+      await signed(
+        url,
+        'POST',
+        '/sapi/v1/sub-account/subAccountApi',
+        management,
+        `email=${encodeURIComponent(SUB)}&apiName=someone-else&status=1`,
+      );
+      const keys: Array<{ apiName: string; apiKey: string }> = await admin(
+        url,
+        'GET',
+        `/__sandbox/keys?account=${encodeURIComponent(SUB)}`,
+      );
       const ours = keys.find((k) => k.apiName.startsWith('grid-bot-'))!;
-      await signed(url, 'POST', '/sapi/v1/sub-account/subAccountApiPermission', management, `email=${encodeURIComponent(SUB)}&subAccountApiKey=${ours.apiKey}&canFuturesTrade=true`);
+      await signed(
+        url,
+        'POST',
+        '/sapi/v1/sub-account/subAccountApiPermission',
+        management,
+        `email=${encodeURIComponent(SUB)}&subAccountApiKey=${ours.apiKey}&canFuturesTrade=true`,
+      );
       await admin(url, 'POST', '/__sandbox/web-ui/edit', { apiKey: ours.apiKey, patch: { enableWithdrawals: true } });
 
       const audit = await run('audit', '--json');
       expect(audit.exitCode, audit.out).to.equal(1);
-      const rules = (JSON.parse(audit.stdout) as { findings: Array<{ rule: string; severity: string; message: string }> }).findings.filter((f) => f.severity === 'error');
+      const rules = (JSON.parse(audit.stdout) as { findings: Array<{ rule: string; severity: string; message: string }> }).findings.filter(
+        (f) => f.severity === 'error',
+      );
       expect(rules.map((f) => f.rule)).to.include.members(['unknown-key', 'permission-drift', 'withdrawals-enabled']);
       expect(rules.find((f) => f.rule === 'unknown-key')!.message).to.include('someone-else');
       expect(audit.out).to.not.include(ours.apiKey);

@@ -16,7 +16,6 @@ import { freePort } from '../../bench/free-port.js';
 const SETUP = path.join(process.cwd(), 'dist/scripts/demo-setup.js');
 const BOT = path.join(process.cwd(), 'dist/scripts/demo-bot.js');
 
-
 const health = async (port: number) => {
   const res = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
   return res ? { status: res.status, body: (await res.json()) as { ok: boolean; requests: number; failed: number } } : undefined;
@@ -54,7 +53,9 @@ keys:
     );
     try {
       const first = await execa('node', [SETUP], { cwd: dir, env });
-      expect(first.stdout).to.include(`exchange sandbox started at http://127.0.0.1:${port}`).and.include('management key stored in local:exchange/management');
+      expect(first.stdout)
+        .to.include(`exchange sandbox started at http://127.0.0.1:${port}`)
+        .and.include('management key stored in local:exchange/management');
       const second = await execa('node', [SETUP], { cwd: dir, env });
       expect(second.stdout).to.include('exchange sandbox reused').and.include('management key already in');
 
@@ -63,7 +64,11 @@ keys:
       await store.close();
       expect(`${first.stdout}${first.stderr}${second.stdout}`).to.not.include(management.secret!);
       // the stored key is the master's working management key: it lists the sub-account's keys
-      const listed = await createSubKey(`http://127.0.0.1:${port}`, { apiKey: management.apiKey!, secret: management.secret }, `email=${encodeURIComponent(SUB)}&apiName=probe&status=1`);
+      const listed = await createSubKey(
+        `http://127.0.0.1:${port}`,
+        { apiKey: management.apiKey!, secret: management.secret },
+        `email=${encodeURIComponent(SUB)}&apiName=probe&status=1`,
+      );
       expect(listed.status).to.equal(200);
       expect(JSON.parse(await readFile(path.join(dir, '.keyturn/exchange-sandbox.json'), 'utf8')).keys).to.have.length(2);
     } finally {
@@ -76,9 +81,14 @@ keys:
     const { sandbox, url, management } = await sandboxWithAccounts();
     const port = await freePort();
     try {
-      const made = (await createSubKey(url, management, `email=${encodeURIComponent(SUB)}&apiName=bot&status=2&ipAddress=127.0.0.1&canTrade=true`)).body as { apiKey: string; secretKey: string };
+      const made = (
+        await createSubKey(url, management, `email=${encodeURIComponent(SUB)}&apiName=bot&status=2&ipAddress=127.0.0.1&canTrade=true`)
+      ).body as { apiKey: string; secretKey: string };
       const env = { ...process.env, BINANCE_API_KEY: made.apiKey, BINANCE_API_SECRET: made.secretKey, KEYTURN_KEY_ID: 'bn:test' };
-      const restarted = await execa('node', [BOT, 'restart', '--name', 'bot', '--port', String(port), '--base-url', url, '--rate', '20'], { cwd: dir, env });
+      const restarted = await execa('node', [BOT, 'restart', '--name', 'bot', '--port', String(port), '--base-url', url, '--rate', '20'], {
+        cwd: dir,
+        env,
+      });
       expect(restarted.stdout).to.match(/restarted \(pid \d+\)/);
       const up = await until('a healthy bot', async () => ((await health(port))?.status === 200 ? health(port) : undefined));
       expect(up!.body.ok).to.equal(true);

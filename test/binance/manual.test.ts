@@ -32,7 +32,10 @@ describe('manual issuer with exchange: binance (main-account keys)', function ()
 
   const run = async (key: { apiKey: string; secret: string }, options: Record<string, unknown> = { exchange: 'binance', baseUrl: url }) => {
     const config = issuerConfig('manual', options, 'binance-main');
-    const target = { key: keyConfig({ id: 'grid-bot-main', purpose: 'grid bot on the main account', restrictions: declared }), issuer: config };
+    const target = {
+      key: keyConfig({ id: 'grid-bot-main', purpose: 'grid bot on the main account', restrictions: declared }),
+      issuer: config,
+    };
     const issuer = createManualIssuer(config);
     const test = makeContext({ answers: [key.apiKey, key.secret] });
     const issued = await issuer.create(target, test.ctx);

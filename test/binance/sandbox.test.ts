@@ -32,7 +32,10 @@ describe('binance sandbox', function () {
     });
 
     it('mixed query string and body: the payload is the query followed by the body, no separator', () => {
-      const { payload, signature } = signedPayload('symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC', 'quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature=abc');
+      const { payload, signature } = signedPayload(
+        'symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC',
+        'quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature=abc',
+      );
       expect(signature).to.equal('abc');
       expect(hmacHex(DOC_SECRET, payload)).to.equal('0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77');
     });
@@ -41,7 +44,9 @@ describe('binance sandbox', function () {
       const key = await newKey('&status=1');
       const payload = `timestamp=${Date.now()}`;
       const good = hmacHex(key.secret!, payload);
-      expect((await raw(url, 'GET', '/api/v3/account', { apiKey: key.apiKey, query: `${payload}&signature=${good.toUpperCase()}` })).status).to.equal(200);
+      expect(
+        (await raw(url, 'GET', '/api/v3/account', { apiKey: key.apiKey, query: `${payload}&signature=${good.toUpperCase()}` })).status,
+      ).to.equal(200);
       const bad = await raw(url, 'GET', '/api/v3/account', { apiKey: key.apiKey, query: `${payload}&signature=${'0'.repeat(64)}` });
       expect([bad.status, bad.body.code]).to.deep.equal([400, -1022]);
     });
@@ -74,7 +79,14 @@ describe('binance sandbox', function () {
 
     it('refuses publicKey in the query string (it must travel in the body)', async () => {
       const publicKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
-      const res = await signed(url, 'POST', '/sapi/v1/sub-account/subAccountApi', management, `email=${enc(SUB)}&apiName=q&status=1&publicKey=${enc(publicKey)}`, { inBody: false });
+      const res = await signed(
+        url,
+        'POST',
+        '/sapi/v1/sub-account/subAccountApi',
+        management,
+        `email=${enc(SUB)}&apiName=q&status=1&publicKey=${enc(publicKey)}`,
+        { inBody: false },
+      );
       expect(res.body.code).to.equal(-1130);
     });
   });
@@ -84,15 +96,29 @@ describe('binance sandbox', function () {
       const key = await newKey('&status=2&ipAddress=127.0.0.1&canTrade=true');
       const client = new MainClient({ api_key: key.apiKey, api_secret: key.secret, baseUrl: url, disableTimeSync: true });
       const restrictions = await client.getApiKeyPermissions();
-      expect(restrictions).to.include({ ipRestrict: true, enableWithdrawals: false, enableSpotAndMarginTrading: true, enableReading: true });
+      expect(restrictions).to.include({
+        ipRestrict: true,
+        enableWithdrawals: false,
+        enableSpotAndMarginTrading: true,
+        enableReading: true,
+      });
       const account = await client.getAccountInformation();
       expect(account.canTrade).to.equal(true);
     });
 
     it('its Ed25519-signed requests are accepted', async () => {
       const pair = generateKeyPairSync('ed25519');
-      const created = await createSubKey(url, management, `email=${enc(SUB)}&apiName=lib-ed&status=1&publicKey=${enc(pair.publicKey.export({ type: 'spki', format: 'pem' }).toString())}`);
-      const client = new MainClient({ api_key: created.body.apiKey as string, api_secret: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), baseUrl: url, disableTimeSync: true });
+      const created = await createSubKey(
+        url,
+        management,
+        `email=${enc(SUB)}&apiName=lib-ed&status=1&publicKey=${enc(pair.publicKey.export({ type: 'spki', format: 'pem' }).toString())}`,
+      );
+      const client = new MainClient({
+        api_key: created.body.apiKey as string,
+        api_secret: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        baseUrl: url,
+        disableTimeSync: true,
+      });
       expect((await client.getApiKeyPermissions()).ipRestrict).to.equal(false);
     });
   });
@@ -108,7 +134,9 @@ describe('binance sandbox', function () {
     it('timestamp outside recvWindow → -1021; ahead by more than 1s → -1021; recvWindow over 60000 → -1131; no timestamp → -1102', async () => {
       const key = await newKey('&status=1');
       expect((await signed(url, 'GET', '/api/v3/account', key, '', { timestamp: Date.now() - 6000 })).body.code).to.equal(-1021);
-      expect((await signed(url, 'GET', '/api/v3/account', key, '', { timestamp: Date.now() - 6000, recvWindow: 10000 })).status).to.equal(200);
+      expect((await signed(url, 'GET', '/api/v3/account', key, '', { timestamp: Date.now() - 6000, recvWindow: 10000 })).status).to.equal(
+        200,
+      );
       expect((await signed(url, 'GET', '/api/v3/account', key, '', { timestamp: Date.now() + 5000 })).body.code).to.equal(-1021);
       expect((await signed(url, 'GET', '/api/v3/account', key, '', { recvWindow: 60001 })).body.code).to.equal(-1131);
       expect((await raw(url, 'GET', '/api/v3/account', { apiKey: key.apiKey, query: 'signature=00' })).body.code).to.equal(-1102);
@@ -135,7 +163,9 @@ describe('binance sandbox', function () {
       expect((await signed(url, 'POST', '/api/v3/order', reader, order)).body.code).to.equal(-2015);
       const trader = await newKey('&status=1&canTrade=true');
       expect((await signed(url, 'POST', '/api/v3/order', trader, order)).status).to.equal(200);
-      expect((await signed(url, 'POST', '/sapi/v1/capital/withdraw/apply', trader, 'coin=BTC&address=x&amount=1')).body.code).to.equal(-2015);
+      expect((await signed(url, 'POST', '/sapi/v1/capital/withdraw/apply', trader, 'coin=BTC&address=x&amount=1')).body.code).to.equal(
+        -2015,
+      );
       // a sub-account key cannot manage keys either
       expect((await createSubKey(url, trader, `email=${enc(SUB)}&apiName=x&status=1`)).body.code).to.equal(-2015);
     });
@@ -143,8 +173,18 @@ describe('binance sandbox', function () {
     it('management: list and delete; a deleted key is refused at once with -2015', async () => {
       const key = await newKey('&status=1');
       const listed = await signed(url, 'GET', '/sapi/v1/sub-account/subAccountApi', management, `email=${enc(SUB)}`);
-      expect((listed.body as unknown as Array<{ apiKey: string; secretKey?: string }>).some((k) => k.apiKey === key.apiKey && k.secretKey === undefined)).to.equal(true);
-      const deleted = await signed(url, "DELETE", "/sapi/v1/sub-account/subAccountApi", management, `email=${enc(SUB)}&subAccountApiKey=${key.apiKey}`);
+      expect(
+        (listed.body as unknown as Array<{ apiKey: string; secretKey?: string }>).some(
+          (k) => k.apiKey === key.apiKey && k.secretKey === undefined,
+        ),
+      ).to.equal(true);
+      const deleted = await signed(
+        url,
+        'DELETE',
+        '/sapi/v1/sub-account/subAccountApi',
+        management,
+        `email=${enc(SUB)}&subAccountApiKey=${key.apiKey}`,
+      );
       expect(deleted.status, JSON.stringify(deleted.body)).to.equal(200);
       expect((await signed(url, 'GET', '/api/v3/account', key)).body.code).to.equal(-2015);
     });
@@ -162,7 +202,8 @@ describe('binance sandbox', function () {
     it('the 31st key of an account is refused (-12022)', async () => {
       const res = await signed(url, 'GET', '/sapi/v1/sub-account/subAccountApi', management, `email=${enc('data@sub.sandbox.test')}`);
       const existing = (res.body as unknown as unknown[]).length;
-      for (let i = existing; i < 30; i++) expect((await createSubKey(url, management, `email=${enc('data@sub.sandbox.test')}&apiName=n${i}&status=1`)).status).to.equal(200);
+      for (let i = existing; i < 30; i++)
+        expect((await createSubKey(url, management, `email=${enc('data@sub.sandbox.test')}&apiName=n${i}&status=1`)).status).to.equal(200);
       await admin(url, 'POST', '/__sandbox/weights/reset');
       const refused = await createSubKey(url, management, `email=${enc('data@sub.sandbox.test')}&apiName=n31&status=1`);
       expect([refused.status, refused.body.code]).to.deep.equal([400, -12022]);
@@ -172,13 +213,23 @@ describe('binance sandbox', function () {
   describe('fault injection', () => {
     it('429 with Retry-After, 418, and a 5xx after the create took effect', async () => {
       await admin(url, 'POST', '/__sandbox/weights/reset');
-      await admin(url, 'POST', '/__sandbox/faults', { faults: [{ path: '/api/v3/time', kind: 'rate-limit', retryAfter: 7 }, { path: '/api/v3/ping', kind: 'ban', retryAfter: 120 }] });
+      await admin(url, 'POST', '/__sandbox/faults', {
+        faults: [
+          { path: '/api/v3/time', kind: 'rate-limit', retryAfter: 7 },
+          { path: '/api/v3/ping', kind: 'ban', retryAfter: 120 },
+        ],
+      });
       const limited = await raw(url, 'GET', '/api/v3/time');
       expect([limited.status, limited.body.code, limited.headers['retry-after']]).to.deep.equal([429, -1003, '7']);
       expect((await raw(url, 'GET', '/api/v3/ping')).status).to.equal(418);
       expect((await raw(url, 'GET', '/api/v3/time')).status).to.equal(200);
 
-      await admin(url, 'POST', '/__sandbox/faults', { path: '/sapi/v1/sub-account/subAccountApi', method: 'POST', kind: 'after-error', status: 502 });
+      await admin(url, 'POST', '/__sandbox/faults', {
+        path: '/sapi/v1/sub-account/subAccountApi',
+        method: 'POST',
+        kind: 'after-error',
+        status: 502,
+      });
       const lost = await createSubKey(url, management, `email=${enc(SUB)}&apiName=lost-answer&status=1`);
       expect(lost.status).to.equal(502);
       const keys = await admin(url, 'GET', `/__sandbox/keys?account=${enc(SUB)}`);

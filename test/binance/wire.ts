@@ -27,7 +27,12 @@ export function sigOf(key: WireKey, payload: string): string {
   return createHmac('sha256', key.secret!).update(payload).digest('hex');
 }
 
-export function raw(base: string, method: string, path: string, options: { query?: string; body?: string; apiKey?: string; localAddress?: string } = {}): Promise<WireResult> {
+export function raw(
+  base: string,
+  method: string,
+  path: string,
+  options: { query?: string; body?: string; apiKey?: string; localAddress?: string } = {},
+): Promise<WireResult> {
   const url = new URL(path + (options.query ? `?${options.query}` : ''), base);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -37,13 +42,17 @@ export function raw(base: string, method: string, path: string, options: { query
         localAddress: options.localAddress,
         headers: {
           ...(options.apiKey ? { 'X-MBX-APIKEY': options.apiKey } : {}),
-          ...(options.body !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(options.body) } : {}),
+          ...(options.body !== undefined
+            ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(options.body) }
+            : {}),
         },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') }),
+        );
       },
     );
     req.on('error', reject);
@@ -52,16 +61,31 @@ export function raw(base: string, method: string, path: string, options: { query
 }
 
 /** A signed call: `params` already encoded; timestamp and signature appended like a client does. */
-export function signed(base: string, method: string, path: string, key: WireKey, params = '', options: { localAddress?: string; inBody?: boolean; timestamp?: number; recvWindow?: number } = {}): Promise<WireResult> {
+export function signed(
+  base: string,
+  method: string,
+  path: string,
+  key: WireKey,
+  params = '',
+  options: { localAddress?: string; inBody?: boolean; timestamp?: number; recvWindow?: number } = {},
+): Promise<WireResult> {
   const ts = `${params ? '&' : ''}${options.recvWindow !== undefined ? `recvWindow=${options.recvWindow}&` : ''}timestamp=${options.timestamp ?? Date.now()}`;
   const payload = params + ts;
   const full = `${payload}&signature=${sigOf(key, payload)}`;
   const inBody = options.inBody ?? method !== 'GET';
-  return raw(base, method, path, { apiKey: key.apiKey, localAddress: options.localAddress, ...(inBody ? { body: full } : { query: full }) });
+  return raw(base, method, path, {
+    apiKey: key.apiKey,
+    localAddress: options.localAddress,
+    ...(inBody ? { body: full } : { query: full }),
+  });
 }
 
 export async function admin(base: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(new URL(path, base), { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(new URL(path, base), {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = await res.json();
   if (!res.ok) throw new Error(`admin ${path}: ${JSON.stringify(json)}`);
   return json;
@@ -71,7 +95,9 @@ export const SUB = 'grid@sub.sandbox.test';
 export const SUB2 = 'data@sub.sandbox.test';
 
 /** A running sandbox with a master account, its management key and two sub-accounts. */
-export async function sandboxWithAccounts(options: { host?: string } = {}): Promise<{ sandbox: Sandbox; url: string; management: WireKey }> {
+export async function sandboxWithAccounts(
+  options: { host?: string } = {},
+): Promise<{ sandbox: Sandbox; url: string; management: WireKey }> {
   const sandbox = await startSandbox({ host: options.host ?? '127.0.0.1' });
   const setup = await admin(sandbox.url, 'POST', '/__sandbox/setup', { master: 'desk@sandbox.test', subAccounts: [SUB, SUB2] });
   return { sandbox, url: sandbox.url, management: { apiKey: setup.apiKey, secret: setup.secretKey } };

@@ -51,7 +51,10 @@ describe('cli --log-file', function () {
     expect(statSync(file).mode & 0o777).to.equal(0o600);
     const text = readFileSync(file, 'utf8');
     expect(text.endsWith('\n'), 'the last line was flushed before exit').to.equal(true);
-    const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as { level: string; message: string });
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: string; message: string });
     expect(lines.length).to.be.greaterThan(3);
     expect(text).to.include('key-1');
     for (const secret of ws.issuedSecrets()) expect(text).not.to.include(secret);

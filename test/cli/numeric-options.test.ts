@@ -27,7 +27,11 @@ describe('cli numeric options', function () {
   });
 
   it('every command that takes --concurrency checks it the same way', async () => {
-    for (const args of [['rotate', 'key-1', '--dry-run'], ['offboard', 'bob', '--dry-run'], ['apply', 'plan.json', '--yes']]) {
+    for (const args of [
+      ['rotate', 'key-1', '--dry-run'],
+      ['offboard', 'bob', '--dry-run'],
+      ['apply', 'plan.json', '--yes'],
+    ]) {
       const result = await ws.run([...args, '--concurrency', '-1']);
       expect(result.exitCode, `${args[0]}: ${result.stderr}`).to.equal(2);
       expect(result.stderr).to.include('--concurrency must be a whole number from 1 to 256');

@@ -12,6 +12,7 @@ import { Terminal } from '../support/terminal.js';
 import { CLI, Workspace } from '../support/workspace.js';
 
 // Everything a terminal could act on; tab and newline are layout.
+// eslint-disable-next-line no-control-regex -- the control characters are what this test looks for
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 // Clear the screen, set the window title, a C1 CSI, and a right-to-left override.
 const HOSTILE = '\u001b[2J\u001b]0;pwned\u0007 \u009b31m \u202e';
@@ -93,7 +94,10 @@ describe('cli output neutralises terminal control characters', function () {
     const rotate = await ws.run(['rotate', 'key-2', '--yes', '--log-format', 'json']);
     expect(rotate.exitCode, rotate.stderr).to.equal(1);
     expectTerminalSafe(rotate.stderr, 'json log');
-    const lines = rotate.stderr.trimEnd().split('\n').map((line) => JSON.parse(line) as { message: string });
+    const lines = rotate.stderr
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { message: string });
     expect(lines.some((l) => JSON.stringify(l).includes('pwned'))).to.equal(true);
   });
 

@@ -20,7 +20,13 @@ describe('docs/rotation-yaml.md', () => {
 
   it('its full example loads, with no error-level finding', async () => {
     const { config, findings } = await tmp.load(exampleUnder('rotation-yaml.md', '## Full example'), {});
-    expect(config.keys.map((k) => k.id)).to.deep.equal(['grid-bot-webhook-secret', 'grid-bot-binance', 'market-data-db-password', 'report-signing-key', 'debug-session']);
+    expect(config.keys.map((k) => k.id)).to.deep.equal([
+      'grid-bot-webhook-secret',
+      'grid-bot-binance',
+      'market-data-db-password',
+      'report-signing-key',
+      'debug-session',
+    ]);
     expect(config.notify.webhooks[0]!.url).to.equal('https://alerts.example.com/keyturn');
     expect(config.keys[2]!.tier).to.equal('read-only');
     expect(config.keys[4]!.ttlMs).to.equal(4 * 3_600_000);

@@ -16,12 +16,24 @@ describe('loadConfig', () => {
     expect(config.file).to.equal(file);
     expect(config.dir).to.equal(process.cwd());
     expect(config.hash).to.equal(createHash('sha256').update(readFileSync(file)).digest('hex'));
-    expect(config.keys.map((k) => k.id)).to.deep.equal(['grid-bot-api', 'market-data-api', 'grid-bot-webhook-secret', 'report-signing-key']);
+    expect(config.keys.map((k) => k.id)).to.deep.equal([
+      'grid-bot-api',
+      'market-data-api',
+      'grid-bot-webhook-secret',
+      'report-signing-key',
+    ]);
     expect(config.defaults).to.deep.equal({ store: 'local', overlapMs: 0, consumerTimeoutMs: 30_000, leaseTtlMs: 900_000, concurrency: 4 });
-    expect(config.stores.local).to.deep.equal({ name: 'local', type: 'file', options: { path: '.keyturn/store.enc', masterKeyFile: '.keyturn/master.key' } });
+    expect(config.stores.local).to.deep.equal({
+      name: 'local',
+      type: 'file',
+      options: { path: '.keyturn/store.enc', masterKeyFile: '.keyturn/master.key' },
+    });
     expect(config.issuers.signing!.options.register).to.deep.equal(['node', 'dist/scripts/demo-registry.js', 'register']);
     // the management key is named by store and path; its value is never in the file
-    expect(config.issuers.exchange!.options).to.deep.equal({ baseUrl: 'http://127.0.0.1:47900', managementKey: { store: 'local', path: 'exchange/management' } });
+    expect(config.issuers.exchange!.options).to.deep.equal({
+      baseUrl: 'http://127.0.0.1:47900',
+      managementKey: { store: 'local', path: 'exchange/management' },
+    });
 
     const grid = config.keys[0]!;
     expect(grid.position).to.deep.equal({ file, line: 51, column: 5 });
@@ -38,7 +50,23 @@ describe('loadConfig', () => {
         env: { BINANCE_API_KEY: 'apiKey', BINANCE_API_SECRET: 'secret' },
         restart: {
           kind: 'command',
-          command: ['node', 'dist/scripts/demo-bot.js', 'restart', '--name', 'grid-bot', '--port', '47811', '--base-url', 'http://127.0.0.1:47900', '--call', 'order-test', '--rate', '10', '--exit-after', '10m'],
+          command: [
+            'node',
+            'dist/scripts/demo-bot.js',
+            'restart',
+            '--name',
+            'grid-bot',
+            '--port',
+            '47811',
+            '--base-url',
+            'http://127.0.0.1:47900',
+            '--call',
+            'order-test',
+            '--rate',
+            '10',
+            '--exit-after',
+            '10m',
+          ],
         },
         health: { kind: 'http', url: 'http://127.0.0.1:47811/health', expectStatus: 200, timeoutMs: 2000, retries: 25, intervalMs: 200 },
       },
@@ -104,7 +132,14 @@ keys:
       health: { kind: 'command', command: ['curl', '-f', 'http://x'], timeoutMs: 5000, retries: 3, intervalMs: 1000 },
     });
     expect(b!.restart).to.deep.equal({ kind: 'systemd', unit: 'b.service' });
-    expect(b!.health).to.deep.equal({ kind: 'http', url: 'http://127.0.0.1/health', expectStatus: 200, timeoutMs: 5000, retries: 3, intervalMs: 1000 });
+    expect(b!.health).to.deep.equal({
+      kind: 'http',
+      url: 'http://127.0.0.1/health',
+      expectStatus: 200,
+      timeoutMs: 5000,
+      retries: 3,
+      intervalMs: 1000,
+    });
     expect(b!.timeoutMs).to.equal(120_000);
     expect(c!.restart).to.deep.equal({ kind: 'docker', container: 'c' });
     expect(d!.restart).to.deep.equal({ kind: 'kubernetes', deployment: 'd', namespace: 'prod', context: 'eu' });
@@ -135,10 +170,30 @@ keys:
     tier: read-only
     ttl: 2h
 `);
-    expect(config.defaults).to.deep.equal({ store: 'b', issuer: 'tokens', tier: 'normal', overlapMs: 3_600_000, consumerTimeoutMs: 60_000, leaseTtlMs: 300_000, concurrency: 8 });
+    expect(config.defaults).to.deep.equal({
+      store: 'b',
+      issuer: 'tokens',
+      tier: 'normal',
+      overlapMs: 3_600_000,
+      consumerTimeoutMs: 60_000,
+      leaseTtlMs: 300_000,
+      concurrency: 8,
+    });
     const [k, own] = config.keys;
-    expect([k!.store, k!.issuer, k!.tier, k!.overlapMs, k!.consumers[0]!.timeoutMs]).to.deep.equal(['b', 'tokens', 'normal', 3_600_000, 60_000]);
-    expect([own!.store, own!.path, own!.tier, own!.overlapMs, own!.ttlMs]).to.deep.equal(['a', 'custom/place', 'read-only', 600_000, 7_200_000]);
+    expect([k!.store, k!.issuer, k!.tier, k!.overlapMs, k!.consumers[0]!.timeoutMs]).to.deep.equal([
+      'b',
+      'tokens',
+      'normal',
+      3_600_000,
+      60_000,
+    ]);
+    expect([own!.store, own!.path, own!.tier, own!.overlapMs, own!.ttlMs]).to.deep.equal([
+      'a',
+      'custom/place',
+      'read-only',
+      600_000,
+      7_200_000,
+    ]);
     expect(config.stores.b!.options).to.deep.equal({ path: '../elsewhere/b.enc', masterKeyFile: 'keys/master.key' });
     expect(config.notify.webhooks).to.deep.equal([{ url: 'https://hooks.example.com/x', events: ['failure', 'attention', 'summary'] }]);
   });
@@ -167,9 +222,9 @@ keys:
 
   it('finds ${VAR} in any key, on the last line of a key, and in sections after the keys', async () => {
     const key = (id: string, extra = '') => `  - id: ${id}\n    purpose: p ${id}\n    issuer: tokens\n    period: 30d\n${extra}`;
-    const text = yamlWith(
-      key('a') + key('b', '    path: ${B_PATH}\n') + key('c') + key('d', '    tags: [x, "${D_TAG}"]'),
-    ) + '\nnotify:\n  webhooks: [{ url: "${HOOK}" }]\n';
+    const text =
+      yamlWith(key('a') + key('b', '    path: ${B_PATH}\n') + key('c') + key('d', '    tags: [x, "${D_TAG}"]')) +
+      '\nnotify:\n  webhooks: [{ url: "${HOOK}" }]\n';
     const { config } = await tmp.load(text, { B_PATH: 'bee', D_TAG: 'dee', HOOK: 'https://h.example/x' });
     expect(config.keys.map((k) => k.path)).to.deep.equal(['a', 'bee', 'c', 'd']);
     expect(config.keys[3]!.tags).to.deep.equal(['x', 'dee']);

@@ -131,7 +131,12 @@ keys:
       [16, 22, 'keys[0].holders[1]'],
       [16, 37, 'keys[0].holders[3]'],
     ]);
-    expect(error.problems.map((p) => p.message)).to.deep.equal(['unknown issuer `tokenz`', 'unknown store `remote`', 'unknown holder `bob`', 'unknown team `sre`']);
+    expect(error.problems.map((p) => p.message)).to.deep.equal([
+      'unknown issuer `tokenz`',
+      'unknown store `remote`',
+      'unknown holder `bob`',
+      'unknown team `sre`',
+    ]);
     expect(error.problems[0]!.hint).to.equal('did you mean `tokens`?');
   });
 
@@ -155,7 +160,9 @@ teams:
   });
 
   it('two keys at the same store path', async () => {
-    const error = await tmp.refuse(yamlWith(`${KEY}    path: shared\n  - id: other\n    purpose: q\n    issuer: tokens\n    period: 30d\n    path: shared\n`));
+    const error = await tmp.refuse(
+      yamlWith(`${KEY}    path: shared\n  - id: other\n    purpose: q\n    issuer: tokens\n    period: 30d\n    path: shared\n`),
+    );
     expect(spots(error)).to.deep.equal([[20, 11, 'keys[1].path']]);
   });
 
@@ -180,7 +187,8 @@ keys:
   it('a literal secret is refused (rule secret-in-config) and never echoed', async () => {
     const secret = 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6';
     const aws = 'AKIAIOSFODNN7EXAMPLE';
-    const error = await tmp.refuse(`version: 1
+    const error = await tmp.refuse(
+      `version: 1
 stores:
   vault: { type: vault, address: "https://vault:8200", token: s.abcdefghijklmnop }
   file: { type: file, path: s.enc, masterKeyFile: m.key }
@@ -199,7 +207,9 @@ keys:
     store: file
     period: 30d
     spec: { accessKeyId: ${aws}, secretKey: "\${S:-literal-default}", secretName: prod/key, passwordLength: 32 }
-`, { BINANCE_KEY: 'set' });
+`,
+      { BINANCE_KEY: 'set' },
+    );
     const secrets = error.problems.filter((p) => p.message.startsWith('secret-in-config: '));
     expect(secrets.map((p) => [p.line, p.column, p.path])).to.deep.equal([
       [3, 63, 'stores.vault.token'],
@@ -293,6 +303,10 @@ issuers:
       [6, 32, 'issuers.d.timeout'],
       [8, 40, 'issuers.f.timeout'],
     ]);
-    expect(error.problems.map((p) => p.message)).to.deep.equal(['a timeout must be longer than 0', '`30 s` is not a timeout', 'unknown field `timeout`']);
+    expect(error.problems.map((p) => p.message)).to.deep.equal([
+      'a timeout must be longer than 0',
+      '`30 s` is not a timeout',
+      'unknown field `timeout`',
+    ]);
   });
 });

@@ -37,7 +37,10 @@ export class ValidateDir {
     expect(result.exitCode, result.stderr).to.equal(2);
     expect(result.stderr).to.not.match(/\n\s+at .+\.js:\d+/);
     const prefix = `${path.join(this.dir, 'rotation.yaml')}:`;
-    const problems = result.stderr.split('\n').filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
+    const problems = result.stderr
+      .split('\n')
+      .filter((line) => line.startsWith(prefix))
+      .map((line) => line.slice(prefix.length));
     return { exitCode: result.exitCode, stderr: result.stderr, problems };
   }
 

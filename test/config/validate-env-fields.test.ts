@@ -27,11 +27,13 @@ describe('keyturn validate: env mappings against the issuer’s material fields'
   });
 
   it('refuses a check mapped to a field the issuer does not give', async () => {
-    const refusal = await dir.refuse(fileWith(`    issuer: tokens
+    const refusal = await dir.refuse(
+      fileWith(`    issuer: tokens
     period: 30d
     checks:
       - { name: smoke, command: "true", env: { TOKEN: secret } }
-`));
+`),
+    );
     expect(refusal.problems).to.have.length(1);
     expect(refusal.problems[0]).to.match(/^13:\d+ {2}keys\[0\]\.checks\[0\]\.env\.TOKEN {2}the key has no field `secret`/);
   });
@@ -65,10 +67,15 @@ ${key('iam', 'A: accessKeyId, S: secretAccessKey, T: sessionToken', '    spec: {
 
   it('checks a binance key against its keyType: an Ed25519 key has a privateKey, not a secret', async () => {
     const issuers = '  exchange: { type: binance, managementKey: { store: local, path: mk } }\n';
-    const refusal = await dir.refuse(fileWith(`    issuer: exchange
+    const refusal = await dir.refuse(
+      fileWith(
+        `    issuer: exchange
     spec: { email: bot@sub.example, keyType: ed25519 }
     period: 30d
-${consumerWith('KEY: apiKey, SECRET: secret')}`, issuers));
+${consumerWith('KEY: apiKey, SECRET: secret')}`,
+        issuers,
+      ),
+    );
     expect(refusal.problems).to.have.length(1);
     expect(refusal.problems[0]).to.include(
       'keys[0].consumers[0].env.SECRET  the key has no field `secret`: issuer `exchange` (binance) gives `apiKey`, `privateKey`',

@@ -83,7 +83,7 @@ export function* generateYamlDocuments(count: number, seed: number, shape: 'map'
   const random = prng(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const chance = (p: number): boolean => random() < p;
-  let eol = '\n';
+  let eol: string;
   const sep = (): string => (chance(0.5) ? ' ' : pick(SEPARATORS));
   const key = (): string => (chance(0.9) ? pick(KEYS) : pick(ODD_KEYS));
   const scalar = (): string => (chance(0.9) ? pick(SCALARS) : pick(ODD_SCALARS));

@@ -21,53 +21,58 @@ interface Case {
 }
 
 const deepBlocks = (levels: number): string => Array.from({ length: levels }, (_, i) => `${'  '.repeat(i + 3)}k${i}:\n`).join('');
-const aliasBomb = ['x-a0: &a0 [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `x-a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`)];
+const aliasBomb = [
+  'x-a0: &a0 [x, x, x, x, x, x, x, x, x, x]',
+  ...Array.from({ length: 8 }, (_, i) => `x-a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`),
+];
 
 const CASES: Case[] = [
   {
     name: 'an undefined alias',
     edit: (t) => t.replace('holders: [team:ops]', 'holders: [*nobody]'),
     lineWith: '*nobody',
-    expected: /keys\[0\]\.holders\[0\]  alias `\*nobody` has no anchor `&nobody` before it \(an anchor must come before every alias of it\)/,
+    expected:
+      /keys\[0\]\.holders\[0\] {2}alias `\*nobody` has no anchor `&nobody` before it \(an anchor must come before every alias of it\)/,
   },
   {
     name: 'an alias before its anchor',
     edit: (t) => t.replace('holders: [team:ops]', 'holders: [*ops, &ops team:ops]'),
     lineWith: '*ops',
-    expected: /keys\[0\]\.holders\[0\]  alias `\*ops` has no anchor `&ops` before it/,
+    expected: /keys\[0\]\.holders\[0\] {2}alias `\*ops` has no anchor `&ops` before it/,
   },
   {
     name: 'a merge (`<<`) of a scalar',
     edit: (t) => t.replace(KEY_1, `${KEY_1}    spec:\n      <<: 5\n`),
     lineWith: '<<: 5',
-    expected: /keys\[0\]\.spec\["<<"\]  a merge \(`<<`\) takes a mapping, an alias of one, or a list of them \(write `<<: \*name`/,
+    expected: /keys\[0\]\.spec\["<<"\] {2}a merge \(`<<`\) takes a mapping, an alias of one, or a list of them \(write `<<: \*name`/,
   },
   {
     name: 'an alias bomb (excessive alias count)',
     edit: (t) => t.replace('keys:\n', `${aliasBomb.join('\n')}\nkeys:\n`),
     lineWith: 'x-a8:',
-    expected: /x-a8\[0\]  aliases expand to 111,111,111 values here \(more than YAML allows\) \(an alias bomb\?/,
+    expected: /x-a8\[0\] {2}aliases expand to 111,111,111 values here \(more than YAML allows\) \(an alias bomb\?/,
   },
   {
     name: 'a self-referencing anchor in a spec',
     edit: (t) => t.replace(KEY_1, `${KEY_1}    spec: &self\n      length: 40\n      again: *self\n`),
     lineWith: '*self',
-    expected: /keys\[0\]\.spec\.again  alias `\*self` is inside the value it refers to \(a cycle\) \(data must be a tree/,
+    expected: /keys\[0\]\.spec\.again {2}alias `\*self` is inside the value it refers to \(a cycle\) \(data must be a tree/,
   },
   {
     name: '10,000 nested `[`',
     edit: (t) => t.replace('holders: [team:ops]', `holders: [team:ops]\n    tags: ${'['.repeat(10_000)}${']'.repeat(10_000)}`),
-    expected: /keys\[0\]\.tags(\[0\])*  nested too deeply to read \(the YAML reader ran out of stack\) \(rotation\.yaml needs a few levels/,
+    expected:
+      /keys\[0\]\.tags(\[0\])* {2}nested too deeply to read \(the YAML reader ran out of stack\) \(rotation\.yaml needs a few levels/,
   },
   {
     name: '5,000 nested blocks',
     edit: (t) => t.replace(KEY_1, `${KEY_1}    spec:\n${deepBlocks(5_000)}`),
-    expected: /keys\[0\]\.spec(\.k\d+)*  nested too deeply to read \(the YAML reader ran out of stack\)/,
+    expected: /keys\[0\]\.spec(\.k\d+)* {2}nested too deeply to read \(the YAML reader ran out of stack\)/,
   },
   {
     name: '100 nested `[` (deeper than keyturn reads, though YAML could)',
     edit: (t) => t.replace('holders: [team:ops]', `holders: [team:ops]\n    tags: ${'['.repeat(100)}${']'.repeat(100)}`),
-    expected: /keys\[0\]\.tags(\[0\])*  nested deeper than 64 levels \(rotation\.yaml needs a few levels; flatten the structure\)/,
+    expected: /keys\[0\]\.tags(\[0\])* {2}nested deeper than 64 levels \(rotation\.yaml needs a few levels; flatten the structure\)/,
   },
 ];
 

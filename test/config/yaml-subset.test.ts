@@ -214,16 +214,47 @@ keys:
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed % n;
     };
-    const inserts = [':', ': ', '-', '- ', ' ', '  ', '"', "'", '[', ']', '{', '}', ',', '#', ' #', '\n', '\n  ', '&', '*', '!', '|', '\t', '\\', 'x'];
+    const inserts = [
+      ':',
+      ': ',
+      '-',
+      '- ',
+      ' ',
+      '  ',
+      '"',
+      "'",
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      '#',
+      ' #',
+      '\n',
+      '\n  ',
+      '&',
+      '*',
+      '!',
+      '|',
+      '\t',
+      '\\',
+      'x',
+    ];
     let accepted = 0;
     for (let i = 0; i < 3000; i++) {
       const at = random(demo.length);
-      const mutated = random(3) === 0 ? demo.slice(0, at) + demo.slice(at + 1 + random(3)) : demo.slice(0, at) + inserts[random(inserts.length)] + demo.slice(at);
+      const mutated =
+        random(3) === 0
+          ? demo.slice(0, at) + demo.slice(at + 1 + random(3))
+          : demo.slice(0, at) + inserts[random(inserts.length)] + demo.slice(at);
       const fast = parseYamlSubset(mutated);
       if (fast === undefined) continue;
       accepted++;
       const doc = parseDocument(mutated);
-      expect(doc.errors.map((e) => e.message), `accepted a broken file (mutation ${i})`).to.deep.equal([]);
+      expect(
+        doc.errors.map((e) => e.message),
+        `accepted a broken file (mutation ${i})`,
+      ).to.deep.equal([]);
       expect(fast.value, `read differently (mutation ${i})`).to.deep.equal(doc.toJS());
     }
     // most mutations of an ordinary file stay valid YAML: the property was exercised
@@ -232,7 +263,30 @@ keys:
 
   it('resolves every short plain scalar exactly as the yaml package (exhaustive up to 3 characters)', () => {
     const alphabet = ['0', '1', '7', '8', '9', '+', '-', '.', 'e', 'E', 'x', 'o', 'a', 'f', 'F', 'n', 'N', 'i', 'd', 's', 'm', '_'];
-    const words = ['.inf', '-.inf', '+.INF', '.Inf', '.nan', '.NaN', '.NAN', '-.nan', '0x1F', '0xff', '0o17', '0o8', '1e10', '1.5e-3', '30d', '500ms', '1h30m', '0755', '-0', '+0.5', '1_000', '12:30'];
+    const words = [
+      '.inf',
+      '-.inf',
+      '+.INF',
+      '.Inf',
+      '.nan',
+      '.NaN',
+      '.NAN',
+      '-.nan',
+      '0x1F',
+      '0xff',
+      '0o17',
+      '0o8',
+      '1e10',
+      '1.5e-3',
+      '30d',
+      '500ms',
+      '1h30m',
+      '0755',
+      '-0',
+      '+0.5',
+      '1_000',
+      '12:30',
+    ];
     const tokens = new Set<string>(words);
     for (const a of alphabet) {
       tokens.add(a);

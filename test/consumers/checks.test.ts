@@ -4,7 +4,11 @@ import { runChecks, type Delivery } from '../../src/consumers/index.js';
 import { expectNoSecret, rejection, testContext } from './support.js';
 
 const SECRET = 'Abcdefgh12345678Abcdefgh12345678';
-const delivery: Delivery = { keyId: 'k-9', rotationId: 'rot-20260102030405-99999999', material: { value: SECRET, apiKey: 'AKIAEXAMPLE123' } };
+const delivery: Delivery = {
+  keyId: 'k-9',
+  rotationId: 'rot-20260102030405-99999999',
+  material: { value: SECRET, apiKey: 'AKIAEXAMPLE123' },
+};
 
 function check(name: string, code: string, env: Record<string, string> = { PW: 'value' }, timeoutMs = 5000): CheckConfig {
   return { name, command: [process.execPath, '-e', code], timeoutMs, env };
@@ -34,10 +38,7 @@ describe('runChecks', () => {
     const { ctx, logs } = testContext();
     const error = await rejection(
       runChecks(
-        [
-          check('login', "console.error('login refused for ' + process.env.PW); process.exit(4)"),
-          check('never', 'process.exit(0)'),
-        ],
+        [check('login', "console.error('login refused for ' + process.env.PW); process.exit(4)"), check('never', 'process.exit(0)')],
         delivery,
         ctx,
       ),

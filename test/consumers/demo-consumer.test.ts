@@ -26,10 +26,17 @@ describe('demo consumer', function () {
     name: 'grid-bot',
     timeoutMs: 10_000,
     env,
-    restart: { kind: 'command', command: [process.execPath, SCRIPT, 'restart', '--name', 'grid-bot', '--port', String(port), '--idle-exit', '2m', ...extra] },
+    restart: {
+      kind: 'command',
+      command: [process.execPath, SCRIPT, 'restart', '--name', 'grid-bot', '--port', String(port), '--idle-exit', '2m', ...extra],
+    },
     health: { kind: 'http', url: `http://127.0.0.1:${port}/health`, expectStatus: 200, timeoutMs: 2000, retries: 40, intervalMs: 100 },
   });
-  const delivery = (n: number, secret: string): Delivery => ({ keyId: `key-${n}`, rotationId: `rot-20260102030405-0000000${n}`, material: { value: secret } });
+  const delivery = (n: number, secret: string): Delivery => ({
+    keyId: `key-${n}`,
+    rotationId: `rot-20260102030405-0000000${n}`,
+    material: { value: secret },
+  });
   const pidOf = async () => Number((await fs.readFile(path.join(dir, '.keyturn', 'demo', 'grid-bot.pid'), 'utf8')).trim());
 
   beforeEach(async () => {
@@ -38,7 +45,11 @@ describe('demo consumer', function () {
     test = testContext({ cwd: dir });
   });
   afterEach(async () => {
-    await runCommand([process.execPath, SCRIPT, 'stop', '--name', 'grid-bot'], { label: 'stop demo consumer', timeoutMs: 10_000 }, test.ctx);
+    await runCommand(
+      [process.execPath, SCRIPT, 'stop', '--name', 'grid-bot'],
+      { label: 'stop demo consumer', timeoutMs: 10_000 },
+      test.ctx,
+    );
     expectNoSecret(await test.logs(), FIRST, SECOND);
     await fs.rm(dir, { recursive: true, force: true });
   });
@@ -75,7 +86,21 @@ describe('demo consumer', function () {
 
   it('without the key in its environment it answers 503 and the restart fails its health check', async () => {
     const error = await rejection(
-      restartConsumer({ ...gridBot(['--secret-env', 'GRID_WEBHOOK_SECRET'], {}), health: { kind: 'http', url: `http://127.0.0.1:${port}/health`, expectStatus: 200, timeoutMs: 2000, retries: 15, intervalMs: 100 } }, delivery(1, FIRST), test.ctx),
+      restartConsumer(
+        {
+          ...gridBot(['--secret-env', 'GRID_WEBHOOK_SECRET'], {}),
+          health: {
+            kind: 'http',
+            url: `http://127.0.0.1:${port}/health`,
+            expectStatus: 200,
+            timeoutMs: 2000,
+            retries: 15,
+            intervalMs: 100,
+          },
+        },
+        delivery(1, FIRST),
+        test.ctx,
+      ),
     );
     expect(error.code).to.equal('ECONSUMER');
     expect(error.message).to.include('consumer grid-bot is not healthy after 16 attempts');

@@ -17,8 +17,13 @@ describe('demo registry', () => {
   });
 
   const run = (command: string, env: Record<string, string>) =>
-    runCommand([process.execPath, SCRIPT, command], { label: `registry ${command}`, env, timeoutMs: 10_000 }, testContext({ cwd: dir }).ctx);
-  const registry = async () => JSON.parse(await fs.readFile(path.join(dir, '.keyturn', 'demo', 'registry.json'), 'utf8')) as { keys: Array<Record<string, string>> };
+    runCommand(
+      [process.execPath, SCRIPT, command],
+      { label: `registry ${command}`, env, timeoutMs: 10_000 },
+      testContext({ cwd: dir }).ctx,
+    );
+  const registry = async () =>
+    JSON.parse(await fs.readFile(path.join(dir, '.keyturn', 'demo', 'registry.json'), 'utf8')) as { keys: Array<Record<string, string>> };
 
   it('register, check, deregister (idempotent), check', async () => {
     expect((await run('check', { KEYTURN_KEY_ID: 'ed-1' })).exitCode).to.equal(1);

@@ -43,11 +43,19 @@ describe('restartConsumer: health checks', () => {
   });
 
   it('HTTP: credentials in the URL are sent as Basic auth, never shown', async () => {
-    server = await httpServer((request) => ({ status: request.headers.authorization === `Basic ${Buffer.from('probe:hunter22pw').toString('base64')}` ? 200 : 401 }));
+    server = await httpServer((request) => ({
+      status: request.headers.authorization === `Basic ${Buffer.from('probe:hunter22pw').toString('base64')}` ? 200 : 401,
+    }));
     const { ctx } = testContext();
     const withAuth = server.url.replace('http://', 'http://probe:hunter22pw@');
     await restartConsumer(healthOnly(http(`${withAuth}/health`, { retries: 0 })), delivery, ctx);
-    const error = await rejection(restartConsumer(healthOnly(http(`${server.url.replace('http://', 'http://probe:wrong-pass@')}/health`, { retries: 0 })), delivery, ctx));
+    const error = await rejection(
+      restartConsumer(
+        healthOnly(http(`${server.url.replace('http://', 'http://probe:wrong-pass@')}/health`, { retries: 0 })),
+        delivery,
+        ctx,
+      ),
+    );
     expect(error.message).to.include('answered 401');
     expect(error.message).to.include('probe:***@');
     expect(error.message).to.not.include('wrong-pass');
@@ -75,7 +83,9 @@ describe('restartConsumer: health checks', () => {
   it('HTTP: nothing listening is reported as ECONNREFUSED, and the URL password is masked', async () => {
     const port = await freePort();
     const { ctx } = testContext();
-    const error = await rejection(restartConsumer(healthOnly(http(`http://probe:hunter22pw@127.0.0.1:${port}/health`, { retries: 1 })), delivery, ctx));
+    const error = await rejection(
+      restartConsumer(healthOnly(http(`http://probe:hunter22pw@127.0.0.1:${port}/health`, { retries: 1 })), delivery, ctx),
+    );
     expect(error.message).to.include('ECONNREFUSED');
     expect(error.message).to.include(`GET http://probe:***@127.0.0.1:${port}/health`);
     expect(error.message).to.not.include('hunter22pw');
@@ -100,7 +110,11 @@ describe('restartConsumer: health checks', () => {
 
   it('command: gets the key id but never the secret', async () => {
     const { ctx } = testContext();
-    const probe = [process.execPath, '-e', "process.exit(process.env.KEYTURN_KEY_ID === 'key-2' && process.env.DB_PASSWORD === undefined ? 0 : 1)"];
+    const probe = [
+      process.execPath,
+      '-e',
+      "process.exit(process.env.KEYTURN_KEY_ID === 'key-2' && process.env.DB_PASSWORD === undefined ? 0 : 1)",
+    ];
     await restartConsumer(healthOnly({ kind: 'command', command: probe, timeoutMs: 5000, retries: 0, intervalMs: 10 }), delivery, ctx);
   });
 });

@@ -10,7 +10,11 @@ import { describeConsumer, restartConsumer, type Delivery } from '../../src/cons
 import { expectNoSecret, rejection, tempDir, testContext } from './support.js';
 
 const SECRET = 'whsec_c0ffee1234567890deadbeef';
-const delivery: Delivery = { keyId: 'kid-77', rotationId: 'rot-20260102030405-77777777', material: { value: SECRET, apiKey: 'public-ish-api-key' } };
+const delivery: Delivery = {
+  keyId: 'kid-77',
+  rotationId: 'rot-20260102030405-77777777',
+  material: { value: SECRET, apiKey: 'public-ish-api-key' },
+};
 
 interface Call {
   argv: string[];
@@ -31,7 +35,9 @@ async function fakeTools(dir: string): Promise<{ bin: string; calls(): Promise<C
   await fs.mkdir(bin);
   await fs.writeFile(path.join(bin, 'record.cjs'), RECORDER);
   for (const tool of ['systemctl', 'docker', 'kubectl', 'pm2']) {
-    await fs.writeFile(path.join(bin, tool), `#!/bin/sh\nexec '${process.execPath}' '${path.join(bin, 'record.cjs')}' ${tool} "$@"\n`, { mode: 0o755 });
+    await fs.writeFile(path.join(bin, tool), `#!/bin/sh\nexec '${process.execPath}' '${path.join(bin, 'record.cjs')}' ${tool} "$@"\n`, {
+      mode: 0o755,
+    });
   }
   return {
     bin,
@@ -63,7 +69,11 @@ describe('restartConsumer: presets', () => {
   });
 
   it('kubernetes: rollout restart, then rollout status with the consumer timeout; no secret handed to kubectl', async () => {
-    await restartConsumer(consumer({ kind: 'kubernetes', deployment: 'grid-bot', namespace: 'trading', context: 'prod-eu' }), delivery, test.ctx);
+    await restartConsumer(
+      consumer({ kind: 'kubernetes', deployment: 'grid-bot', namespace: 'trading', context: 'prod-eu' }),
+      delivery,
+      test.ctx,
+    );
     const calls = await tools.calls();
     expect(calls.map((c) => c.argv)).to.deep.equal([
       ['kubectl', '--context', 'prod-eu', '-n', 'trading', 'rollout', 'restart', 'deployment/grid-bot'],
@@ -120,7 +130,11 @@ describe('restartConsumer: presets', () => {
   });
 
   it('pm2: pm2 restart NAME --update-env, the secret in its env and not in its argv', async () => {
-    await restartConsumer(consumer({ kind: 'pm2', process: 'grid-bot' }, { env: { BOT_SECRET: 'value', BOT_API_KEY: 'apiKey' } }), delivery, test.ctx);
+    await restartConsumer(
+      consumer({ kind: 'pm2', process: 'grid-bot' }, { env: { BOT_SECRET: 'value', BOT_API_KEY: 'apiKey' } }),
+      delivery,
+      test.ctx,
+    );
     const calls = await tools.calls();
     expect(calls.map((c) => c.argv)).to.deep.equal([['pm2', 'restart', 'grid-bot', '--update-env']]);
     const [call] = calls;
@@ -149,7 +163,14 @@ describe('describeConsumer', () => {
       timeoutMs: 30_000,
       env: { GRID_WEBHOOK_SECRET: 'value' },
       restart: { kind: 'command', command: ['node', 'dist/scripts/demo-consumer.js', 'restart', '--name', 'grid bot'], cwd: 'apps' },
-      health: { kind: 'http', url: 'http://ops:s3cret-pw@127.0.0.1:47811/health', expectStatus: 200, timeoutMs: 2000, retries: 25, intervalMs: 200 },
+      health: {
+        kind: 'http',
+        url: 'http://ops:s3cret-pw@127.0.0.1:47811/health',
+        expectStatus: 200,
+        timeoutMs: 2000,
+        retries: 25,
+        intervalMs: 200,
+      },
     });
     expect(lines).to.deep.equal([
       "restart grid-bot: node dist/scripts/demo-consumer.js restart --name 'grid bot' (within 30s, in apps)",

@@ -37,8 +37,11 @@ describe('restartConsumer: command restarts', () => {
 
   it('a restart that exits 3 is ECONSUMER with the stderr tail, the secret masked', async () => {
     const { ctx, logs } = testContext({ cwd: dir });
-    const script = "console.error('boot: loading config'); console.error('boot failed: token ' + process.env.API_SECRET + ' rejected'); process.exit(3)";
-    const error = await rejection(restartConsumer(consumer({ restart: { kind: 'command', command: [process.execPath, '-e', script] } }), delivery, ctx));
+    const script =
+      "console.error('boot: loading config'); console.error('boot failed: token ' + process.env.API_SECRET + ' rejected'); process.exit(3)";
+    const error = await rejection(
+      restartConsumer(consumer({ restart: { kind: 'command', command: [process.execPath, '-e', script] } }), delivery, ctx),
+    );
     expect(error.code).to.equal('ECONSUMER');
     expect(error.message).to.include('consumer svc');
     expect(error.message).to.include('exited 3');
@@ -54,7 +57,11 @@ describe('restartConsumer: command restarts', () => {
     const { ctx } = testContext({ cwd: dir });
     const started = Date.now();
     const error = await rejection(
-      restartConsumer(consumer({ timeoutMs: 400, restart: { kind: 'command', command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] } }), delivery, ctx),
+      restartConsumer(
+        consumer({ timeoutMs: 400, restart: { kind: 'command', command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] } }),
+        delivery,
+        ctx,
+      ),
     );
     expect(error.code).to.equal('ECONSUMER');
     expect(error.message).to.include('did not finish within 400ms');
@@ -65,7 +72,9 @@ describe('restartConsumer: command restarts', () => {
     const { ctx } = testContext({ cwd: dir });
     const started = Date.now();
     // sh is killed at the timeout; sleep keeps sh's stdout open for 6 more seconds
-    const error = await rejection(restartConsumer(consumer({ timeoutMs: 300, restart: { kind: 'command', command: ['sh', '-c', 'sleep 6; true'] } }), delivery, ctx));
+    const error = await rejection(
+      restartConsumer(consumer({ timeoutMs: 300, restart: { kind: 'command', command: ['sh', '-c', 'sleep 6; true'] } }), delivery, ctx),
+    );
     expect(error.code).to.equal('ECONSUMER');
     expect(error.message).to.include('did not finish within 300ms');
     expect(Date.now() - started).to.be.lessThan(4500);
@@ -85,7 +94,9 @@ describe('restartConsumer: command restarts', () => {
 
   it('a command that does not exist is ECONSUMER with exit 127', async () => {
     const { ctx } = testContext({ cwd: dir });
-    const error = await rejection(restartConsumer(consumer({ restart: { kind: 'command', command: ['keyturn-no-such-command-x'] } }), delivery, ctx));
+    const error = await rejection(
+      restartConsumer(consumer({ restart: { kind: 'command', command: ['keyturn-no-such-command-x'] } }), delivery, ctx),
+    );
     expect(error.code).to.equal('ECONSUMER');
     expect(error.message).to.include('exited 127');
   });

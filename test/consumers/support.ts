@@ -68,7 +68,6 @@ export async function tempDir(prefix = 'keyturn-consumers-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
-
 export interface Received {
   method: string;
   url: string;
@@ -83,7 +82,9 @@ export interface TestServer {
 }
 
 /** A real local HTTP server; `answer` sees each request (already counted) and returns status and body. */
-export async function httpServer(answer: (request: Received, index: number) => { status: number; body?: string } | 'hang'): Promise<TestServer> {
+export async function httpServer(
+  answer: (request: Received, index: number) => { status: number; body?: string } | 'hang',
+): Promise<TestServer> {
   const requests: Received[] = [];
   const server = http.createServer((req, res) => {
     let body = '';

@@ -54,7 +54,9 @@ describe('apply: a tampered plan file', function () {
     expect(plan.keys.find((k) => k.key === 'key-2')!.blocked).to.equal(true);
     const applied = await ws.run(['apply', 'plan.json', '--yes', '--json']);
     expect(applied.exitCode, applied.stderr).to.equal(2);
-    const outcomes = Object.fromEntries(JSON.parse(applied.stdout).results.map((r: { key: string; outcome: string }) => [r.key, r.outcome]));
+    const outcomes = Object.fromEntries(
+      JSON.parse(applied.stdout).results.map((r: { key: string; outcome: string }) => [r.key, r.outcome]),
+    );
     expect(outcomes).to.deep.equal({ 'key-1': 'completed', 'key-2': 'blocked' });
     expect(ws.providerKeys()).to.have.length(1);
   });
@@ -89,7 +91,7 @@ describe('apply: a tampered plan file', function () {
     await expectNothingRotated();
   });
 
-  it('a key added by hand (not selected by the plan\'s own selection) is refused', async () => {
+  it("a key added by hand (not selected by the plan's own selection) is refused", async () => {
     const plan = await savedPlan(['key-1']);
     plan.keys.push({ ...plan.keys[0]!, key: 'key-2' });
     const result = await applyEdited(plan);

@@ -54,7 +54,9 @@ describe('a bad env mapping never reaches promote', function () {
     expect(result.exitCode, result.stderr).to.equal(1);
     const [outcome] = JSON.parse(result.stdout).results;
     expect(outcome).to.include({ outcome: 'rolled-back', failedStep: 'create' });
-    expect(outcome.error).to.match(/consumer app-1 maps APP_SECRET to the field 'secre', which issuer provider did not give \(it gave secret\)/);
+    expect(outcome.error).to.match(
+      /consumer app-1 maps APP_SECRET to the field 'secre', which issuer provider did not give \(it gave secret\)/,
+    );
 
     expect(await expectSettled(ws, 'key-1')).to.deep.equal(before);
     expectAliveAtProvider(ws, [before.currentKeyId]);

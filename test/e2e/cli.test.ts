@@ -44,7 +44,9 @@ describe('cli', function () {
     expect(ok.stdout).to.match(/2 key\(s\), 0 error/);
 
     const file = path.join(ws.dir, 'rotation.yaml');
-    const text = readFileSync(file, 'utf8').replace('period: 30d', 'period: thirty days').replace('issuer: provider\n    path: app/key-2', 'issuer: nowhere\n    path: app/key-2');
+    const text = readFileSync(file, 'utf8')
+      .replace('period: 30d', 'period: thirty days')
+      .replace('issuer: provider\n    path: app/key-2', 'issuer: nowhere\n    path: app/key-2');
     await writeFile(file, text);
     const before = snapshot(ws.dir);
     const bad = await ws.run(['validate']);
@@ -65,7 +67,8 @@ describe('cli', function () {
   it('plan writes nothing, shows every step and why; --out and apply run exactly that plan', async () => {
     const plan = await ws.run(['plan', '--all']);
     expect(plan.exitCode, plan.stderr).to.equal(0);
-    for (const step of ['lock', 'create', 'stage', 'promote', 'restart', 'verify', 'record', 'unlock']) expect(plan.stdout).to.include(step);
+    for (const step of ['lock', 'create', 'stage', 'promote', 'restart', 'verify', 'record', 'unlock'])
+      expect(plan.stdout).to.include(step);
     expect(plan.stdout).to.include('consumer.js');
     expect(existsSync(path.join(ws.dir, 'store.enc'))).to.equal(false);
     expect(ws.providerKeys()).to.have.length(0);

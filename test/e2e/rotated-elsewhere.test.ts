@@ -113,6 +113,9 @@ describe('engine: a lease left without a journal', function () {
     } finally {
       await store.close();
     }
-    expect((await historyOf(ws, 'key-1')).filter((h) => h.outcome === 'completed'), 'no extra rotation').to.have.length(1);
+    expect(
+      (await historyOf(ws, 'key-1')).filter((h) => h.outcome === 'completed'),
+      'no extra rotation',
+    ).to.have.length(1);
   });
 });

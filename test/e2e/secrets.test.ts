@@ -58,7 +58,11 @@ describe('secrets never leak', function () {
     expect(logFile.length).to.be.greaterThan(1000);
     expect(transcripts.join('\n')).to.include('rotation'); // debug output really was captured
     for (const secret of seen) {
-      for (const [where, text] of [['transcripts', transcripts.join('\n')], ['log file', logFile], ['consumer argv', argv]] as const) {
+      for (const [where, text] of [
+        ['transcripts', transcripts.join('\n')],
+        ['log file', logFile],
+        ['consumer argv', argv],
+      ] as const) {
         expect(text.includes(secret), `a secret appeared in ${where}`).to.equal(false);
       }
     }

@@ -80,7 +80,10 @@ describe('store: the disk fills up at each store call of a rotation', function (
       expect(result.failedStep).to.equal(c.step);
       if (c.step) expect(result.error).to.match(/ENOSPC \(no space left on device\).*free space/);
       else expect(result.note).to.match(/ENOSPC/);
-      const newKeyId = ws.providerKeys().map((k) => k.keyId).find((id) => id !== oldKeyId);
+      const newKeyId = ws
+        .providerKeys()
+        .map((k) => k.keyId)
+        .find((id) => id !== oldKeyId);
       if (newKeyId && result.newKeyId) expect(result.newKeyId).to.equal(newKeyId);
       const id = (which: 'old' | 'new') => (which === 'old' ? oldKeyId : newKeyId);
 
@@ -94,7 +97,10 @@ describe('store: the disk fills up at each store call of a rotation', function (
         await store.close();
       }
       expect(ws.consumer('app-1')?.keyId, 'the consumer').to.equal(id(c.consumer));
-      expectAliveAtProvider(ws, c.alive.map((which) => id(which)!));
+      expectAliveAtProvider(
+        ws,
+        c.alive.map((which) => id(which)!),
+      );
       expect(existsSync(path.join(ws.dir, 'store.enc.lock')), 'no lock file left behind').to.equal(false);
 
       // space freed: the next run neither waits on a lock nor loses its way

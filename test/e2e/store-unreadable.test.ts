@@ -83,6 +83,8 @@ describe('store: a store file or master key the operator must fix exits 2', func
     const result = await ws.run(['rotate', '--all', '--yes'], { KEYTURN_MASTER_KEY: wrong });
     expectOperatorError(result, /cannot decrypt .*store\.enc: wrong master key, or the file was modified/);
     const right = readFileSync(keyFile, 'utf8').trim();
-    expect(result.stderr + result.stdout).to.not.include(wrong).and.not.include(right);
+    expect(result.stderr + result.stdout)
+      .to.not.include(wrong)
+      .and.not.include(right);
   });
 });

@@ -25,7 +25,10 @@ describe('engine: two processes on the same keys', function () {
     const alive: string[] = [];
     for (const key of ws.keyIds) {
       const history = await historyOf(ws, key);
-      expect(history.filter((h) => h.outcome === 'completed'), `${key} rotated once`).to.have.length(1);
+      expect(
+        history.filter((h) => h.outcome === 'completed'),
+        `${key} rotated once`,
+      ).to.have.length(1);
       alive.push((await expectSettled(ws, key)).currentKeyId);
     }
     expectAliveAtProvider(ws, alive);

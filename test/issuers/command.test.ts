@@ -24,7 +24,11 @@ function commandIssuer(scripts: Scripts, extra: Record<string, unknown> = {}) {
   };
   for (const [step, body] of Object.entries(bodies)) options[step] = [writeScript(dir, `${step}.sh`, body), '--flag'];
   const config = issuerConfig('command', options);
-  const key = keyConfig({ id: 'exchange-key', spec: { account: 'sub-7', label: 'bot' }, restrictions: { permissions: ['reading', 'spot'], ipWhitelist: ['203.0.113.7'] } });
+  const key = keyConfig({
+    id: 'exchange-key',
+    spec: { account: 'sub-7', label: 'bot' },
+    restrictions: { permissions: ['reading', 'spot'], ipWhitelist: ['203.0.113.7'] },
+  });
   return { dir, config, issuer: createCommandIssuer(config), target: { key, issuer: config } };
 }
 
@@ -140,7 +144,11 @@ describe('command issuer', () => {
 
   it('verify gets the secrets only through env (KEYTURN_SECRET_<FIELD>), and its failure is EVERIFY', async () => {
     const { dir, issuer, target } = commandIssuer((dir) => ({
-      verify: [`env > "${dir}/verify.env"`, `printf '%s\\n' "$0" "$@" > "${dir}/verify.argv"`, `test "$KEYTURN_SECRET_SECRET" = "${SECRET}"`].join('\n'),
+      verify: [
+        `env > "${dir}/verify.env"`,
+        `printf '%s\\n' "$0" "$@" > "${dir}/verify.argv"`,
+        `test "$KEYTURN_SECRET_SECRET" = "${SECRET}"`,
+      ].join('\n'),
     }));
     const { ctx, logs } = makeContext();
     await issuer.verify({ keyId: API_KEY, material: { apiKey: API_KEY, secret: SECRET } }, target, ctx);
@@ -152,13 +160,17 @@ describe('command issuer', () => {
     expect(argv).to.not.include(SECRET).and.not.include(API_KEY);
     expect(await logs()).to.not.include(SECRET);
 
-    const error = await rejectionOf(issuer.verify({ keyId: API_KEY, material: { apiKey: API_KEY, secret: 'not-the-secret-1' } }, target, ctx));
+    const error = await rejectionOf(
+      issuer.verify({ keyId: API_KEY, material: { apiKey: API_KEY, secret: 'not-the-secret-1' } }, target, ctx),
+    );
     expect(error.code).to.equal('EVERIFY');
     expect(error.message).to.not.include('not-the-secret-1');
   });
 
   it('verify exposes a `value` secret as KEYTURN_SECRET too', async () => {
-    const { issuer, target } = commandIssuer({ verify: `test "$KEYTURN_SECRET" = "${SECRET}" && test "$KEYTURN_SECRET_VALUE" = "${SECRET}"` });
+    const { issuer, target } = commandIssuer({
+      verify: `test "$KEYTURN_SECRET" = "${SECRET}" && test "$KEYTURN_SECRET_VALUE" = "${SECRET}"`,
+    });
     await issuer.verify({ keyId: 'tok', material: { value: SECRET } }, target, makeContext().ctx);
     const error = await rejectionOf(issuer.verify({ keyId: 'tok', material: { value: 'something-else' } }, target, makeContext().ctx));
     expect(error.code).to.equal('EVERIFY');

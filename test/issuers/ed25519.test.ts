@@ -9,16 +9,21 @@ import { issuerConfig, keyConfig, makeContext, rejectionOf, tempDir, writeScript
 function registryScripts(dir: string) {
   const db = path.join(dir, 'registry');
   const seen = path.join(dir, 'seen');
-  writeScript(dir, 'register.sh', [
-    `env > "${seen}/register.env"`,
-    `printf '%s\\n' "$0" "$@" > "${seen}/register.argv"`,
-    `cat > "${seen}/register.stdin"`,
-    `printf '%s' "$KEYTURN_PUBLIC_KEY" > "${db}/$(echo "$KEYTURN_KEY_ID" | tr ':' '_')"`,
-  ].join('\n'));
-  writeScript(dir, 'deregister.sh', [
-    `printf '%s' "$KEYTURN_KEY_ID" > "${seen}/deregister.id"`,
-    `rm -f "${db}/$(echo "$KEYTURN_KEY_ID" | tr ':' '_')"`,
-  ].join('\n'));
+  writeScript(
+    dir,
+    'register.sh',
+    [
+      `env > "${seen}/register.env"`,
+      `printf '%s\\n' "$0" "$@" > "${seen}/register.argv"`,
+      `cat > "${seen}/register.stdin"`,
+      `printf '%s' "$KEYTURN_PUBLIC_KEY" > "${db}/$(echo "$KEYTURN_KEY_ID" | tr ':' '_')"`,
+    ].join('\n'),
+  );
+  writeScript(
+    dir,
+    'deregister.sh',
+    [`printf '%s' "$KEYTURN_KEY_ID" > "${seen}/deregister.id"`, `rm -f "${db}/$(echo "$KEYTURN_KEY_ID" | tr ':' '_')"`].join('\n'),
+  );
   writeScript(dir, 'check.sh', `test -f "${db}/$(echo "$KEYTURN_KEY_ID" | tr ':' '_')"`);
   return { db, seen };
 }
@@ -33,7 +38,14 @@ function setup() {
     deregister: ['sh', path.join(dir, 'deregister.sh')],
     check: `sh '${path.join(dir, 'check.sh')}'`,
   });
-  return { dir, db, seen, config, issuer: createEd25519Issuer(config), target: { key: keyConfig({ id: 'report-signing-key' }), issuer: config } };
+  return {
+    dir,
+    db,
+    seen,
+    config,
+    issuer: createEd25519Issuer(config),
+    target: { key: keyConfig({ id: 'report-signing-key' }), issuer: config },
+  };
 }
 
 describe('ed25519 issuer', () => {
@@ -54,7 +66,10 @@ describe('ed25519 issuer', () => {
 
     // the id is sha256 of the raw 32-byte key: the last 32 bytes of the SPKI DER
     const der = createPublicKey(publicPem).export({ format: 'der', type: 'spki' });
-    const expected = createHash('sha256').update(der.subarray(der.length - 32)).digest('hex').slice(0, 16);
+    const expected = createHash('sha256')
+      .update(der.subarray(der.length - 32))
+      .digest('hex')
+      .slice(0, 16);
     expect(issued.keyId).to.equal(`ed25519:${expected}`);
     expect(issuer.createsRemotely).to.equal(false);
   });
@@ -152,7 +167,11 @@ describe('ed25519 issuer', () => {
 
   it('list parses what the list command prints', async () => {
     const dir = tempDir();
-    const list = writeScript(dir, 'list.sh', `echo '[{"keyId":"ed25519:0011223344556677","name":"signing rot-1","createdAt":"2025-01-01T00:00:00Z"}]'`);
+    const list = writeScript(
+      dir,
+      'list.sh',
+      `echo '[{"keyId":"ed25519:0011223344556677","name":"signing rot-1","createdAt":"2025-01-01T00:00:00Z"}]'`,
+    );
     const config = issuerConfig('ed25519', { list: [list] });
     const keys = await createEd25519Issuer(config).list!({ key: keyConfig(), issuer: config }, makeContext().ctx);
     expect(keys).to.deep.equal([{ keyId: 'ed25519:0011223344556677', name: 'signing rot-1', createdAt: '2025-01-01T00:00:00Z' }]);

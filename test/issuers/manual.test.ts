@@ -31,7 +31,13 @@ describe('manual issuer', () => {
     expect(said).to.include(`Label: grid-bot-main-${ROTATION}`);
     expect(said).to.include('Yes — Enable Reading');
     expect(said).to.include('Yes — Enable Spot & Margin Trading');
-    for (const off of ['Enable Margin Loan, Repay & Transfer', 'Enable Futures', 'Enable Vanilla Options', 'Permits Universal Transfer', 'Enable Withdrawals']) {
+    for (const off of [
+      'Enable Margin Loan, Repay & Transfer',
+      'Enable Futures',
+      'Enable Vanilla Options',
+      'Permits Universal Transfer',
+      'Enable Withdrawals',
+    ]) {
       expect(said).to.include(`No  — ${off}`);
     }
     expect(said).to.include('choose "Restrict access to trusted IPs only (Recommended)" and enter, one per line:');
@@ -55,7 +61,13 @@ describe('manual issuer', () => {
     await issuer.create(target, ctx);
     const said = prompt.said.join('\n');
     // Binance keeps reading on for every key
-    for (const on of ['Enable Reading', 'Enable Margin Loan, Repay & Transfer', 'Enable Futures', 'Enable Vanilla Options', 'Permits Universal Transfer']) {
+    for (const on of [
+      'Enable Reading',
+      'Enable Margin Loan, Repay & Transfer',
+      'Enable Futures',
+      'Enable Vanilla Options',
+      'Permits Universal Transfer',
+    ]) {
       expect(said).to.include(`Yes — ${on}`);
     }
     expect(said).to.include('No  — Enable Spot & Margin Trading');
@@ -70,7 +82,12 @@ describe('manual issuer', () => {
     expect(said).to.not.include('Yes — Enable Withdrawals');
     expect(said).to.include('WARNING: rotation.yaml lists withdrawals without the reviewed override');
 
-    const allowed = setup({ permissions: ['reading', 'withdrawals'], allowWithdrawals: true, withdrawalAddressWhitelist: ['bc1qexample'], ipWhitelist: ['203.0.113.7'] });
+    const allowed = setup({
+      permissions: ['reading', 'withdrawals'],
+      allowWithdrawals: true,
+      withdrawalAddressWhitelist: ['bc1qexample'],
+      ipWhitelist: ['203.0.113.7'],
+    });
     const second = makeContext({ answers: [API_KEY, SECRET] });
     await allowed.issuer.create(allowed.target, second.ctx);
     const saidAllowed = second.prompt.said.join('\n');
@@ -107,7 +124,9 @@ describe('manual issuer', () => {
     const notes = { [NOTES.instructionsShown]: '2025-01-01T00:00:00.000Z', [NOTES.enteredKeyId]: 'manual:AAAAAAAA…ZZZZ' };
     const { ctx, prompt, saves } = makeContext({ answers: [API_KEY, SECRET], notes });
     await issuer.create(target, ctx);
-    expect(prompt.said[0]).to.include('This rotation stopped after key manual:AAAAAAAA…ZZZZ was entered, before it was stored. Delete that key in Binance');
+    expect(prompt.said[0]).to.include(
+      'This rotation stopped after key manual:AAAAAAAA…ZZZZ was entered, before it was stored. Delete that key in Binance',
+    );
     expect(ctx.notes[NOTES.instructionsShown]).to.equal('2025-01-01T00:00:00.000Z');
     expect(saves()).to.equal(1);
   });
@@ -137,7 +156,9 @@ describe('manual issuer', () => {
     expect(error.code).to.equal('EVERIFY');
     expect(error.message).to.include('did not confirm the restrictions');
 
-    const malformed = await rejectionOf(issuer.verify({ ...issued, material: { apiKey: API_KEY, secret: 'short-and-wrong' } }, target, makeContext().ctx));
+    const malformed = await rejectionOf(
+      issuer.verify({ ...issued, material: { apiKey: API_KEY, secret: 'short-and-wrong' } }, target, makeContext().ctx),
+    );
     expect(malformed.code).to.equal('EVERIFY');
     expect(malformed.message).to.include('Secret Key does not have the expected form').and.not.include('short-and-wrong');
   });

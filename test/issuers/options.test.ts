@@ -12,7 +12,8 @@ describe('issuer options', () => {
     expect(parseDurationMs('5m')).to.equal(300_000);
     expect(parseDurationMs('1h')).to.equal(3_600_000);
     expect(parseDurationMs('1m30s')).to.equal(90_000);
-    for (const bad of ['soon', '', '0', '0s', '-5s', '5 minutes', '5d', Number.NaN, -1, null]) expect(parseDurationMs(bad), String(bad)).to.equal(undefined);
+    for (const bad of ['soon', '', '0', '0s', '-5s', '5 minutes', '5d', Number.NaN, -1, null])
+      expect(parseDurationMs(bad), String(bad)).to.equal(undefined);
     expect(durationOption(issuerConfig('command', {}), 'timeout', 1234)).to.equal(1234);
     expect(() => durationOption(issuerConfig('command', { timeout: '5d' }), 'timeout', 1)).to.throw(/option `timeout` is not a duration/);
   });
@@ -21,6 +22,7 @@ describe('issuer options', () => {
     expect(commandOption(issuerConfig('command', { create: ['node', 'x.js', 3] }), 'create')).to.deep.equal(['node', 'x.js', '3']);
     expect(commandOption(issuerConfig('command', { create: 'a | b' }), 'create')).to.deep.equal(['sh', '-c', 'a | b']);
     expect(commandOption(issuerConfig('command', {}), 'create')).to.equal(undefined);
-    for (const bad of ['  ', [], [{}], 42]) expect(() => commandOption(issuerConfig('command', { create: bad }), 'create')).to.throw(/option `create`/);
+    for (const bad of ['  ', [], [{}], 42])
+      expect(() => commandOption(issuerConfig('command', { create: bad }), 'create')).to.throw(/option `create`/);
   });
 });

@@ -5,7 +5,10 @@ import { issuerConfig, rejectionOf } from './support.js';
 describe('issuer registry', () => {
   it('loads each known type and checks its shape', async () => {
     expect(issuerTypes()).to.include.members(['random', 'ed25519', 'command', 'manual']);
-    const options: Record<string, Record<string, unknown>> = { command: { create: 'true', revoke: 'true' }, binance: { managementKey: { store: 'local', path: 'exchange/management' } } };
+    const options: Record<string, Record<string, unknown>> = {
+      command: { create: 'true', revoke: 'true' },
+      binance: { managementKey: { store: 'local', path: 'exchange/management' } },
+    };
     for (const type of issuerTypes()) {
       const issuer = await loadIssuer(issuerConfig(type, options[type] ?? {}));
       expect(issuer.type).to.equal(type);

@@ -61,7 +61,10 @@ describe('Redactor: pieces of a long secret', () => {
     forms.push(hex, hex.toUpperCase(), hex.slice(4, 4 + FRAGMENT_LENGTH * 2));
     forms.push(encodeURIComponent(secret).slice(2, 2 + FRAGMENT_LENGTH + 6));
     for (const form of forms) {
-      const inside = redactor.redact(`[${form}]`).replace(/^\[[\\"]*/, '').replace(/[\\"]*\]$/, '');
+      const inside = redactor
+        .redact(`[${form}]`)
+        .replace(/^\[[\\"]*/, '')
+        .replace(/[\\"]*\]$/, '');
       expect(inside, form).to.equal(REDACTED);
     }
   });

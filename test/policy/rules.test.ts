@@ -38,7 +38,9 @@ function key(o: KeyOptions = {}): string {
     o.ttl ? `    ttl: ${o.ttl}` : '',
     o.holders === '' ? '' : `    holders: ${o.holders ?? '[alice]'}`,
     o.spec ? `    spec: ${o.spec}` : '',
-    o.restrictions === '' ? '' : `    restrictions: ${o.restrictions ?? '{ permissions: [reading, spot], ipWhitelist: [203.0.113.7], account: sub }'}`,
+    o.restrictions === ''
+      ? ''
+      : `    restrictions: ${o.restrictions ?? '{ permissions: [reading, spot], ipWhitelist: [203.0.113.7], account: sub }'}`,
   ];
   return `${lines.filter(Boolean).join('\n')}\n`;
 }
@@ -49,7 +51,8 @@ describe('policy rules (staticFindings)', () => {
   afterEach(() => tmp.remove());
 
   const load = async (...keys: string[]): Promise<{ config: Config; findings: Finding[] }> => tmp.load(HEAD + keys.join(''));
-  const rules = (findings: Finding[], id = 'bot'): Array<[RuleId, string]> => findings.filter((f) => f.key === id).map((f) => [f.rule, f.severity]);
+  const rules = (findings: Finding[], id = 'bot'): Array<[RuleId, string]> =>
+    findings.filter((f) => f.key === id).map((f) => [f.rule, f.severity]);
 
   it('a compliant exchange key and a plain token have no findings', async () => {
     const { findings } = await load(key(), key({ id: 'token', issuer: 'tokens', restrictions: '' }));
@@ -94,8 +97,16 @@ describe('policy rules (staticFindings)', () => {
     const { findings } = await load(
       key({ id: 'plain', restrictions: '{ permissions: [reading, withdrawals], ipWhitelist: [203.0.113.7] }' }),
       key({ id: 'half', restrictions: '{ permissions: [reading, withdrawals], ipWhitelist: [203.0.113.7], allowWithdrawals: true }' }),
-      key({ id: 'empty', restrictions: '{ permissions: [reading, withdrawals], ipWhitelist: [203.0.113.7], allowWithdrawals: true, withdrawalAddressWhitelist: [] }' }),
-      key({ id: 'reviewed', restrictions: '{ permissions: [reading, withdrawals], ipWhitelist: [203.0.113.7], allowWithdrawals: true, withdrawalAddressWhitelist: [bc1qexample] }' }),
+      key({
+        id: 'empty',
+        restrictions:
+          '{ permissions: [reading, withdrawals], ipWhitelist: [203.0.113.7], allowWithdrawals: true, withdrawalAddressWhitelist: [] }',
+      }),
+      key({
+        id: 'reviewed',
+        restrictions:
+          '{ permissions: [reading, withdrawals], ipWhitelist: [203.0.113.7], allowWithdrawals: true, withdrawalAddressWhitelist: [bc1qexample] }',
+      }),
       key({ id: 'none' }),
     );
     const fired = findings.filter((f) => f.rule === 'withdrawals-enabled').map((f) => [f.key, f.severity]);
@@ -121,7 +132,12 @@ describe('policy rules (staticFindings)', () => {
 
   it('excess-permission: a read-only tier key with more than reading (warn)', async () => {
     const { findings } = await load(
-      key({ id: 'greedy', tier: 'read-only', period: '30d', restrictions: '{ permissions: [reading, futures], ipWhitelist: [203.0.113.7] }' }),
+      key({
+        id: 'greedy',
+        tier: 'read-only',
+        period: '30d',
+        restrictions: '{ permissions: [reading, futures], ipWhitelist: [203.0.113.7] }',
+      }),
       key({ id: 'modest', tier: 'read-only', period: '30d', restrictions: '{ permissions: [reading], ipWhitelist: [203.0.113.7] }' }),
     );
     expect(rules(findings, 'greedy')).to.deep.equal([['excess-permission', 'warn']]);

@@ -28,7 +28,9 @@ describe('policy: stateFindings', () => {
   const now = new Date('2026-03-01T00:00:00Z');
 
   it('never-rotated (info) without a record, or with an unreadable date', () => {
-    expect(stateFindings(key(), undefined, now).map((f) => [f.rule, f.severity, f.key, f.where])).to.deep.equal([['never-rotated', 'info', 'bot', 'rotation.yaml:7:5']]);
+    expect(stateFindings(key(), undefined, now).map((f) => [f.rule, f.severity, f.key, f.where])).to.deep.equal([
+      ['never-rotated', 'info', 'bot', 'rotation.yaml:7:5'],
+    ]);
     expect(stateFindings(key(), 'not a date', now)[0]!.rule).to.equal('never-rotated');
   });
 
@@ -60,7 +62,10 @@ describe('policy: drift', () => {
     expect(driftFindings(key(), {})).to.deep.equal([]);
     expect(driftFindings(key(), { ipWhitelist: ['203.0.113.7'] })).to.deep.equal([]);
     const [finding] = driftFindings(key(), { ipWhitelist: [] });
-    expect([finding!.rule, finding!.message]).to.deep.equal(['ip-drift', 'IP whitelist at the issuer (none) differs from rotation.yaml (203.0.113.7)']);
+    expect([finding!.rule, finding!.message]).to.deep.equal([
+      'ip-drift',
+      'IP whitelist at the issuer (none) differs from rotation.yaml (203.0.113.7)',
+    ]);
   });
 
   it('unknown-key for every listed key nobody declared', () => {

@@ -12,9 +12,13 @@ describe('runCommand', () => {
     expect(Date.now() - started).to.be.lessThan(3000);
   });
 
-  it('passes secrets by env, and withholds keyturn\'s own master key from children', async () => {
+  it("passes secrets by env, and withholds keyturn's own master key from children", async () => {
     const { ctx } = testContext({ env: { PATH: process.env.PATH, KEYTURN_MASTER_KEY: 'aa'.repeat(32), OTHER: 'kept' } });
-    const result = await runCommand(['sh', '-c', 'echo "${KEYTURN_MASTER_KEY:-absent} $OTHER $GIVEN"'], { label: 'env', env: { GIVEN: 'given-value' } }, ctx);
+    const result = await runCommand(
+      ['sh', '-c', 'echo "${KEYTURN_MASTER_KEY:-absent} $OTHER $GIVEN"'],
+      { label: 'env', env: { GIVEN: 'given-value' } },
+      ctx,
+    );
     expect(result.exitCode).to.equal(0);
     expect(result.stdout).to.equal('absent kept given-value');
   });

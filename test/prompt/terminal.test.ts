@@ -8,7 +8,11 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/terminal-prompt.js', import.me
 function result(screen: string): { name: string; secret: string; redacted: string } {
   const match = /RESULT:([0-9a-f]*):([0-9a-f]*):(\S*)/.exec(screen);
   if (!match) throw new Error(`no RESULT on the screen: ${JSON.stringify(screen)}`);
-  return { name: Buffer.from(match[1]!, 'hex').toString('utf8'), secret: Buffer.from(match[2]!, 'hex').toString('utf8'), redacted: match[3]! };
+  return {
+    name: Buffer.from(match[1]!, 'hex').toString('utf8'),
+    secret: Buffer.from(match[2]!, 'hex').toString('utf8'),
+    redacted: match[3]!,
+  };
 }
 
 describe('terminal prompt in a real pseudo-terminal', function () {

@@ -232,14 +232,21 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
     it('record merges fields and removes a field set to undefined', async () => {
       const ref = newRef();
       await store.record(ref, { lastRotatedAt: '2026-01-01T00:00:00.000Z', currentKeyId: 'kid-1' });
-      await store.record(ref, { previousKeyId: 'kid-0', pendingRetire: { keyId: 'kid-0', rotationId: 'r1', after: '2026-01-02T00:00:00.000Z' } });
+      await store.record(ref, {
+        previousKeyId: 'kid-0',
+        pendingRetire: { keyId: 'kid-0', rotationId: 'r1', after: '2026-01-02T00:00:00.000Z' },
+      });
       expect(await store.rotation(ref)).to.deep.equal({
         lastRotatedAt: '2026-01-01T00:00:00.000Z',
         currentKeyId: 'kid-1',
         previousKeyId: 'kid-0',
         pendingRetire: { keyId: 'kid-0', rotationId: 'r1', after: '2026-01-02T00:00:00.000Z' },
       });
-      await store.record(ref, { pendingRetire: undefined, currentKeyId: 'kid-2', attention: { rotationId: 'r2', reason: 'revoke failed', at: '2026-01-03T00:00:00.000Z' } });
+      await store.record(ref, {
+        pendingRetire: undefined,
+        currentKeyId: 'kid-2',
+        attention: { rotationId: 'r2', reason: 'revoke failed', at: '2026-01-03T00:00:00.000Z' },
+      });
       const record = await store.rotation(ref);
       expect(record).to.deep.equal({
         lastRotatedAt: '2026-01-01T00:00:00.000Z',

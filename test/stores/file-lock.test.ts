@@ -48,7 +48,10 @@ describe('file lock', () => {
   it('still waits for a live holder: a complete lock of this process is not broken', async () => {
     const first = await acquireFileLock(lockPath, STALE);
     const second = acquireFileLock(lockPath, { staleMs: 60_000, timeoutMs: 300 });
-    const error = await second.then(() => undefined, (e: unknown) => e as Error);
+    const error = await second.then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).to.match(/timed out after 300 ms waiting for the lock/);
     await first.release();
   });

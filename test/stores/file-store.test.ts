@@ -29,7 +29,10 @@ interface ChildResult {
 
 function runWorker(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [worker, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [worker, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -41,7 +44,10 @@ function runWorker(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildRe
 
 /** Start a worker that takes the store's mutex and keeps it until killed. */
 async function lockHolder(file: string) {
-  const child = spawn(process.execPath, [worker, 'hold-lock', file], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [worker, 'hold-lock', file], {
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('locked')) resolve();
@@ -89,14 +95,29 @@ describe('FileStore', function () {
     it('keeps no secret value and no key id in clear on disk', async () => {
       const store = open();
       const material = { apiKey: 'AKIAPLAINTEXTAPIKEY0001', secret: 'very-secret-value-0123456789' };
-      await store.stage(ref('grid'), 'rot-20260101000000-aaaa0001', { keyId: 'KEYID-PUBLIC-4242', material, meta: { publicKey: 'PUBMETA-777' } });
+      await store.stage(ref('grid'), 'rot-20260101000000-aaaa0001', {
+        keyId: 'KEYID-PUBLIC-4242',
+        material,
+        meta: { publicKey: 'PUBMETA-777' },
+      });
       await store.promote(ref('grid'), 'rot-20260101000000-aaaa0001');
       await store.record(ref('grid'), { currentKeyId: 'KEYID-PUBLIC-4242' });
-      await store.appendHistory(ref('grid'), historyEntry('rot-20260101000000-aaaa0001', 'grid', '2026-01-01T00:00:00.000Z', { newKeyId: 'KEYID-PUBLIC-4242' }));
+      await store.appendHistory(
+        ref('grid'),
+        historyEntry('rot-20260101000000-aaaa0001', 'grid', '2026-01-01T00:00:00.000Z', { newKeyId: 'KEYID-PUBLIC-4242' }),
+      );
       const raw = await fs.readFile(file);
       expect(raw.subarray(0, 8).toString('ascii')).to.equal('KEYTURN1');
       expect(raw[8]).to.equal(1);
-      for (const clear of [material.apiKey, material.secret, 'KEYID-PUBLIC-4242', 'PUBMETA-777', 'rot-20260101000000', 'app/grid', 'completed']) {
+      for (const clear of [
+        material.apiKey,
+        material.secret,
+        'KEYID-PUBLIC-4242',
+        'PUBMETA-777',
+        'rot-20260101000000',
+        'app/grid',
+        'completed',
+      ]) {
         expect(raw.includes(Buffer.from(clear)), clear).to.equal(false);
         expect(raw.includes(Buffer.from(clear).toString('base64').slice(0, 12)), `${clear} as base64`).to.equal(false);
       }
@@ -189,7 +210,10 @@ describe('FileStore', function () {
     });
 
     it('refuses a malformed KEYTURN_MASTER_KEY without echoing it', async () => {
-      const error = await rejection(open({ env: { KEYTURN_MASTER_KEY: 'not-a-key-abcdef' } }).record(ref('a'), { currentKeyId: 'k1' }), 'EMASTERKEY');
+      const error = await rejection(
+        open({ env: { KEYTURN_MASTER_KEY: 'not-a-key-abcdef' } }).record(ref('a'), { currentKeyId: 'k1' }),
+        'EMASTERKEY',
+      );
       expect(error.message).to.not.include('not-a-key-abcdef');
     });
 
@@ -251,7 +275,14 @@ describe('FileStore', function () {
     it('bounds history per secret to the newest 200 entries', async () => {
       const store = open();
       const r = ref('chatty');
-      await Promise.all(Array.from({ length: 230 }, (_, i) => store.appendHistory(r, historyEntry(`r${String(i).padStart(3, '0')}`, 'chatty', new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()))));
+      await Promise.all(
+        Array.from({ length: 230 }, (_, i) =>
+          store.appendHistory(
+            r,
+            historyEntry(`r${String(i).padStart(3, '0')}`, 'chatty', new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()),
+          ),
+        ),
+      );
       const history = await open().history(r);
       expect(history).to.have.length(200);
       expect(history[0]?.rotationId).to.equal('r030');
@@ -281,10 +312,16 @@ describe('FileStore', function () {
       const key = hexKey();
       const first = await runWorker(['record', file, 'w1', 'before', '0'], { KEYTURN_MASTER_KEY: key });
       expect(first.code, first.stderr).to.equal(0);
-      const crashed = await runWorker(['record', file, 'w1', 'during', '0'], { KEYTURN_MASTER_KEY: key, KEYTURN_FAILPOINTS: 'store.file.beforeRename=kill' });
+      const crashed = await runWorker(['record', file, 'w1', 'during', '0'], {
+        KEYTURN_MASTER_KEY: key,
+        KEYTURN_FAILPOINTS: 'store.file.beforeRename=kill',
+      });
       expect(crashed.signal).to.equal('SIGKILL');
       const left = await fs.readdir(path.dirname(file));
-      expect(left.filter((name) => name.endsWith('.tmp')), 'the crash leaves its temp file').to.have.length(1);
+      expect(
+        left.filter((name) => name.endsWith('.tmp')),
+        'the crash leaves its temp file',
+      ).to.have.length(1);
       expect(left).to.include('store.enc.lock');
       const shared1 = { store: 's', path: 'shared/1', key: 'k' };
       expect((await open({ env: { KEYTURN_MASTER_KEY: key } }).rotation(shared1)).lastRotationId).to.equal('before');
@@ -304,7 +341,9 @@ describe('FileStore', function () {
     it('two processes doing 200 mutations each on the same secrets lose no update', async () => {
       const key = hexKey();
       const startAt = String(Date.now() + 500);
-      const [a, b] = await Promise.all(['A', 'B'].map((tag) => runWorker(['mutate', file, tag, '200', startAt], { KEYTURN_MASTER_KEY: key })));
+      const [a, b] = await Promise.all(
+        ['A', 'B'].map((tag) => runWorker(['mutate', file, tag, '200', startAt], { KEYTURN_MASTER_KEY: key })),
+      );
       expect(a!.code, a!.stderr).to.equal(0);
       expect(b!.code, b!.stderr).to.equal(0);
       const store = open({ env: { KEYTURN_MASTER_KEY: key } });
@@ -345,17 +384,21 @@ describe('FileStore', function () {
       const end = JSON.parse(done.stdout.split('\n')[0]!) as { burstMs: number; finishedAt: number };
       const latencies = waiters.map((w) => w.latencyMs);
       if (process.env.KEYTURN_TEST_VERBOSE) console.log({ latencies, burstMs: end.burstMs });
-      for (const waiter of waiters) expect(waiter.finishedAt, 'each waiter got in while the burst was still running').to.be.below(end.finishedAt);
+      for (const waiter of waiters)
+        expect(waiter.finishedAt, 'each waiter got in while the burst was still running').to.be.below(end.finishedAt);
       expect(Math.max(...latencies), `latencies ${latencies.join(', ')} ms during a ${end.burstMs} ms burst`).to.be.below(300);
       const store = open({ env: { KEYTURN_MASTER_KEY: key } });
-      for (let i = 1; i <= 3; i += 1) expect((await store.rotation({ store: 's', path: `shared/${i}`, key: 'k' })).lastRotationId).to.equal(`v${i}`);
+      for (let i = 1; i <= 3; i += 1)
+        expect((await store.rotation({ store: 's', path: `shared/${i}`, key: 'k' })).lastRotationId).to.equal(`v${i}`);
       expect((await store.rotation({ store: 's', path: 'burst/63', key: 'k' })).lastRotationId).to.equal('A-19967');
     });
 
     it('two processes contending for the same leases: exactly one wins each', async () => {
       const key = hexKey();
       const startAt = String(Date.now() + 500);
-      const results = await Promise.all(['alice', 'bob'].map((tag) => runWorker(['lease', file, tag, '12', startAt], { KEYTURN_MASTER_KEY: key })));
+      const results = await Promise.all(
+        ['alice', 'bob'].map((tag) => runWorker(['lease', file, tag, '12', startAt], { KEYTURN_MASTER_KEY: key })),
+      );
       const [alice, bob] = results.map((result) => {
         expect(result.code, result.stderr).to.equal(0);
         return JSON.parse(result.stdout.split('\n')[0]!) as string[];
@@ -397,7 +440,10 @@ describe('FileStore', function () {
       const holder = await lockHolder(file);
       try {
         const started = Date.now();
-        const error = await rejection(open({ lock: { staleMs: 60_000, timeoutMs: 300 } }).record(ref('a'), { currentKeyId: 'k2' }), 'ESTORE');
+        const error = await rejection(
+          open({ lock: { staleMs: 60_000, timeoutMs: 300 } }).record(ref('a'), { currentKeyId: 'k2' }),
+          'ESTORE',
+        );
         expect(error.message).to.include(`pid ${holder.pid}`);
         expect(Date.now() - started).to.be.within(250, 1500);
       } finally {

@@ -38,7 +38,12 @@ export async function expectSettled(ws: Workspace, key: string, consumer = `app-
 
 /** The provider holds exactly these keys alive. */
 export function expectAliveAtProvider(ws: Workspace, keyIds: string[]): void {
-  expect(ws.providerKeys().map((k) => k.keyId).sort()).to.deep.equal([...keyIds].sort());
+  expect(
+    ws
+      .providerKeys()
+      .map((k) => k.keyId)
+      .sort(),
+  ).to.deep.equal([...keyIds].sort());
 }
 
 export async function historyOf(ws: Workspace, key: string) {

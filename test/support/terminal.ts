@@ -3,7 +3,6 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
-
 export class Terminal {
   readonly child: ChildProcessWithoutNullStreams;
   screen = '';
@@ -23,7 +22,8 @@ export class Terminal {
   async waitFor(text: string, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.screen.includes(text)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${JSON.stringify(text)}; screen so far: ${JSON.stringify(this.screen)}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${JSON.stringify(text)}; screen so far: ${JSON.stringify(this.screen)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -43,5 +43,4 @@ export class Terminal {
     clearTimeout(timer);
     return code;
   }
-
 }

@@ -42,7 +42,10 @@ export interface WorkspaceOptions {
 export class Workspace {
   readonly env: Record<string, string>;
 
-  private constructor(readonly dir: string, masterKey: string) {
+  private constructor(
+    readonly dir: string,
+    masterKey: string,
+  ) {
     this.env = {
       KEYTURN_MASTER_KEY: masterKey,
       PROVIDER_STATE: path.join(dir, 'provider.json'),
@@ -77,7 +80,9 @@ export class Workspace {
   }
 
   spawn(args: string[], env: Record<string, string> = {}): ResultPromise<{ reject: false }> {
-    return execa('node', [CLI, ...args], { cwd: this.dir, env: { ...this.env, ...env }, reject: false, stdin: 'ignore' }) as ResultPromise<{ reject: false }>;
+    return execa('node', [CLI, ...args], { cwd: this.dir, env: { ...this.env, ...env }, reject: false, stdin: 'ignore' }) as ResultPromise<{
+      reject: false;
+    }>;
   }
 
   async store(): Promise<SecretStore> {

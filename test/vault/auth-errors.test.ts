@@ -33,7 +33,7 @@ describe('vault store: auth and operator errors', function () {
     await store.close();
   });
 
-  it('logs in with AppRole from the environment; a wrong secret id is refused with Vault\'s message and without the secret', async () => {
+  it("logs in with AppRole from the environment; a wrong secret id is refused with Vault's message and without the secret", async () => {
     vault.tokens.addRole({ roleId: 'keyturn-role', secretId: 'sid-correct-horse', token: { ttl: 600 } });
     const store = await openVault({ ...env, VAULT_ROLE_ID: 'keyturn-role', VAULT_SECRET_ID: 'sid-correct-horse' });
     await store.record(ref, { currentKeyId: 'kid-2' });
@@ -57,9 +57,14 @@ describe('vault store: auth and operator errors', function () {
     const store = await openVault({ ...env, VAULT_TOKEN: vault.rootToken, VAULT_NAMESPACE: 'team-a' });
     await store.record(ref, { currentKeyId: 'kid-ns' });
     await store.close();
-    const inside = await rawRequest(vault.url, 'GET', '/v1/secret/data/keyturn/app/auth-test/state', { token: vault.rootToken, headers: { 'X-Vault-Namespace': 'team-a' } });
+    const inside = await rawRequest(vault.url, 'GET', '/v1/secret/data/keyturn/app/auth-test/state', {
+      token: vault.rootToken,
+      headers: { 'X-Vault-Namespace': 'team-a' },
+    });
     expect(inside.status).to.equal(200);
-    expect((await rawRequest(vault.url, 'GET', '/v1/secret/data/keyturn/app/auth-test/state', { token: vault.rootToken })).status).to.equal(404);
+    expect((await rawRequest(vault.url, 'GET', '/v1/secret/data/keyturn/app/auth-test/state', { token: vault.rootToken })).status).to.equal(
+      404,
+    );
   });
 
   it('refuses a KV v1 mount with a clear message', async () => {
@@ -75,7 +80,12 @@ describe('vault store: auth and operator errors', function () {
   });
 
   it('a 403 names the path and the missing capability, never the token', async () => {
-    vault.tokens.add('s.read-only-token', { rules: [{ path: 'secret/*', capabilities: ['read', 'list'] }, { path: 'sys/*', capabilities: ['read'] }] });
+    vault.tokens.add('s.read-only-token', {
+      rules: [
+        { path: 'secret/*', capabilities: ['read', 'list'] },
+        { path: 'sys/*', capabilities: ['read'] },
+      ],
+    });
     const store = await openVault({ ...env, VAULT_TOKEN: 's.read-only-token' });
     const error = await rejection(store.record(ref, { currentKeyId: 'x' }), 'EVAULTDENIED');
     expect(error.message).to.include('secret/data/keyturn/app/auth-test/state');
@@ -93,7 +103,10 @@ describe('vault store: auth and operator errors', function () {
     store.client.writeData = async (p, data, cas) => {
       if (once && p === 'secret/data/app/auth-test') {
         once = false;
-        await rawRequest(vault.url, 'POST', '/v1/secret/data/app/auth-test', { token: vault.rootToken, body: { data: { secret: 'by-hand' } } });
+        await rawRequest(vault.url, 'POST', '/v1/secret/data/app/auth-test', {
+          token: vault.rootToken,
+          body: { data: { secret: 'by-hand' } },
+        });
       }
       return write(p, data, cas);
     };
@@ -109,7 +122,13 @@ describe('vault store: auth and operator errors', function () {
   it('retries a 503 a bounded number of times with growing backoff, then says so', async () => {
     vault.faults.set({ failRate: 1, status: 503 });
     const waits: number[] = [];
-    const client = new VaultClient({ endpoint: vault.url, token: vault.rootToken, attempts: 4, backoffMs: 20, sleep: async (ms) => void waits.push(ms) });
+    const client = new VaultClient({
+      endpoint: vault.url,
+      token: vault.rootToken,
+      attempts: 4,
+      backoffMs: 20,
+      sleep: async (ms) => void waits.push(ms),
+    });
     const before = vault.stats.requests;
     const error = await rejection(client.readData('secret/data/x'), 'EVAULTSEALED');
     expect(vault.stats.requests - before).to.equal(4);

@@ -22,13 +22,19 @@ describe('vault store on the stand-in', function () {
 const real = { addr: process.env.VAULT_ADDR, token: process.env.VAULT_TOKEN };
 if (real.addr && real.token) {
   describeStoreContract(`vault (real Vault at ${real.addr})`, async () => {
-    const store = await openVault({ VAULT_ADDR: real.addr!, VAULT_TOKEN: real.token!, ...(process.env.VAULT_NAMESPACE ? { VAULT_NAMESPACE: process.env.VAULT_NAMESPACE } : {}) });
+    const store = await openVault({
+      VAULT_ADDR: real.addr!,
+      VAULT_TOKEN: real.token!,
+      ...(process.env.VAULT_NAMESPACE ? { VAULT_NAMESPACE: process.env.VAULT_NAMESPACE } : {}),
+    });
     return { store, cleanup: () => store.close() };
   });
 } else {
   describe('SecretStore contract: vault (real Vault)', () => {
     it('SKIPPED: no real Vault (set VAULT_ADDR and VAULT_TOKEN to run the contract against one)', function () {
-      process.stdout.write('      note: the contract suite did NOT run against a real Vault: VAULT_ADDR and VAULT_TOKEN are not both set\n');
+      process.stdout.write(
+        '      note: the contract suite did NOT run against a real Vault: VAULT_ADDR and VAULT_TOKEN are not both set\n',
+      );
       this.skip();
     });
   });

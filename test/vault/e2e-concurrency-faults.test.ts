@@ -25,12 +25,18 @@ describe('vault e2e: two processes, and a flaky Vault', function () {
 
   it('two processes on the same 8 keys: each key rotated exactly once', async () => {
     ws = await vaultWorkspace(vault, { keys: 8 });
-    const [a, b] = await Promise.all([ws.run(['rotate', '--due', '--yes', '--concurrency', '4']), ws.run(['rotate', '--due', '--yes', '--concurrency', '4'])]);
+    const [a, b] = await Promise.all([
+      ws.run(['rotate', '--due', '--yes', '--concurrency', '4']),
+      ws.run(['rotate', '--due', '--yes', '--concurrency', '4']),
+    ]);
     expect(a!.exitCode, a!.stderr).to.equal(0);
     expect(b!.exitCode, b!.stderr).to.equal(0);
     const alive: string[] = [];
     for (const key of ws.keyIds) {
-      expect((await historyOf(ws, key)).filter((h) => h.outcome === 'completed'), `${key} rotated once`).to.have.length(1);
+      expect(
+        (await historyOf(ws, key)).filter((h) => h.outcome === 'completed'),
+        `${key} rotated once`,
+      ).to.have.length(1);
       alive.push((await expectSettled(ws, key)).currentKeyId);
     }
     expectAliveAtProvider(ws, alive);

@@ -13,7 +13,18 @@ import { openVault, standIn } from './support.js';
 
 function journal(rotationId: string, step: JournalEntry['step']): JournalEntry {
   const at = '2026-01-01T00:00:00.000Z';
-  return { rotationId, key: 'k', trigger: 'manual', actor: 'tester', startedAt: at, updatedAt: at, step, done: [], status: 'running', notes: {} };
+  return {
+    rotationId,
+    key: 'k',
+    trigger: 'manual',
+    actor: 'tester',
+    startedAt: at,
+    updatedAt: at,
+    step,
+    done: [],
+    status: 'running',
+    notes: {},
+  };
 }
 
 describe('vault store: remembered versions are hints, requests are counted', function () {
@@ -51,7 +62,8 @@ describe('vault store: remembered versions are hints, requests are counted', fun
 
   it('history: the newest entries ride in the state document and move to the history document in batches, nothing lost or doubled', async () => {
     const ref = newRef();
-    const h = (i: number): HistoryEntry => historyEntry(`r${String(i).padStart(2, '0')}`, ref.key, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString());
+    const h = (i: number): HistoryEntry =>
+      historyEntry(`r${String(i).padStart(2, '0')}`, ref.key, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString());
     for (let i = 1; i <= 20; i += 1) await (i % 3 === 0 ? b : a).appendHistory(ref, h(i));
     await a.appendHistory(ref, h(5));
     await b.appendHistory(ref, { ...h(19), error: 'replaced' });
@@ -71,7 +83,7 @@ describe('vault store: remembered versions are hints, requests are counted', fun
     expect((await a.journal(ref))?.rotationId).to.equal('r2');
   });
 
-  it('a lease that expired and was taken over: the old holder reads the new holder\'s journal and cannot renew', async () => {
+  it("a lease that expired and was taken over: the old holder reads the new holder's journal and cannot renew", async () => {
     const ref = newRef();
     const old = await a.lease(ref, 'alice', 80);
     await a.writeJournal(ref, journal('r1', 'create'));
@@ -100,7 +112,7 @@ describe('vault store: remembered versions are hints, requests are counted', fun
     expect((await b.current(ref))?.rotationId).to.equal('r2');
   });
 
-  it('one rotation, in the engine\'s order of calls, costs at most 17 Vault requests from a fresh process', async () => {
+  it("one rotation, in the engine's order of calls, costs at most 17 Vault requests from a fresh process", async () => {
     const ref = newRef();
     await a.stage(ref, 'r0', { keyId: 'k0', material: { secret: 's0' } });
     await a.promote(ref, 'r0');

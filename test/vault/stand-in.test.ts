@@ -22,7 +22,16 @@ describe('vault stand-in (raw HTTP)', function () {
     const write = await req('POST', '/v1/secret/data/app/one', { body: { data: { k: 'v1' } } });
     expect(write.status).to.equal(200);
     expect(write.headers['content-type']).to.equal('application/json');
-    expect(Object.keys(write.json).sort()).to.deep.equal(['auth', 'data', 'lease_duration', 'lease_id', 'renewable', 'request_id', 'warnings', 'wrap_info']);
+    expect(Object.keys(write.json).sort()).to.deep.equal([
+      'auth',
+      'data',
+      'lease_duration',
+      'lease_id',
+      'renewable',
+      'request_id',
+      'warnings',
+      'wrap_info',
+    ]);
     expect(write.json.data).to.include({ version: 1, deletion_time: '', destroyed: false, custom_metadata: null });
     const read = await req('GET', '/v1/secret/data/app/one');
     expect(read.json.data.data).to.deep.equal({ k: 'v1' });
@@ -35,7 +44,7 @@ describe('vault stand-in (raw HTTP)', function () {
     expect(read.text).to.equal('{"errors":[]}');
   });
 
-  it('check-and-set: a mismatch is refused with Vault\'s message; cas 0 is create-only', async () => {
+  it("check-and-set: a mismatch is refused with Vault's message; cas 0 is create-only", async () => {
     expect((await req('POST', '/v1/secret/data/c', { body: { options: { cas: 0 }, data: { a: '1' } } })).status).to.equal(200);
     const again = await req('POST', '/v1/secret/data/c', { body: { options: { cas: 0 }, data: { a: '2' } } });
     expect(again.status).to.equal(400);
@@ -98,11 +107,17 @@ describe('vault stand-in (raw HTTP)', function () {
     const tooMany = await req('POST', '/v1/secret/metadata/m', { body: { custom_metadata: many } });
     expect(tooMany.status).to.equal(400);
     expect(tooMany.json.errors[0]).to.include('at most 64 keys');
-    expect((await req('POST', '/v1/secret/metadata/m', { body: { custom_metadata: { ['k'.repeat(129)]: 'v' } } })).json.errors[0]).to.include('max is 128');
-    expect((await req('POST', '/v1/secret/metadata/m', { body: { custom_metadata: { k: 'v'.repeat(513) } } })).json.errors[0]).to.include('max is 512');
+    expect(
+      (await req('POST', '/v1/secret/metadata/m', { body: { custom_metadata: { ['k'.repeat(129)]: 'v' } } })).json.errors[0],
+    ).to.include('max is 128');
+    expect((await req('POST', '/v1/secret/metadata/m', { body: { custom_metadata: { k: 'v'.repeat(513) } } })).json.errors[0]).to.include(
+      'max is 512',
+    );
     expect((await req('GET', '/v1/secret/metadata/m')).json.data.custom_metadata).to.deep.equal({ owner: 'ops' });
     // the limits are inclusive
-    const edge = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`${'k'.repeat(125)}${String(i).padStart(3, '0')}`, 'v'.repeat(512)]));
+    const edge = Object.fromEntries(
+      Array.from({ length: 64 }, (_, i) => [`${'k'.repeat(125)}${String(i).padStart(3, '0')}`, 'v'.repeat(512)]),
+    );
     expect((await req('POST', '/v1/secret/metadata/m', { body: { custom_metadata: edge } })).status).to.equal(204);
   });
 
@@ -135,7 +150,8 @@ describe('vault stand-in (raw HTTP)', function () {
     const listed = await req('LIST', '/v1/secret/metadata/dir');
     expect(listed.status).to.equal(200);
     expect(listed.json.data.keys).to.deep.equal(['a', 'sub/']);
-    for (const flag of ['1', 't', 'true']) expect((await req('GET', `/v1/secret/metadata/dir/?list=${flag}`)).json.data.keys, flag).to.deep.equal(['a', 'sub/']);
+    for (const flag of ['1', 't', 'true'])
+      expect((await req('GET', `/v1/secret/metadata/dir/?list=${flag}`)).json.data.keys, flag).to.deep.equal(['a', 'sub/']);
     // a false value is a plain metadata read
     expect((await req('GET', '/v1/secret/metadata/dir/a?list=false')).json.data.current_version).to.equal(1);
     expect((await req('LIST', '/v1/secret/metadata/empty')).text).to.equal('{"errors":[]}');
@@ -180,8 +196,13 @@ describe('vault stand-in (raw HTTP)', function () {
     }
   });
 
-  it('enforces a token\'s path policy: the most specific rule wins, deny beats everything', async () => {
-    vault.tokens.add('reader', { rules: [{ path: 'secret/data/app/*', capabilities: ['read'] }, { path: 'secret/data/app/private', capabilities: ['deny'] }] });
+  it("enforces a token's path policy: the most specific rule wins, deny beats everything", async () => {
+    vault.tokens.add('reader', {
+      rules: [
+        { path: 'secret/data/app/*', capabilities: ['read'] },
+        { path: 'secret/data/app/private', capabilities: ['deny'] },
+      ],
+    });
     await req('POST', '/v1/secret/data/app/pub', { body: { data: { n: '1' } } });
     expect((await req('GET', '/v1/secret/data/app/pub', { token: 'reader' })).status).to.equal(200);
     expect((await req('POST', '/v1/secret/data/app/pub', { token: 'reader', body: { data: { n: '2' } } })).status).to.equal(403);
@@ -257,7 +278,9 @@ describe('vault stand-in (raw HTTP)', function () {
   it('keeps namespaces apart (X-Vault-Namespace)', async () => {
     await req('POST', '/v1/secret/data/ns', { body: { data: { where: 'team-a' } }, headers: { 'X-Vault-Namespace': 'team-a' } });
     expect((await req('GET', '/v1/secret/data/ns')).status).to.equal(404);
-    expect((await req('GET', '/v1/secret/data/ns', { headers: { 'X-Vault-Namespace': 'team-a/' } })).json.data.data).to.deep.equal({ where: 'team-a' });
+    expect((await req('GET', '/v1/secret/data/ns', { headers: { 'X-Vault-Namespace': 'team-a/' } })).json.data.data).to.deep.equal({
+      where: 'team-a',
+    });
   });
 
   it('refuses a body that is not JSON and a write without data', async () => {

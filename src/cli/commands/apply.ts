@@ -16,7 +16,9 @@ import { withSession } from '../session.js';
 /** A plan file is a few KB per key; anything far larger is not one of ours. */
 const MAX_PLAN_BYTES = 64 * 1024 * 1024;
 
-export async function run(argv: GlobalOptions & { planFile: string; yes?: boolean; concurrency?: number; force?: boolean }): Promise<ExitCodeValue> {
+export async function run(
+  argv: GlobalOptions & { planFile: string; yes?: boolean; concurrency?: number; force?: boolean },
+): Promise<ExitCodeValue> {
   const saved = await readPlan(argv.planFile);
   return withSession(argv, async (session) => {
     const { config, res } = session;

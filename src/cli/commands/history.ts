@@ -28,7 +28,17 @@ export async function run(argv: GlobalOptions & { key?: string }): Promise<ExitC
       } else {
         out.table(
           ['WHEN', 'KEY', 'TRIGGER', 'ACTOR', 'OLD KEY', 'NEW KEY', 'OUTCOME', 'TIME', 'DETAIL'],
-          entries.map((e) => [shortTime(e.finishedAt), e.key, e.trigger, e.actor, e.oldKeyId, e.newKeyId, e.outcome, formatDuration(e.durationMs), [e.reason, e.error].filter(Boolean).join('; ') || undefined]),
+          entries.map((e) => [
+            shortTime(e.finishedAt),
+            e.key,
+            e.trigger,
+            e.actor,
+            e.oldKeyId,
+            e.newKeyId,
+            e.outcome,
+            formatDuration(e.durationMs),
+            [e.reason, e.error].filter(Boolean).join('; ') || undefined,
+          ]),
         );
       }
       return ExitCode.ok;

@@ -6,7 +6,9 @@ import { executePlan } from '../execute.js';
 import type { GlobalOptions } from '../options.js';
 import { withSession } from '../session.js';
 
-export async function run(argv: GlobalOptions & { person: string; dryRun?: boolean; yes?: boolean; concurrency?: number }): Promise<ExitCodeValue> {
+export async function run(
+  argv: GlobalOptions & { person: string; dryRun?: boolean; yes?: boolean; concurrency?: number },
+): Promise<ExitCodeValue> {
   return withSession(
     argv,
     async (session) => {

@@ -25,7 +25,13 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
       const now = ctx.clock.now();
       const states = await readStates(config, res, config.keys, { leases: true });
       const uses = await lastUses(
-        await Promise.all(config.keys.map(async (key) => ({ key, issuer: await res.issuer(key.issuer), currentKeyId: states.get(key.id)?.record.currentKeyId }))),
+        await Promise.all(
+          config.keys.map(async (key) => ({
+            key,
+            issuer: await res.issuer(key.issuer),
+            currentKeyId: states.get(key.id)?.record.currentKeyId,
+          })),
+        ),
         res,
       );
       const rows = await Promise.all(
@@ -34,7 +40,11 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
           const due = dueState(key, record, now);
           const period = effectivePeriodMs(key);
           const locked = lease && !journal ? lockState(lease, now) : undefined;
-          const state = record.attention ? 'needs attention' : journal ? 'in flight' : locked ?? (record.pendingRetire ? 'retire pending' : 'idle');
+          const state = record.attention
+            ? 'needs attention'
+            : journal
+              ? 'in flight'
+              : (locked ?? (record.pendingRetire ? 'retire pending' : 'idle'));
           return {
             key: key.id,
             purpose: key.purpose,
@@ -59,7 +69,17 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
       } else {
         out.table(
           ['KEY', 'PURPOSE', 'ISSUER', 'STORE', 'PERIOD', 'LAST ROTATED', 'NEXT DUE', 'OVERDUE', 'STATE'],
-          rows.map((r) => [r.key, r.purpose, r.issuer, r.store, r.period, shortTime(r.lastRotatedAt) ?? 'never', shortTime(r.nextDue) ?? (r.neverRotated ? 'now' : undefined), r.neverRotated ? 'due' : r.overdue ? `yes (${r.overdueBy})` : 'no', r.state]),
+          rows.map((r) => [
+            r.key,
+            r.purpose,
+            r.issuer,
+            r.store,
+            r.period,
+            shortTime(r.lastRotatedAt) ?? 'never',
+            shortTime(r.nextDue) ?? (r.neverRotated ? 'now' : undefined),
+            r.neverRotated ? 'due' : r.overdue ? `yes (${r.overdueBy})` : 'no',
+            r.state,
+          ]),
         );
         // key ids, last-use notes and attention reasons come from the store and issuers: one line each, whatever they hold
         for (const r of rows.filter((x) => x.currentKeyLastUsed)) {
@@ -71,7 +91,9 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
           const live = Date.parse(expiresAt) > now.getTime();
           const what = holderGone
             ? 'its process is gone; the next `rotate --due` clears it'
-            : live ? `until ${shortTime(expiresAt)}` : `expired ${shortTime(expiresAt)}; the next run takes it over`;
+            : live
+              ? `until ${shortTime(expiresAt)}`
+              : `expired ${shortTime(expiresAt)}; the next run takes it over`;
           out.line(`  ${r.key}: lease held by ${one(owner)} (${what})`);
         }
       }

@@ -31,13 +31,20 @@ export interface AccessKey {
 export class IamApi {
   readonly client: IAMClient;
 
-  constructor(private readonly options: AwsClientOptions, private readonly env: NodeJS.ProcessEnv) {
+  constructor(
+    private readonly options: AwsClientOptions,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
     this.client = new IAMClient(clientConfig(options, env));
   }
 
   async keys(user: string): Promise<AccessKey[]> {
     const out = await this.client.send(new ListAccessKeysCommand({ UserName: user }));
-    return (out.AccessKeyMetadata ?? []).map((k) => ({ keyId: k.AccessKeyId ?? '', status: k.Status ?? '', createdAt: k.CreateDate?.toISOString() }));
+    return (out.AccessKeyMetadata ?? []).map((k) => ({
+      keyId: k.AccessKeyId ?? '',
+      status: k.Status ?? '',
+      createdAt: k.CreateDate?.toISOString(),
+    }));
   }
 
   async tags(user: string): Promise<Map<string, string>> {

@@ -43,7 +43,10 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
     createsRemotely: true,
 
     describe(target) {
-      return `create a second access key for IAM user ${userOf(target)} (if it already holds two, first delete the one that is not CURRENT in the store); verify it with STS GetCallerIdentity`;
+      return (
+        `create a second access key for IAM user ${userOf(target)} ` +
+        '(if it already holds two, first delete the one that is not CURRENT in the store); verify it with STS GetCallerIdentity'
+      );
     },
 
     async create(target, ctx: IssuerContext): Promise<IssuedKey> {
@@ -72,7 +75,8 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
 
     async verify(key, target, ctx: IssuerContext): Promise<void> {
       const user = userOf(target);
-      if (!(await works(user, key.material))) throw errors.verify(`the new access key ${key.keyId} does not authenticate as IAM user ${user}`);
+      if (!(await works(user, key.material)))
+        throw errors.verify(`the new access key ${key.keyId} does not authenticate as IAM user ${user}`);
       const tags = await api.tags(user);
       const old = tags.get(TAG_CURRENT);
       const oldExists = old !== undefined && old !== key.keyId && (await api.keys(user)).some((k) => k.keyId === old);
@@ -99,7 +103,8 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
         await api.setStatus(user, deactivated, 'Active').catch(() => undefined);
       }
       const tags = await api.tags(user);
-      if (tags.get(TAG_CURRENT) === keyId && previousCurrent && previousCurrent !== keyId) await api.tag(user, { [TAG_CURRENT]: previousCurrent });
+      if (tags.get(TAG_CURRENT) === keyId && previousCurrent && previousCurrent !== keyId)
+        await api.tag(user, { [TAG_CURRENT]: previousCurrent });
       await api.delete(user, keyId);
       await api.untag(user, [keyTag(keyId)]);
     },
@@ -115,7 +120,15 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
       return keys.map((k) => {
         let name = tags.get(keyTag(k.keyId));
         // a key made after the intent and never tagged: its creator crashed in between
-        if (!name && intentId && intentAt && k.createdAt && k.keyId !== tags.get(TAG_CURRENT) && Date.parse(k.createdAt) >= Date.parse(intentAt) - 1000) name = intentId;
+        if (
+          !name &&
+          intentId &&
+          intentAt &&
+          k.createdAt &&
+          k.keyId !== tags.get(TAG_CURRENT) &&
+          Date.parse(k.createdAt) >= Date.parse(intentAt) - 1000
+        )
+          name = intentId;
         return { keyId: k.keyId, ...(name ? { name } : {}), ...(k.createdAt ? { createdAt: k.createdAt } : {}) };
       });
     },

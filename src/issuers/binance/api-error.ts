@@ -25,7 +25,7 @@ const ADVICE: Record<number, string> = {
   [-2015]:
     "the API key, the caller's IP or the key's permissions refuse this: check that this machine's address is on the key's IP whitelist " +
     'and that the key has the permission (the management key needs sub-account management)',
-  [-12022]: 'the account already has 30 API keys, Binance\'s limit: delete unused keys (keyturn audit lists them)',
+  [-12022]: "the account already has 30 API keys, Binance's limit: delete unused keys (keyturn audit lists them)",
   [-12008]: 'the sub-account does not exist or does not belong to this master account: check spec.email',
 };
 
@@ -34,5 +34,5 @@ export function adviceFor(error: BinanceApiError): string {
   if (error.outcomeUnknown) {
     return 'Binance failed with a server error: the request may have taken effect; keyturn checks before repeating a create';
   }
-  return (error.code !== undefined ? ADVICE[error.code] : undefined) ?? 'see Binance\'s error code list';
+  return (error.code !== undefined ? ADVICE[error.code] : undefined) ?? "see Binance's error code list";
 }

@@ -34,7 +34,7 @@ export function parseOptions(config: IssuerConfig): BinanceOptions {
   if (variant !== 'sub-account' && variant !== 'broker') throw bad('option `variant` must be sub-account or broker');
   const mk = config.options.managementKey as Record<string, unknown> | undefined;
   if (!mk || typeof mk.store !== 'string' || typeof mk.path !== 'string') {
-    throw bad('option `managementKey` needs { store, path }: where the master account\'s management key is kept (never its value)');
+    throw bad("option `managementKey` needs { store, path }: where the master account's management key is kept (never its value)");
   }
   const recvWindowMs = durationOption(config, 'recvWindow', 5000);
   if (recvWindowMs > 60_000) throw bad('option `recvWindow` must be at most 60s (Binance refuses more)');

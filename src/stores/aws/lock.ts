@@ -51,13 +51,15 @@ export class LockSecrets {
       const value: LockValue = { owner, token: randomBytes(16).toString('hex'), expiresAt: new Date(this.now() + ttlMs).toISOString() };
       try {
         // The token is also the ClientRequestToken: an SDK retry of a create that did land is a no-op, not a loss.
-        await this.client.send(new CreateSecretCommand({
-          Name: name,
-          ClientRequestToken: value.token,
-          SecretString: JSON.stringify(value),
-          Description: 'keyturn lease: deleted when the rotation ends; an expired one may be taken over',
-          Tags: [{ Key: 'keyturn:lock', Value: 'true' }],
-        }));
+        await this.client.send(
+          new CreateSecretCommand({
+            Name: name,
+            ClientRequestToken: value.token,
+            SecretString: JSON.stringify(value),
+            Description: 'keyturn lease: deleted when the rotation ends; an expired one may be taken over',
+            Tags: [{ Key: 'keyturn:lock', Value: 'true' }],
+          }),
+        );
         return value;
       } catch (error) {
         const code = awsErrorName(error);
@@ -84,7 +86,13 @@ export class LockSecrets {
     if (now?.token !== held.token) throw errors.leaseHeld(key, now?.owner ?? 'nobody', now?.expiresAt ?? held.expiresAt);
     const next: LockValue = { ...held, expiresAt: new Date(this.now() + ttlMs).toISOString() };
     try {
-      await this.client.send(new PutSecretValueCommand({ SecretId: name, ClientRequestToken: randomBytes(16).toString('hex'), SecretString: JSON.stringify(next) }));
+      await this.client.send(
+        new PutSecretValueCommand({
+          SecretId: name,
+          ClientRequestToken: randomBytes(16).toString('hex'),
+          SecretString: JSON.stringify(next),
+        }),
+      );
     } catch (error) {
       if (awsErrorName(error) === 'ResourceNotFoundException') throw errors.leaseHeld(key, 'nobody', held.expiresAt);
       throw error;
@@ -126,7 +134,12 @@ export class LockSecrets {
 function parseLock(text: string | undefined): LockValue {
   try {
     const v = JSON.parse(text ?? '') as Partial<LockValue>;
-    if (typeof v.owner === 'string' && typeof v.token === 'string' && typeof v.expiresAt === 'string' && !Number.isNaN(Date.parse(v.expiresAt))) {
+    if (
+      typeof v.owner === 'string' &&
+      typeof v.token === 'string' &&
+      typeof v.expiresAt === 'string' &&
+      !Number.isNaN(Date.parse(v.expiresAt))
+    ) {
       return { owner: v.owner, token: v.token, expiresAt: v.expiresAt };
     }
   } catch {

@@ -9,12 +9,16 @@ import type { StoreConfig } from '../../config/types.js';
 import { errors } from '../../errors.js';
 import { SecretsManagerStore } from './secrets-store.js';
 
-export async function openSecretsManagerStore(config: StoreConfig, options: { baseDir: string; env: NodeJS.ProcessEnv }): Promise<SecretsManagerStore> {
+export async function openSecretsManagerStore(
+  config: StoreConfig,
+  options: { baseDir: string; env: NodeJS.ProcessEnv },
+): Promise<SecretsManagerStore> {
   const o = config.options;
   const text = (name: string): string | undefined => {
     const value = o[name];
     if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value.trim() === '') throw errors.config(`store ${config.name}: option ${name} must be a non-empty string`);
+    if (typeof value !== 'string' || value.trim() === '')
+      throw errors.config(`store ${config.name}: option ${name} must be a non-empty string`);
     return value;
   };
   if (o.allowLambdaRotation !== undefined && typeof o.allowLambdaRotation !== 'boolean') {

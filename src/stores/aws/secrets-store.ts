@@ -79,7 +79,11 @@ export class SecretsManagerStore implements SecretStore {
     return this.labeled(ref, 'AWSPREVIOUS');
   }
 
-  async stage(ref: StoreRef, rotationId: string, version: { keyId: string; material: KeyMaterial; meta?: Record<string, string> }): Promise<void> {
+  async stage(
+    ref: StoreRef,
+    rotationId: string,
+    version: { keyId: string; material: KeyMaterial; meta?: Record<string, string> },
+  ): Promise<void> {
     const copy = structuredClone(version);
     await failpoint('store.stage', ref.key);
     let d = await this.read(ref);
@@ -89,19 +93,35 @@ export class SecretsManagerStore implements SecretStore {
     const labels = d.stages.get(token);
     if (labels) {
       const label = labels.includes('AWSPENDING') ? 'AWSPENDING' : labels.includes('AWSCURRENT') ? 'AWSCURRENT' : undefined;
-      if (!label) throw errors.store(`rotation ${rotationId} of ${ref.key} was rolled back; it cannot be staged again`, 'start a new rotation');
+      if (!label)
+        throw errors.store(`rotation ${rotationId} of ${ref.key} was rolled back; it cannot be staged again`, 'start a new rotation');
       const stored = await this.value(ref, label, token);
       if (isDeepStrictEqual(stored, copy.material)) return;
       throw errors.stageConflict(ref.key, rotationId);
     }
     const current = holder(d.stages, 'AWSCURRENT');
-    const meta: VersionMeta = { r: rotationId, k: copy.keyId, c: new Date(this.now()).toISOString(), m: copy.meta ?? {}, ...(current ? { p: current } : {}) };
+    const meta: VersionMeta = {
+      r: rotationId,
+      k: copy.keyId,
+      c: new Date(this.now()).toISOString(),
+      m: copy.meta ?? {},
+      ...(current ? { p: current } : {}),
+    };
     // The tag goes first: a crash before PutSecretValue leaves a harmless tag, never a version without its key id.
     await this.tag(ref, encodeBlob(versionTag(token), meta));
     await this.untagStaleVersions(ref, d, token);
     // AWS moves AWSPENDING off an abandoned version by itself; that unfinished rotation was
     // already resumed or rolled back by the engine (it holds the journal) before a new stage.
-    await this.write(ref, () => this.client.send(new PutSecretValueCommand({ SecretId: this.name(ref), ClientRequestToken: token, SecretString: JSON.stringify(copy.material), VersionStages: ['AWSPENDING'] })));
+    await this.write(ref, () =>
+      this.client.send(
+        new PutSecretValueCommand({
+          SecretId: this.name(ref),
+          ClientRequestToken: token,
+          SecretString: JSON.stringify(copy.material),
+          VersionStages: ['AWSPENDING'],
+        }),
+      ),
+    );
     this.cache.staged(this.name(ref), token);
   }
 
@@ -117,7 +137,10 @@ export class SecretsManagerStore implements SecretStore {
       return;
     }
     if (!labels.includes('AWSPENDING')) {
-      throw errors.store(`cannot promote rotation ${rotationId} of ${ref.key}: it is not the pending version`, 'stage the new key first; a promote after a rollback of the same rotation is refused on purpose');
+      throw errors.store(
+        `cannot promote rotation ${rotationId} of ${ref.key}: it is not the pending version`,
+        'stage the new key first; a promote after a rollback of the same rotation is refused on purpose',
+      );
     }
     await this.moveLabel(ref, 'AWSCURRENT', token, holder(d.stages, 'AWSCURRENT'));
     await this.moveLabel(ref, 'AWSPENDING', undefined, token);
@@ -137,7 +160,11 @@ export class SecretsManagerStore implements SecretStore {
     }
     this.refuseLambda(ref, d);
     const restored = holder(d.stages, 'AWSPREVIOUS');
-    if (!restored) throw errors.store(`cannot roll back ${ref.key}: ${this.name(ref)} has no AWSPREVIOUS version to restore`, 'restore the old key by hand with UpdateSecretVersionStage');
+    if (!restored)
+      throw errors.store(
+        `cannot roll back ${ref.key}: ${this.name(ref)} has no AWSPREVIOUS version to restore`,
+        'restore the old key by hand with UpdateSecretVersionStage',
+      );
     if (labels.includes('AWSPENDING')) await this.moveLabel(ref, 'AWSPENDING', undefined, token);
     // AWS now puts AWSPREVIOUS on the rolled-back version; move it to the one before `restored`.
     await this.moveLabel(ref, 'AWSCURRENT', restored, token);
@@ -271,12 +298,26 @@ export class SecretsManagerStore implements SecretStore {
   /** Create the secret with the placeholder as AWSCURRENT (see versions.ts); another creator winning the race is fine. */
   private async create(ref: StoreRef): Promise<Described> {
     try {
-      await this.write(ref, () => this.client.send(new CreateSecretCommand({ Name: this.name(ref), ClientRequestToken: PLACEHOLDER_VERSION, SecretString: PLACEHOLDER_VALUE, Tags: [MANAGED] })));
+      await this.write(ref, () =>
+        this.client.send(
+          new CreateSecretCommand({
+            Name: this.name(ref),
+            ClientRequestToken: PLACEHOLDER_VERSION,
+            SecretString: PLACEHOLDER_VALUE,
+            Tags: [MANAGED],
+          }),
+        ),
+      );
     } catch (error) {
       if (awsErrorName(error) !== 'ResourceExistsException') throw error;
       return this.read(ref);
     }
-    const d: Described = { exists: true, stages: new Map([[PLACEHOLDER_VERSION, ['AWSCURRENT']]]), tags: new Map([[MANAGED.Key, MANAGED.Value]]), rotationEnabled: false };
+    const d: Described = {
+      exists: true,
+      stages: new Map([[PLACEHOLDER_VERSION, ['AWSCURRENT']]]),
+      tags: new Map([[MANAGED.Key, MANAGED.Value]]),
+      rotationEnabled: false,
+    };
     this.cache.remember(this.name(ref), d);
     return d;
   }
@@ -285,7 +326,8 @@ export class SecretsManagerStore implements SecretStore {
     if (d.rotationEnabled && !this.options.allowLambdaRotation) {
       throw errors.store(
         `${this.name(ref)} has Lambda rotation enabled; keyturn will not move its labels`,
-        'a Lambda and keyturn rotating the same secret would race: disable the Lambda rotation, or set allowLambdaRotation: true on the store',
+        'a Lambda and keyturn rotating the same secret would race: ' +
+          'disable the Lambda rotation, or set allowLambdaRotation: true on the store',
       );
     }
   }
@@ -318,7 +360,12 @@ export class SecretsManagerStore implements SecretStore {
 
   private async moveLabel(ref: StoreRef, label: Label, to: string | undefined, from: string | undefined): Promise<void> {
     if (to === undefined && from === undefined) return;
-    const input: UpdateSecretVersionStageCommandInput = { SecretId: this.name(ref), VersionStage: label, MoveToVersionId: to, RemoveFromVersionId: from };
+    const input: UpdateSecretVersionStageCommandInput = {
+      SecretId: this.name(ref),
+      VersionStage: label,
+      MoveToVersionId: to,
+      RemoveFromVersionId: from,
+    };
     // AWS also moves AWSPREVIOUS when AWSCURRENT moves: the labels are read again rather than modelled.
     this.cache.labelsMoved(this.name(ref));
     await this.write(ref, () => this.client.send(new UpdateSecretVersionStageCommand(input)));
@@ -364,7 +411,10 @@ export class SecretsManagerStore implements SecretStore {
   private async *listManaged(): AsyncGenerator<SecretListEntry> {
     let NextToken: string | undefined;
     do {
-      const filters = [{ Key: 'tag-key' as const, Values: [HISTORY] }, ...(this.prefix ? [{ Key: 'name' as const, Values: [this.prefix] }] : [])];
+      const filters = [
+        { Key: 'tag-key' as const, Values: [HISTORY] },
+        ...(this.prefix ? [{ Key: 'name' as const, Values: [this.prefix] }] : []),
+      ];
       const out = await this.client.send(new ListSecretsCommand({ Filters: filters, NextToken, MaxResults: 100 }));
       for (const entry of out.SecretList ?? []) if ((entry.Name ?? '').startsWith(this.prefix)) yield entry;
       NextToken = out.NextToken;
@@ -382,7 +432,10 @@ function parseMaterial(text: string | undefined, name: string): KeyMaterial {
     parsed = JSON.parse(text ?? '');
   } catch {
     // never echo the value: it is a secret
-    throw errors.store(`${name} does not hold a JSON object of strings`, 'keyturn stores key material as JSON, e.g. {"accessKeyId": …, "secretAccessKey": …}');
+    throw errors.store(
+      `${name} does not hold a JSON object of strings`,
+      'keyturn stores key material as JSON, e.g. {"accessKeyId": …, "secretAccessKey": …}',
+    );
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
     throw errors.store(`${name} does not hold a JSON object of strings`);

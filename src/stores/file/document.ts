@@ -78,7 +78,13 @@ export function parseDocument(text: string, where: string): StoreDocument {
   const secrets = Object.create(null) as Record<string, SecretEntry>;
   for (const [name, raw] of Object.entries(doc.secrets)) {
     const entry = raw as Partial<SecretEntry> | null;
-    if (!entry || !Array.isArray(entry.versions) || !Array.isArray(entry.history) || typeof entry.labels !== 'object' || typeof entry.rotation !== 'object') {
+    if (
+      !entry ||
+      !Array.isArray(entry.versions) ||
+      !Array.isArray(entry.history) ||
+      typeof entry.labels !== 'object' ||
+      typeof entry.rotation !== 'object'
+    ) {
       throw errors.storeFile(`${where}: the entry for ${name} is malformed`, 'restore the file from a backup');
     }
     secrets[name] = entry as SecretEntry;

@@ -130,7 +130,12 @@ async function readLock(lockPath: string): Promise<LockContent | 'absent'> {
   }
   try {
     const value = JSON.parse(text) as Partial<LockContent>;
-    if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.at === 'number' && typeof value.token === 'string') {
+    if (
+      typeof value.pid === 'number' &&
+      typeof value.host === 'string' &&
+      typeof value.at === 'number' &&
+      typeof value.token === 'string'
+    ) {
       return value as LockContent;
     }
   } catch {
@@ -194,7 +199,10 @@ function handle(lockPath: string, token: string): FileLock {
         current = undefined;
       }
       if (current !== token) {
-        throw errors.store(`lost the lock ${lockPath} while writing (another process judged it stale)`, 'raise the lock stale bound if the store is on a slow disk');
+        throw errors.store(
+          `lost the lock ${lockPath} while writing (another process judged it stale)`,
+          'raise the lock stale bound if the store is on a slow disk',
+        );
       }
     },
     async othersWaiting() {

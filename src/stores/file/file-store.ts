@@ -6,7 +6,17 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { failpoint } from '../../engine/failpoints.js';
-import type { HistoryEntry, JournalEntry, Lease, LeaseHolder, RotationRecord, SecretStore, Stage, StoredVersion, StoreRef } from '../types.js';
+import type {
+  HistoryEntry,
+  JournalEntry,
+  Lease,
+  LeaseHolder,
+  RotationRecord,
+  SecretStore,
+  Stage,
+  StoredVersion,
+  StoreRef,
+} from '../types.js';
 import type { SecretEntry } from './document.js';
 import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './file-lock.js';
 import { GroupCommitter, type Apply } from './group-commit.js';
@@ -98,7 +108,10 @@ export class FileStore implements SecretStore {
       // copied before the first await: what the caller changes afterwards is not stored
       const copy = structuredClone(version);
       await failpoint('store.stage', ref.key);
-      await this.mutate(ref, (entry, now) => ({ changed: stageVersion(entry, ref.key, rotationId, copy, new Date(now).toISOString()), value: undefined }));
+      await this.mutate(ref, (entry, now) => ({
+        changed: stageVersion(entry, ref.key, rotationId, copy, new Date(now).toISOString()),
+        value: undefined,
+      }));
     });
   }
 
@@ -166,7 +179,10 @@ export class FileStore implements SecretStore {
       await failpoint('store.lease', ref.key);
       checkTtl(ttlMs);
       const token = randomBytes(16).toString('hex');
-      const taken = await this.mutate(ref, (entry, now) => ({ changed: true, value: { ...takeLease(entry, ref.key, owner, token, ttlMs, now) } }));
+      const taken = await this.mutate(ref, (entry, now) => ({
+        changed: true,
+        value: { ...takeLease(entry, ref.key, owner, token, ttlMs, now) },
+      }));
       const lease: Lease = {
         owner: taken.owner,
         token: taken.token,
@@ -175,7 +191,10 @@ export class FileStore implements SecretStore {
           this.track(async () => {
             await failpoint('store.renewLease', ref.key);
             checkTtl(ttl);
-            lease.expiresAt = await this.mutate(ref, (entry, now) => ({ changed: true, value: renewLease(entry, ref.key, token, ttl, now) }));
+            lease.expiresAt = await this.mutate(ref, (entry, now) => ({
+              changed: true,
+              value: renewLease(entry, ref.key, token, ttl, now),
+            }));
           }),
         release: () =>
           this.track(async () => {

@@ -41,11 +41,17 @@ export function ivOf(header: Buffer): string | undefined {
 /** Decrypt a whole store file. `where` names the file in messages; nothing secret is ever included. */
 export function decryptDocument(data: Buffer, key: Buffer, where: string, keySource: string): Buffer {
   if (data.length < HEADER_LENGTH || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw errors.storeFile(`${where} is not a keyturn store file (bad header)`, 'restore it from a backup, or point the store at the right file');
+    throw errors.storeFile(
+      `${where} is not a keyturn store file (bad header)`,
+      'restore it from a backup, or point the store at the right file',
+    );
   }
   const version = data[VERSION_OFFSET];
   if (version !== FORMAT_VERSION) {
-    throw errors.storeFile(`${where} has store format version ${version ?? '?'}, this keyturn reads version ${FORMAT_VERSION}`, 'upgrade keyturn');
+    throw errors.storeFile(
+      `${where} has store format version ${version ?? '?'}, this keyturn reads version ${FORMAT_VERSION}`,
+      'upgrade keyturn',
+    );
   }
   const aad = data.subarray(0, TAG_OFFSET);
   const iv = data.subarray(IV_OFFSET, TAG_OFFSET);

@@ -172,7 +172,11 @@ export class GroupCommitter {
 }
 
 /** Apply each mutation to a copy of its entry; `next` is undefined when nothing changed. */
-function applyAll(doc: StoreDocument, batch: Queued[], now: number): { next: StoreDocument | undefined; results: Outcome[]; changed: Set<string> } {
+function applyAll(
+  doc: StoreDocument,
+  batch: Queued[],
+  now: number,
+): { next: StoreDocument | undefined; results: Outcome[]; changed: Set<string> } {
   const working = new Map<string, SecretEntry>();
   const changed = new Set<string>();
   const results = batch.map((item): Outcome => {

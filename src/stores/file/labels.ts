@@ -26,7 +26,13 @@ export function stageVersion(entry: SecretEntry, key: string, rotationId: string
   const replaced = entry.labels.PENDING;
   // The engine stages a new rotation over an old PENDING only after it cleaned that one up.
   if (replaced !== undefined) entry.versions = entry.versions.filter((v) => v.rotationId !== replaced);
-  entry.versions.push({ rotationId, keyId: version.keyId, material: { ...version.material }, createdAt, meta: { ...(version.meta ?? {}) } });
+  entry.versions.push({
+    rotationId,
+    keyId: version.keyId,
+    material: { ...version.material },
+    createdAt,
+    meta: { ...(version.meta ?? {}) },
+  });
   entry.labels.PENDING = rotationId;
   return true;
 }

@@ -72,7 +72,10 @@ export class MasterKeySource {
     if (raw === undefined || raw === '') return undefined;
     const key = parseMasterKey(raw);
     if (!key) {
-      throw errors.masterKey(`${MASTER_KEY_ENV} is not a 32-byte key`, 'set it to 64 hex characters (openssl rand -hex 32) or base64 of 32 bytes');
+      throw errors.masterKey(
+        `${MASTER_KEY_ENV} is not a 32-byte key`,
+        'set it to 64 hex characters (openssl rand -hex 32) or base64 of 32 bytes',
+      );
     }
     return { key, source: `the ${MASTER_KEY_ENV} environment variable` };
   }
@@ -99,7 +102,11 @@ export class MasterKeySource {
       }
       const data = await handle.readFile();
       const key = data.length === KEY_LENGTH ? data : parseMasterKey(data.toString('utf8'));
-      if (!key) throw errors.masterKey(`master key file ${file} does not hold a 32-byte key`, 'it must hold 64 hex characters, base64 of 32 bytes, or 32 raw bytes');
+      if (!key)
+        throw errors.masterKey(
+          `master key file ${file} does not hold a 32-byte key`,
+          'it must hold 64 hex characters, base64 of 32 bytes, or 32 raw bytes',
+        );
       return { key, source: `the key file ${file}` };
     } finally {
       await handle.close();

@@ -75,9 +75,7 @@ export function lostError(storeFile: string, what: string, rescue: { file: strin
       `${restore}; keys rotated in this run may need their new key from the issuer's console`,
     );
   }
-  const saved = rescue.keys.length
-    ? `; what this run wrote (${rescue.keys.join(', ')}) is saved, encrypted, in ${rescue.file}`
-    : '';
+  const saved = rescue.keys.length ? `; what this run wrote (${rescue.keys.join(', ')}) is saved, encrypted, in ${rescue.file}` : '';
   return errors.storeLost(
     `the store file ${storeFile} ${what} while keyturn was using it; nothing was recreated${saved}`,
     rescue.keys.length

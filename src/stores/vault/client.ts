@@ -4,6 +4,7 @@
  * backoff on 5xx / 429 / dropped connections, and errors translated for the operator.
  * Nothing outside this file touches node-vault.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- node-vault answers untyped JSON; this file is where it gets its types */
 import createClient from 'node-vault';
 import type { KeyturnError } from '../../errors.js';
 import { translate, type Attempted, type VaultFailure } from './errors.js';
@@ -101,7 +102,12 @@ export class VaultClient {
     const where = version === undefined ? path : `${path}?version=${version}`;
     try {
       const body = await this.call({ method: 'GET', path }, () => this.raw.read(where));
-      return { state: 'present', version: Number(body.data.metadata.version), data: body.data.data ?? {}, customMetadata: body.data.metadata.custom_metadata ?? {} };
+      return {
+        state: 'present',
+        version: Number(body.data.metadata.version),
+        data: body.data.data ?? {},
+        customMetadata: body.data.metadata.custom_metadata ?? {},
+      };
     } catch (error) {
       const failure = (error as { vault?: VaultFailure }).vault;
       if (failure?.status === 404) {
@@ -122,7 +128,11 @@ export class VaultClient {
   async readMetadata(path: string): Promise<MetadataRead | undefined> {
     try {
       const body = await this.call({ method: 'GET', path }, () => this.raw.read(path));
-      return { currentVersion: Number(body.data.current_version), customMetadata: body.data.custom_metadata ?? {}, maxVersions: Number(body.data.max_versions) };
+      return {
+        currentVersion: Number(body.data.current_version),
+        customMetadata: body.data.custom_metadata ?? {},
+        maxVersions: Number(body.data.max_versions),
+      };
     } catch (error) {
       if ((error as { vault?: VaultFailure }).vault?.status === 404) return undefined;
       throw error;
@@ -156,7 +166,9 @@ export class VaultClient {
 
   /** The KV version of the mount holding `path` ("1" or "2"). */
   async mountVersion(path: string): Promise<string> {
-    const body = await this.call({ method: 'GET', path: `sys/internal/ui/mounts/${path}` }, () => this.raw.read(`sys/internal/ui/mounts/${path}`));
+    const body = await this.call({ method: 'GET', path: `sys/internal/ui/mounts/${path}` }, () =>
+      this.raw.read(`sys/internal/ui/mounts/${path}`),
+    );
     return String(body.data?.options?.version ?? '1');
   }
 
@@ -168,7 +180,9 @@ export class VaultClient {
 
   /** AppRole login: node-vault keeps the returned token for the calls that follow. */
   async approleLogin(roleId: string, secretId: string, mount = 'approle'): Promise<{ ttl: number; renewable: boolean }> {
-    const body = await this.call({ method: 'POST', path: `auth/${mount}/login` }, () => this.raw.approleLogin({ role_id: roleId, secret_id: secretId, mount_point: mount }));
+    const body = await this.call({ method: 'POST', path: `auth/${mount}/login` }, () =>
+      this.raw.approleLogin({ role_id: roleId, secret_id: secretId, mount_point: mount }),
+    );
     return { ttl: Number(body.auth?.lease_duration ?? 0), renewable: body.auth?.renewable === true };
   }
 
@@ -205,7 +219,11 @@ export class VaultClient {
       }
     }
     const failure = last!;
-    const error: KeyturnError & { vault?: VaultFailure } = translate(failure, attempted, { endpoint: this.endpoint, attempts: this.attempts, renewalError: this.renewalError });
+    const error: KeyturnError & { vault?: VaultFailure } = translate(failure, attempted, {
+      endpoint: this.endpoint,
+      attempts: this.attempts,
+      renewalError: this.renewalError,
+    });
     error.vault = failure;
     throw error;
   }

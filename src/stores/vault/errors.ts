@@ -34,46 +34,80 @@ export function isCasConflict(error: unknown): boolean {
   return error instanceof KeyturnError && error.code === 'EVAULTCAS';
 }
 
-export function translate(failure: VaultFailure, attempted: Attempted, context: { endpoint: string; attempts: number; renewalError?: string }): KeyturnError {
+export function translate(
+  failure: VaultFailure,
+  attempted: Attempted,
+  context: { endpoint: string; attempts: number; renewalError?: string },
+): KeyturnError {
   const { status } = failure;
   const where = `${attempted.method} ${attempted.path}`;
   const tries = context.attempts > 1 ? ` after ${context.attempts} attempts` : '';
   const details = { status, path: attempted.path, method: attempted.method };
   if (status === undefined) {
-    return new KeyturnError('EVAULT', `cannot reach Vault at ${context.endpoint} (${failure.code ?? failure.message})${tries}`, ExitCode.rolledBack, {
-      ...details,
-      hint: 'check VAULT_ADDR (or the store\'s address) and that Vault is running and reachable',
-    });
+    return new KeyturnError(
+      'EVAULT',
+      `cannot reach Vault at ${context.endpoint} (${failure.code ?? failure.message})${tries}`,
+      ExitCode.rolledBack,
+      {
+        ...details,
+        hint: "check VAULT_ADDR (or the store's address) and that Vault is running and reachable",
+      },
+    );
   }
   const said = firstError(failure.body) ?? failure.message;
   if (status === 403) {
     const capability = capabilityFor(attempted);
     const renewal = context.renewalError ? ` (token renewal had failed: ${context.renewalError})` : '';
-    return new KeyturnError('EVAULTDENIED', `Vault denied ${capability} on ${attempted.path}: permission denied${renewal}`, ExitCode.rolledBack, {
-      ...details,
-      capability,
-      hint: `the token needs "${capability}" on path "${attempted.path}" in its policy, or it expired: check \`vault token lookup\``,
-    });
+    return new KeyturnError(
+      'EVAULTDENIED',
+      `Vault denied ${capability} on ${attempted.path}: permission denied${renewal}`,
+      ExitCode.rolledBack,
+      {
+        ...details,
+        capability,
+        hint: `the token needs "${capability}" on path "${attempted.path}" in its policy, or it expired: check \`vault token lookup\``,
+      },
+    );
   }
   if (status === 503) {
-    return new KeyturnError('EVAULTSEALED', `Vault at ${context.endpoint} is sealed or unavailable (503 on ${where})${tries}`, ExitCode.rolledBack, {
-      ...details,
-      hint: 'unseal it (`vault operator unseal`) or wait until it is back; `vault status` shows which',
-    });
+    return new KeyturnError(
+      'EVAULTSEALED',
+      `Vault at ${context.endpoint} is sealed or unavailable (503 on ${where})${tries}`,
+      ExitCode.rolledBack,
+      {
+        ...details,
+        hint: 'unseal it (`vault operator unseal`) or wait until it is back; `vault status` shows which',
+      },
+    );
   }
   if (status === 429) {
-    return new KeyturnError('EVAULTSTANDBY', `Vault at ${context.endpoint} answered 429 on ${where}${tries}: a standby node that cannot serve, or a rate-limit quota`, ExitCode.rolledBack, {
-      ...details,
-      hint: 'point the store at the active node, or raise the rate-limit quota for keyturn',
-    });
+    return new KeyturnError(
+      'EVAULTSTANDBY',
+      `Vault at ${context.endpoint} answered 429 on ${where}${tries}: a standby node that cannot serve, or a rate-limit quota`,
+      ExitCode.rolledBack,
+      {
+        ...details,
+        hint: 'point the store at the active node, or raise the rate-limit quota for keyturn',
+      },
+    );
   }
   if (status === 400 && said === CAS_MISMATCH) {
-    return new KeyturnError('EVAULTCAS', `another rotation is in flight on ${attempted.path}: Vault refused a check-and-set write (the version moved)`, ExitCode.rolledBack, {
-      ...details,
-      hint: 'another keyturn run (or a person) wrote this secret meanwhile; rerun once it has finished',
-    });
+    return new KeyturnError(
+      'EVAULTCAS',
+      `another rotation is in flight on ${attempted.path}: Vault refused a check-and-set write (the version moved)`,
+      ExitCode.rolledBack,
+      {
+        ...details,
+        hint: 'another keyturn run (or a person) wrote this secret meanwhile; rerun once it has finished',
+      },
+    );
   }
-  return new KeyturnError('EVAULT', `Vault answered ${status} on ${where}: ${said}${status >= 500 ? tries : ''}`, ExitCode.rolledBack, details);
+  return new KeyturnError(
+    'EVAULT',
+    `Vault answered ${status} on ${where}: ${said}${status >= 500 ? tries : ''}`,
+    ExitCode.rolledBack,
+    details,
+  );
 }
 
 function firstError(body: unknown): string | undefined {

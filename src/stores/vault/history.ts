@@ -30,7 +30,7 @@ export class History {
 
   async append(ref: StoreRef, entry: HistoryEntry): Promise<void> {
     const statePath = this.paths.document(ref, 'state');
-    let changed = false;
+    let changed: boolean;
     for (let round = 0; ; round += 1) {
       if (round === MAX_FLUSH_ROUNDS) {
         const message = `cannot append to the history of ${ref.key}: other writers keep filling it`;
@@ -78,10 +78,7 @@ export class History {
     const all = (
       await Promise.all(
         folders.map(async (f) => {
-          const [kept, state] = await Promise.all([
-            this.docs.read<HistoryEntry[]>(`${f}history`),
-            this.docs.read<VaultState>(`${f}state`),
-          ]);
+          const [kept, state] = await Promise.all([this.docs.read<HistoryEntry[]>(`${f}history`), this.docs.read<VaultState>(`${f}state`)]);
           return mergeHistory(kept ?? [], state?.recent ?? [], this.limit);
         }),
       )

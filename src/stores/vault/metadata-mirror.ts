@@ -19,7 +19,11 @@ export function rotationMetadata(entry: HistoryEntry): Record<string, string> {
     'keyturn-actor': entry.actor,
     'keyturn-trigger': entry.trigger,
   };
-  return Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => [k, v.slice(0, MAX_VALUE)]));
+  return Object.fromEntries(
+    Object.entries(fields)
+      .filter((e): e is [string, string] => e[1] !== undefined)
+      .map(([k, v]) => [k, v.slice(0, MAX_VALUE)]),
+  );
 }
 
 export async function mirrorToMetadata(client: VaultClient, metadataPath: string, entry: HistoryEntry): Promise<void> {

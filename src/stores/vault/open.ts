@@ -42,7 +42,8 @@ export async function openVaultStore(config: StoreConfig, options: Options): Pro
   if (!address) throw errors.config(`store ${name}: no Vault address`, undefined, 'set option address or VAULT_ADDR');
   const mount = (str('mount') ?? 'secret').replace(/^\/+|\/+$/g, '');
   const prefix = (str('prefix') ?? 'keyturn').replace(/^\/+|\/+$/g, '');
-  if (!SEGMENT.test(mount) || !SEGMENT.test(prefix)) throw errors.config(`store ${name}: mount and prefix may hold only letters, digits, . _ - and /`);
+  if (!SEGMENT.test(mount) || !SEGMENT.test(prefix))
+    throw errors.config(`store ${name}: mount and prefix may hold only letters, digits, . _ - and /`);
   const caFile = str('caFile') ?? env.VAULT_CACERT;
   const skipVerify = o.skipVerify === true || ['1', 'true'].includes(env.VAULT_SKIP_VERIFY ?? '');
 
@@ -56,7 +57,9 @@ export async function openVaultStore(config: StoreConfig, options: Options): Pro
 
   const health = await client.health();
   if (health.sealed) {
-    throw new KeyturnError('EVAULTSEALED', `store ${name}: Vault at ${client.endpoint} is sealed`, ExitCode.rolledBack, { hint: 'unseal it (`vault operator unseal`), then run again' });
+    throw new KeyturnError('EVAULTSEALED', `store ${name}: Vault at ${client.endpoint} is sealed`, ExitCode.rolledBack, {
+      hint: 'unseal it (`vault operator unseal`), then run again',
+    });
   }
 
   await authenticate(client, name, o, env, str, readSecretFile);
@@ -96,13 +99,25 @@ async function authenticate(
   const approle = (o.approle ?? undefined) as Record<string, unknown> | undefined;
   if (approle !== undefined || env.VAULT_ROLE_ID) {
     const a = approle ?? {};
-    const roleId = (typeof a.roleId === 'string' ? a.roleId : undefined) ?? env.VAULT_ROLE_ID ?? (typeof a.roleIdFile === 'string' ? readSecretFile(a.roleIdFile, 'AppRole role id') : undefined);
-    const secretId = env.VAULT_SECRET_ID ?? (typeof a.secretIdFile === 'string' ? readSecretFile(a.secretIdFile, 'AppRole secret id') : undefined);
+    const roleId =
+      (typeof a.roleId === 'string' ? a.roleId : undefined) ??
+      env.VAULT_ROLE_ID ??
+      (typeof a.roleIdFile === 'string' ? readSecretFile(a.roleIdFile, 'AppRole role id') : undefined);
+    const secretId =
+      env.VAULT_SECRET_ID ?? (typeof a.secretIdFile === 'string' ? readSecretFile(a.secretIdFile, 'AppRole secret id') : undefined);
     if (!roleId || !secretId) {
-      throw errors.config(`store ${name}: AppRole needs a role id and a secret id`, undefined, 'set VAULT_ROLE_ID / VAULT_SECRET_ID, or approle.roleIdFile / approle.secretIdFile');
+      throw errors.config(
+        `store ${name}: AppRole needs a role id and a secret id`,
+        undefined,
+        'set VAULT_ROLE_ID / VAULT_SECRET_ID, or approle.roleIdFile / approle.secretIdFile',
+      );
     }
     await client.approleLogin(roleId, secretId, typeof a.mount === 'string' ? a.mount : 'approle');
     return;
   }
-  throw errors.config(`store ${name}: no Vault credentials`, undefined, 'set VAULT_TOKEN, option tokenFile, or AppRole (VAULT_ROLE_ID and VAULT_SECRET_ID)');
+  throw errors.config(
+    `store ${name}: no Vault credentials`,
+    undefined,
+    'set VAULT_TOKEN, option tokenFile, or AppRole (VAULT_ROLE_ID and VAULT_SECRET_ID)',
+  );
 }

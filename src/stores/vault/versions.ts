@@ -62,8 +62,9 @@ export class Versions {
   async stage(ref: StoreRef, rotationId: string, version: NewVersion): Promise<void> {
     // stage writes only the pending document: the secret's labels from a hint decide nothing
     // unless they say this rotation is CURRENT already, which is then confirmed on a fresh read
-    let { view, latest, hinted } = await this.cache.view(ref, 'hint');
-    if (hinted && view.current?.info.rotationId === rotationId) ({ view, latest } = await this.cache.view(ref, 'fresh'));
+    const hint = await this.cache.view(ref, 'hint');
+    let { view, latest } = hint;
+    if (hint.hinted && view.current?.info.rotationId === rotationId) ({ view, latest } = await this.cache.view(ref, 'fresh'));
     if (view.current?.info.rotationId === rotationId) {
       if (latest.state === 'present' && isDeepStrictEqual(stringMap(latest.data), version.material)) return;
       throw errors.stageConflict(ref.key, rotationId);
