@@ -13,14 +13,15 @@ import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/load.js';
 import type { Config, KeyConfig } from '../src/config/types.js';
 import { newRotationId, type RunContext } from '../src/context.js';
-import type { Resources } from '../src/engine/job.js';
 import { mapWithConcurrency } from '../src/engine/pool.js';
 import { runRotations } from '../src/engine/run.js';
 import { loadIssuer } from '../src/issuers/registry.js';
 import type { Issuer, IssuerContext } from '../src/issuers/types.js';
 import { openStore } from '../src/stores/registry.js';
-import type { SecretStore, StoreRef } from '../src/stores/types.js';
+import type { SecretStore } from '../src/stores/types.js';
 import { benchContext } from './support.js';
+import type { StoreRef } from '../src/model.js';
+import type { Resources } from '../src/resources.js';
 
 const ROUNDS = 3;
 

@@ -5,8 +5,11 @@
  */
 export const ExitCode = {
   ok: 0,
-  /** a rotation failed and was rolled back cleanly */
-  rolledBack: 1,
+  /**
+   * failed: a rotation failed and was rolled back cleanly, or stopped before it changed
+   * anything; an audit found an error-level finding; an unexpected error
+   */
+  failed: 1,
   /** bad configuration or usage */
   usage: 2,
   /** a rollback or undo could not complete: a human must look */
@@ -30,7 +33,7 @@ export class KeyturnError extends Error {
   constructor(
     code: string,
     message: string,
-    exitCode: ExitCodeValue = ExitCode.rolledBack,
+    exitCode: ExitCodeValue = ExitCode.failed,
     details: ErrorDetails = {},
     options?: { cause?: unknown },
   ) {
@@ -51,7 +54,7 @@ export const errors = {
   usage: (message: string, hint?: string) => new KeyturnError('EUSAGE', message, ExitCode.usage, { hint }),
   config: (message: string, where?: string, hint?: string) => new KeyturnError('ECONFIG', message, ExitCode.usage, { where, hint }),
   leaseHeld: (keyId: string, owner: string, expiresAt: string) =>
-    new KeyturnError('ELEASE', `key ${keyId} is being rotated by ${owner} (lease until ${expiresAt})`, ExitCode.rolledBack, {
+    new KeyturnError('ELEASE', `key ${keyId} is being rotated by ${owner} (lease until ${expiresAt})`, ExitCode.failed, {
       hint: 'wait for that rotation to finish; a lease left by a crashed run expires by itself',
       owner,
       expiresAt,
@@ -68,10 +71,10 @@ export const errors = {
     }),
   unknownKey: (keyId: string) => new KeyturnError('EUNKNOWNKEY', `no key named ${keyId} in the configuration`, ExitCode.usage),
   unknownPerson: (person: string) => new KeyturnError('EUNKNOWNPERSON', `nobody named ${person} in people or teams`, ExitCode.usage),
-  store: (message: string, hint?: string) => new KeyturnError('ESTORE', message, ExitCode.rolledBack, { hint }),
-  issuer: (message: string, hint?: string) => new KeyturnError('EISSUER', message, ExitCode.rolledBack, { hint }),
-  consumer: (message: string, hint?: string) => new KeyturnError('ECONSUMER', message, ExitCode.rolledBack, { hint }),
-  verify: (message: string, hint?: string) => new KeyturnError('EVERIFY', message, ExitCode.rolledBack, { hint }),
+  store: (message: string, hint?: string) => new KeyturnError('ESTORE', message, ExitCode.failed, { hint }),
+  issuer: (message: string, hint?: string) => new KeyturnError('EISSUER', message, ExitCode.failed, { hint }),
+  consumer: (message: string, hint?: string) => new KeyturnError('ECONSUMER', message, ExitCode.failed, { hint }),
+  verify: (message: string, hint?: string) => new KeyturnError('EVERIFY', message, ExitCode.failed, { hint }),
   masterKey: (message: string, hint?: string) => new KeyturnError('EMASTERKEY', message, ExitCode.usage, { hint }),
   /** the store file is damaged, foreign or from another version: like a wrong key, the operator must fix it */
   storeFile: (message: string, hint?: string) => new KeyturnError('ESTOREFILE', message, ExitCode.usage, { hint }),

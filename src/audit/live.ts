@@ -5,11 +5,12 @@
  * withdrawals show).
  */
 import type { Config, KeyConfig } from '../config/types.js';
-import { refOf, type Resources } from '../engine/job.js';
 import type { Issuer, IssueTarget, KeyInfo } from '../issuers/types.js';
 import { driftFindings, unknownKeyFindings } from '../policy/index.js';
 import { finding } from '../policy/finding.js';
 import type { Finding } from '../policy/types.js';
+import { refOf } from '../model.js';
+import type { Resources } from '../resources.js';
 
 const DAY = 86_400_000;
 /** Binance expires a key without IP whitelist after 90 days; warn this long before. */

@@ -6,10 +6,10 @@ import type { KeyConfig } from '../config/types.js';
 import { errors, ExitCode, type ExitCodeValue } from '../errors.js';
 import { exitCodeFor, type RotationResult } from '../engine/result.js';
 import { clearAbandonedLeases, runRotations } from '../engine/run.js';
-import type { RotationRecord } from '../stores/types.js';
 import type { Plan } from '../plan/model.js';
 import { planChunks, renderPlan, renderResults } from './render.js';
 import type { Session } from './session.js';
+import type { RotationRecord } from '../model.js';
 
 export interface ExecuteOptions {
   yes?: boolean;

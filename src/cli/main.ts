@@ -144,7 +144,7 @@ export async function main(args: string[]): Promise<void> {
     .demandCommand(1, 'name a command: keyturn --help lists them')
     .strict()
     .epilogue(
-      'Exit codes: 0 ok; 1 a rotation failed and was rolled back; 2 bad config or usage; 3 needs attention.\nDocs: README.md, docs/',
+      'Exit codes: 0 ok; 1 failed (rolled back, or nothing changed); 2 bad config or usage; 3 needs attention.\nDocs: README.md, docs/',
     )
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
@@ -167,6 +167,6 @@ main(hideBin(process.argv)).catch((error: unknown) => {
     process.exitCode = error.exitCode;
   } else {
     say(`keyturn: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = ExitCode.rolledBack;
+    process.exitCode = ExitCode.failed;
   }
 });

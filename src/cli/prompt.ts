@@ -16,7 +16,7 @@ export interface PromptStreams {
 }
 
 export function interrupted(): KeyturnError {
-  return new KeyturnError('EABORTED', 'interrupted at the prompt', ExitCode.rolledBack, {
+  return new KeyturnError('EABORTED', 'interrupted at the prompt', ExitCode.failed, {
     hint: 'run it again to resume where it stopped',
   });
 }

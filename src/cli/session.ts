@@ -7,7 +7,6 @@ import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { defaultActor, systemClock, type RunContext } from '../context.js';
-import type { Resources } from '../engine/job.js';
 import { isKeyturnError, KeyturnError, messageOf, ExitCode, type ExitCodeValue } from '../errors.js';
 import { IssuerSet } from '../issuers/registry.js';
 import { createLogger } from '../log/logger.js';
@@ -17,6 +16,7 @@ import { StoreSet } from '../stores/registry.js';
 import type { GlobalOptions } from './options.js';
 import { createOutput, type Output } from './output.js';
 import { createTerminalPrompt } from './prompt.js';
+import type { Resources } from '../resources.js';
 
 export interface Session {
   config: Config;
@@ -68,5 +68,5 @@ function redacted(error: unknown, redactor: Redactor): KeyturnError {
     return copy;
   }
   const stack = error instanceof Error && error.stack ? `\n${error.stack}` : '';
-  return new KeyturnError('EUNEXPECTED', redactor.redact(`unexpected error: ${messageOf(error)}${stack}`), ExitCode.rolledBack);
+  return new KeyturnError('EUNEXPECTED', redactor.redact(`unexpected error: ${messageOf(error)}${stack}`), ExitCode.failed);
 }

@@ -4,7 +4,7 @@
  */
 import type { RunContext } from '../context.js';
 import type { KeyturnError } from '../errors.js';
-import type { KeyMaterial } from '../issuers/types.js';
+import type { KeyMaterial } from '../model.js';
 
 /** What a consumer is given: the new (or, on rollback, the old) key. */
 export interface Delivery {

@@ -44,7 +44,7 @@ export async function failpoint(name: string, key?: string): Promise<void> {
     diskFull = true;
     return;
   }
-  throw new KeyturnError('EFAILPOINT', `failpoint ${name} triggered`, ExitCode.rolledBack);
+  throw new KeyturnError('EFAILPOINT', `failpoint ${name} triggered`, ExitCode.failed);
 }
 
 /** The error a store file write must fail with, once an `enospc` failpoint has filled the disk. */

@@ -2,22 +2,15 @@
  * One key's rotation in flight: what it works on, what it has learned so far, and the
  * journal entry that a crashed run leaves behind for the next one.
  */
-import type { Config, KeyConfig } from '../config/types.js';
+import type { KeyConfig } from '../config/types.js';
 import type { RunContext } from '../context.js';
-import type { IssueTarget, Issuer, IssuerContext, KeyMaterial } from '../issuers/types.js';
-import type { JournalEntry, SecretStore, StepName, StoreRef, StoredVersion, Trigger } from '../stores/types.js';
+import type { IssueTarget, Issuer, IssuerContext } from '../issuers/types.js';
+import type { SecretStore, StoredVersion } from '../stores/types.js';
 import type { HeldLease } from './lease.js';
+import type { JournalEntry, KeyMaterial, StepName, StoreRef, Trigger } from '../model.js';
 
 /** routine: create first, delete the old key last. leak: delete the old key first. */
 export type Mode = 'routine' | 'leak';
-
-/** The run's shared services: the configuration and the stores and issuers it names. */
-export interface Resources {
-  config: Config;
-  ctx: RunContext;
-  store(name: string): Promise<SecretStore>;
-  issuer(name: string): Promise<Issuer>;
-}
 
 export interface RotationRequest {
   key: KeyConfig;
@@ -51,10 +44,6 @@ export interface RotationJob {
   retireAfter?: string;
   /** true when this run picked up a journal left by an earlier run */
   resumed: boolean;
-}
-
-export function refOf(key: KeyConfig): StoreRef {
-  return { store: key.store, path: key.path, key: key.id };
 }
 
 export function modeOf(trigger: Trigger): Mode {

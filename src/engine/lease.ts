@@ -6,7 +6,8 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { isKeyturnError } from '../errors.js';
-import type { Lease, SecretStore, StoreRef } from '../stores/types.js';
+import type { Lease, SecretStore } from '../stores/types.js';
+import type { StoreRef } from '../model.js';
 
 export interface HeldLease {
   lease: Lease;

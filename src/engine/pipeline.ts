@@ -6,15 +6,17 @@
 import { errors, ExitCode, isKeyturnError, messageOf } from '../errors.js';
 import { failpoint } from './failpoints.js';
 import { acquireLease, type HeldLease } from './lease.js';
-import { modeOf, refOf, saveJournal, type Resources, type RotationJob, type RotationRequest } from './job.js';
+import { modeOf, saveJournal, type RotationJob, type RotationRequest } from './job.js';
 import { hydrate } from './resume.js';
 import { rollBack } from './rollback.js';
 import { retireKey, runStep, stepsFor, STEPS } from './steps.js';
 import type { RotationResult } from './result.js';
-import type { JournalEntry, RotationRecord, SecretStore, StepName, StoreRef } from '../stores/types.js';
+import type { SecretStore } from '../stores/types.js';
 import type { IssuerConfig } from '../config/types.js';
 import type { Issuer } from '../issuers/types.js';
 import { newRotationId } from '../context.js';
+import { refOf, type JournalEntry, type RotationRecord, type StepName, type StoreRef } from '../model.js';
+import type { Resources } from '../resources.js';
 
 export interface RotateOptions {
   /** lease owner of this run */
@@ -54,9 +56,10 @@ export async function rotateKey(request: RotationRequest, res: Resources, option
       // e.g. a master key file that is a FIFO: the operator's to fix, like bad configuration (exit 2)
       return { ...base, outcome: 'blocked', failedStep: 'lock', error: explain(error, ctx), durationMs: Date.now() - started };
     }
+    // nothing was changed yet: there was nothing to roll back
     return {
       ...base,
-      outcome: 'rolled-back',
+      outcome: 'failed',
       failedStep: 'lock',
       error: ctx.redactor.redact(messageOf(error)),
       durationMs: Date.now() - started,
@@ -290,7 +293,7 @@ async function retireSuperseded(job: RotationJob): Promise<RotationResult | unde
     return {
       key: job.key.id,
       trigger: job.request.trigger,
-      outcome: 'rolled-back',
+      outcome: 'failed',
       failedStep: 'retire',
       error: `could not delete ${pending.keyId}, still in its overlap window: ${job.ctx.redactor.redact(messageOf(error))}`,
       durationMs: 0,

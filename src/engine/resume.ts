@@ -3,9 +3,9 @@
  * source of truth for what happened: the new key is found by its rotation id (PENDING or
  * already CURRENT), the old key by the id the journal recorded before create.
  */
-import type { StepName } from '../stores/types.js';
 import { deleteOrphans } from './rollback.js';
 import type { RotationJob } from './job.js';
+import type { StepName } from '../model.js';
 
 /** Load what the interrupted run knew; returns the step to continue from. */
 export async function hydrate(job: RotationJob): Promise<StepName> {

@@ -4,10 +4,11 @@
  */
 import { isKeyturnError, messageOf } from '../errors.js';
 import { acquireLease } from './lease.js';
-import { refOf, type Resources, type RotationJob } from './job.js';
-import { retireKey } from './steps.js';
+import { deleteOldKey } from './steps.js';
 import type { RotationResult } from './result.js';
 import type { KeyConfig } from '../config/types.js';
+import { refOf } from '../model.js';
+import type { Resources } from '../resources.js';
 
 export async function retireIfDue(key: KeyConfig, res: Resources, owner: string): Promise<RotationResult | undefined> {
   const { ctx } = res;
@@ -29,31 +30,10 @@ export async function retireIfDue(key: KeyConfig, res: Resources, owner: string)
     const again = (await store.rotation(ref)).pendingRetire;
     if (!again || again.keyId !== pending.keyId) return undefined;
     const issuer = await res.issuer(key.issuer);
-    const job = {
-      request: { key, trigger: 'retire' },
-      key,
-      ref,
-      store,
-      issuer,
-      target: { key, issuer: res.config.issuers[key.issuer]! },
-      ctx,
-      mode: 'routine',
-      journal: {
-        rotationId: pending.rotationId,
-        key: key.id,
-        trigger: 'retire',
-        actor: ctx.actor,
-        startedAt: started.toISOString(),
-        updatedAt: started.toISOString(),
-        step: 'retire',
-        done: [],
-        status: 'running',
-        notes: {},
-      },
-      resumed: false,
-    } satisfies RotationJob;
+    // no rotation runs here: the issuer gets a context of its own, with no journal to save notes in
+    const ictx = { ...ctx, rotationId: pending.rotationId, notes: {}, saveNotes: async () => undefined };
     try {
-      await retireKey(issuer, pending.keyId, job);
+      await deleteOldKey(pending.keyId, { issuer, target: { key, issuer: res.config.issuers[key.issuer]! }, ictx });
     } catch (error) {
       const reason = `the old key ${pending.keyId} could not be deleted: ${ctx.redactor.redact(messageOf(error))}`;
       await store.record(ref, { attention: { rotationId: pending.rotationId, reason, at: ctx.clock.now().toISOString() } });

@@ -8,9 +8,9 @@
 import { restartConsumer } from '../consumers/restart.js';
 import { messageOf } from '../errors.js';
 import { issuerContext, saveJournal, type RotationJob } from './job.js';
-import type { StepName } from '../stores/types.js';
 import { appendHistoryOnce } from './steps.js';
 import type { RotationResult } from './result.js';
+import type { StepName } from '../model.js';
 
 const AFTER_STAGE: readonly StepName[] = ['stage', 'promote', 'restart', 'verify'];
 const AFTER_RESTART: readonly StepName[] = ['restart', 'verify'];

@@ -7,13 +7,13 @@ import type { KeyConfig } from '../config/types.js';
 import { notify } from '../notify/webhook.js';
 import { messageOf } from '../errors.js';
 import { holderIsDead, leaseOwner } from './lease.js';
-import { refOf } from './job.js';
 import { rotateKey } from './pipeline.js';
 import { mapWithConcurrency } from './pool.js';
 import { retireIfDue } from './retire.js';
-import type { Resources, RotationRequest } from './job.js';
+import type { RotationRequest } from './job.js';
 import type { RotationResult } from './result.js';
-import type { RotationRecord } from '../stores/types.js';
+import { refOf, type RotationRecord } from '../model.js';
+import type { Resources } from '../resources.js';
 
 export interface RunOptions {
   concurrency: number;
@@ -81,7 +81,7 @@ async function rotateOne(request: RotationRequest, res: Resources, owner: string
     return {
       key: request.key.id,
       trigger: request.trigger,
-      outcome: 'rolled-back',
+      outcome: 'failed',
       failedStep: 'lock',
       error: res.ctx.redactor.redact(messageOf(error)),
       durationMs: 0,
@@ -110,7 +110,7 @@ async function tellWebhooks(results: RotationResult[], res: Resources): Promise<
   const webhooks = res.config.notify.webhooks;
   if (!webhooks.length || !results.length) return;
   const { ctx } = res;
-  for (const r of results.filter((x) => x.outcome === 'rolled-back' || x.outcome === 'blocked')) {
+  for (const r of results.filter((x) => x.outcome === 'rolled-back' || x.outcome === 'failed' || x.outcome === 'blocked')) {
     await notify(
       webhooks,
       'failure',

@@ -7,11 +7,11 @@ import type { KeyConfig } from '../config/types.js';
 import { restartConsumer, describeConsumer } from '../consumers/restart.js';
 import { runChecks } from '../consumers/checks.js';
 import { errors } from '../errors.js';
-import type { IssueTarget, Issuer } from '../issuers/types.js';
-import type { HistoryEntry, StepName, StoreRef } from '../stores/types.js';
+import type { IssuerContext, IssueTarget, Issuer } from '../issuers/types.js';
 import { failpoint } from './failpoints.js';
 import { issuerContext, markDone, type Mode, type RotationJob } from './job.js';
 import { formatDuration } from '../config/duration.js';
+import type { HistoryEntry, StepName, StoreRef } from '../model.js';
 
 export interface StepView {
   key: KeyConfig;
@@ -221,13 +221,22 @@ export function overlapFor(job: RotationJob): number {
   return job.request.trigger === 'offboard' || job.request.trigger === 'revoke' ? 0 : job.key.overlapMs;
 }
 
+/** A rotation deletes its old key with its own job's issuer context. */
 export async function retireKey(issuer: Issuer, keyId: string, job: RotationJob): Promise<void> {
-  const ictx = issuerContext(job);
-  await issuer.revoke(keyId, job.target, ictx);
-  if (issuer.isDead && !(await issuer.isDead(keyId, job.target, ictx))) {
-    throw errors.issuer(`${job.key.id}: old key ${keyId} still works after deletion`, 'delete it by hand at the issuer and check again');
+  await deleteOldKey(keyId, { issuer, target: job.target, ictx: issuerContext(job) });
+}
+
+/**
+ * Delete an old key at its issuer and, where the issuer can tell, prove it dead. A later
+ * run retiring a key after its overlap window calls this directly: it has no rotation job.
+ */
+export async function deleteOldKey(keyId: string, at: { issuer: Issuer; target: IssueTarget; ictx: IssuerContext }): Promise<void> {
+  const { issuer, target, ictx } = at;
+  await issuer.revoke(keyId, target, ictx);
+  if (issuer.isDead && !(await issuer.isDead(keyId, target, ictx))) {
+    throw errors.issuer(`${target.key.id}: old key ${keyId} still works after deletion`, 'delete it by hand at the issuer and check again');
   }
-  job.ctx.logger.info(`${job.key.id}: old key ${keyId} deleted at the issuer`);
+  ictx.logger.info(`${target.key.id}: old key ${keyId} deleted at the issuer`);
 }
 
 export async function appendHistoryOnce(job: RotationJob, entry: HistoryEntry): Promise<void> {

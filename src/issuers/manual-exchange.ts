@@ -10,7 +10,7 @@ import type { RunContext } from '../context.js';
 import { errors, type KeyturnError } from '../errors.js';
 import { binanceManualCheck } from './binance/manual-check.js';
 import { stringOption } from './options.js';
-import type { KeyMaterial } from './types.js';
+import type { KeyMaterial } from '../model.js';
 
 export interface ExchangeCheck {
   /** the exchange as log lines name it */

@@ -1,8 +1,8 @@
+import type { KeyMaterial } from '../model.js';
 /**
  * The environment contract between keyturn and an issuer's scripts. Secrets reach a script
  * only here (never argv): KEYTURN_SECRET_<FIELD> per material field, KEYTURN_SECRET for `value`.
  */
-import type { KeyMaterial } from './types.js';
 
 export interface ScriptEnvInput {
   /** the key's id in rotation.yaml */

@@ -6,7 +6,8 @@
  * Problems are described without quoting the output: it may hold a secret.
  */
 import type { Permission, Restrictions } from '../config/types.js';
-import type { IssuedKey, KeyInfo, KeyMaterial } from './types.js';
+import type { IssuedKey, KeyInfo } from './types.js';
+import type { KeyMaterial } from '../model.js';
 
 export interface ParsedCreate {
   issued?: IssuedKey;

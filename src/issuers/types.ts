@@ -6,9 +6,7 @@
 import type { IssuerConfig, KeyConfig, Restrictions } from '../config/types.js';
 import type { RunContext } from '../context.js';
 import type { Finding } from '../policy/types.js';
-
-/** Secret fields of a credential, e.g. { value } or { apiKey, secret }. Every value is a secret. */
-export type KeyMaterial = Record<string, string>;
+import type { KeyMaterial } from '../model.js';
 
 export interface IssuedKey {
   /** the issuer's id of the credential: public, safe to log (an API key id, a fingerprint) */

@@ -7,15 +7,16 @@ import { createHash } from 'node:crypto';
 import type { Config, KeyConfig } from '../config/types.js';
 import { blocksRotation, stateFindings, staticFindings } from '../policy/index.js';
 import type { Finding } from '../policy/types.js';
-import type { Resources } from '../engine/job.js';
-import { refOf, modeOf } from '../engine/job.js';
+import { modeOf } from '../engine/job.js';
 import { stepsFor, type StepView } from '../engine/steps.js';
-import type { JournalEntry, LeaseHolder, RotationRecord, SecretStore, Trigger } from '../stores/types.js';
+import type { LeaseHolder, SecretStore } from '../stores/types.js';
 import type { Issuer } from '../issuers/types.js';
 import { dueState } from './due.js';
 import { lastUses } from './last-used.js';
 import type { Plan, PlannedKey, PlannedRetirement, PlannedStep } from './model.js';
 import { describeSelection, selectKeys, type Selected, type Selection } from './select.js';
+import { refOf, type JournalEntry, type RotationRecord, type Trigger } from '../model.js';
+import type { Resources } from '../resources.js';
 
 export interface KeyState {
   record: RotationRecord;

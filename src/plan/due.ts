@@ -5,7 +5,7 @@
  */
 import type { KeyConfig } from '../config/types.js';
 import { effectivePeriodMs } from '../policy/tiers.js';
-import type { RotationRecord } from '../stores/types.js';
+import type { RotationRecord } from '../model.js';
 
 export interface DueState {
   due: boolean;

@@ -4,10 +4,10 @@
  * when the issuer cannot be asked.
  */
 import type { KeyConfig } from '../config/types.js';
-import type { Resources } from '../engine/job.js';
 import { mapWithConcurrency } from '../engine/pool.js';
 import { messageOf } from '../errors.js';
 import type { Issuer, KeyUsage } from '../issuers/types.js';
+import type { Resources } from '../resources.js';
 
 export function describeUsage(usage: KeyUsage | undefined): string {
   if (!usage?.at) return 'never used';

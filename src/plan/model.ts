@@ -1,7 +1,7 @@
 /** The plan: what a run would do, for every selected key. Saved with --out, replayed by apply. */
 import type { Finding } from '../policy/types.js';
-import type { Trigger } from '../stores/types.js';
 import type { Selection } from './select.js';
+import type { Trigger } from '../model.js';
 
 export interface PlannedStep {
   step: string;

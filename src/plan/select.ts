@@ -4,9 +4,9 @@
  */
 import type { Config, KeyConfig } from '../config/types.js';
 import { errors } from '../errors.js';
-import type { RotationRecord, Trigger } from '../stores/types.js';
 import { dueState } from './due.js';
 import { keysHeldBy } from './people.js';
+import type { RotationRecord, Trigger } from '../model.js';
 
 export interface Selection {
   keys?: string[];

@@ -4,15 +4,7 @@
  * labels, elsewhere they are emulated so a consumer reading "latest" never sees a key that
  * has not been verified. Every mutation is idempotent per rotation id.
  */
-import type { KeyMaterial } from '../issuers/types.js';
-
-/** Which secret: the store's name in rotation.yaml, the path inside it, and the key's id. */
-export interface StoreRef {
-  store: string;
-  path: string;
-  /** the key's id in rotation.yaml (for messages and history) */
-  key: string;
-}
+import type { JournalEntry, HistoryEntry, KeyMaterial, RotationRecord, StoreRef } from '../model.js';
 
 export type Stage = 'CURRENT' | 'PENDING' | 'PREVIOUS';
 
@@ -23,60 +15,6 @@ export interface StoredVersion {
   material: KeyMaterial;
   createdAt: string;
   meta: Record<string, string>;
-}
-
-/** Rotation metadata kept beside the secret. */
-export interface RotationRecord {
-  lastRotatedAt?: string;
-  lastRotationId?: string;
-  currentKeyId?: string;
-  previousKeyId?: string;
-  /** an old key still alive during its overlap window, to be deleted at the issuer after `after` */
-  pendingRetire?: { keyId: string; rotationId: string; after: string };
-  /** set when a run could not finish or undo its work: a human must look */
-  attention?: { rotationId: string; reason: string; at: string };
-}
-
-export type Trigger = 'due' | 'manual' | 'offboard' | 'revoke' | 'retire';
-export type Outcome = 'completed' | 'rolled-back' | 'needs-attention' | 'retired';
-
-export interface HistoryEntry {
-  rotationId: string;
-  key: string;
-  trigger: Trigger;
-  actor: string;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  oldKeyId?: string;
-  newKeyId?: string;
-  outcome: Outcome;
-  /** the operator's reason (revoke) or the person (offboard) */
-  reason?: string;
-  /** redacted error message of a failed rotation */
-  error?: string;
-}
-
-export type StepName = 'lock' | 'revoke-old' | 'create' | 'stage' | 'promote' | 'restart' | 'verify' | 'retire' | 'record' | 'unlock';
-
-/** The write-ahead journal of the rotation in flight for one key. */
-export interface JournalEntry {
-  rotationId: string;
-  key: string;
-  trigger: Trigger;
-  actor: string;
-  reason?: string;
-  startedAt: string;
-  updatedAt: string;
-  /** the step about to run or running */
-  step: StepName;
-  /** steps that completed */
-  done: StepName[];
-  status: 'running' | 'rolling-back';
-  oldKeyId?: string;
-  newKeyId?: string;
-  /** step-private notes that a resumed run needs (never secrets) */
-  notes: Record<string, string>;
 }
 
 export interface LeaseHolder {

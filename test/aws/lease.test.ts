@@ -8,8 +8,9 @@ import { expect } from 'chai';
 import { GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { isKeyturnError } from '../../src/errors.js';
 import { SecretsManagerStore } from '../../src/stores/aws/secrets-store.js';
-import type { Lease, StoreRef } from '../../src/stores/types.js';
+import type { Lease } from '../../src/stores/types.js';
 import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
+import type { StoreRef } from '../../src/model.js';
 
 describe('aws-secrets-manager lease (lock secret) on moto_server', function () {
   this.timeout(60_000);

@@ -5,9 +5,9 @@ import { expect } from 'chai';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerStore } from '../../src/stores/aws/secrets-store.js';
 import { PLACEHOLDER_VERSION, tokenFor } from '../../src/stores/aws/versions.js';
-import type { StoreRef } from '../../src/stores/types.js';
 import { describeStoreContract, historyEntry, rejection } from '../stores/contract.js';
 import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
+import type { StoreRef } from '../../src/model.js';
 
 const run = promisify(execFile);
 

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { isKeyturnError, type KeyturnError } from '../../src/errors.js';
-import type { HistoryEntry, JournalEntry, SecretStore, StoreRef } from '../../src/stores/types.js';
+import type { SecretStore } from '../../src/stores/types.js';
+import type { HistoryEntry, JournalEntry, StoreRef } from '../../src/model.js';
 
 export interface OpenedStore {
   store: SecretStore;

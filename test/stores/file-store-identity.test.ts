@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { FileStore } from '../../src/stores/file/file-store.js';
-import type { StoreRef } from '../../src/stores/types.js';
 import { rejection } from './contract.js';
+import type { StoreRef } from '../../src/model.js';
 
 const ref = (name: string): StoreRef => ({ store: 'local', path: `app/${name}`, key: name });
 

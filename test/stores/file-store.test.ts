@@ -8,8 +8,8 @@ import { expect } from 'chai';
 import { resetFailpoints } from '../../src/engine/failpoints.js';
 import { FileStore, type FileStoreOptions } from '../../src/stores/file/file-store.js';
 import { HEADER_LENGTH } from '../../src/stores/file/format.js';
-import type { StoreRef } from '../../src/stores/types.js';
 import { describeStoreContract, historyEntry, rejection, sleep } from './contract.js';
+import type { StoreRef } from '../../src/model.js';
 
 const worker = fileURLToPath(new URL('./fixtures/store-worker.js', import.meta.url));
 

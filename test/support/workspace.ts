@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { openStore } from '../../src/stores/registry.js';
-import type { SecretStore, StoreRef } from '../../src/stores/types.js';
+import type { SecretStore } from '../../src/stores/types.js';
+import type { StoreRef } from '../../src/model.js';
 
 export const REPO = process.cwd();
 export const CLI = path.join(REPO, 'dist/src/cli/main.js');

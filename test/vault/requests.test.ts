@@ -6,10 +6,10 @@
  */
 import { expect } from 'chai';
 import type { VaultStandIn } from '../../scripts/vault/server.js';
-import type { HistoryEntry, JournalEntry, StoreRef } from '../../src/stores/types.js';
 import type { VaultStore } from '../../src/stores/vault/vault-store.js';
 import { historyEntry, rejection, sleep } from '../stores/contract.js';
 import { openVault, standIn } from './support.js';
+import type { HistoryEntry, JournalEntry, StoreRef } from '../../src/model.js';
 
 function journal(rotationId: string, step: JournalEntry['step']): JournalEntry {
   const at = '2026-01-01T00:00:00.000Z';

@@ -4,11 +4,11 @@
  * Exit 1 when any finding is an error (with --strict an overdue key is one).
  */
 import { liveFindings } from '../../audit/live.js';
-import { refOf } from '../../engine/job.js';
 import { ExitCode, type ExitCodeValue } from '../../errors.js';
 import { stateFindings, type Finding } from '../../policy/index.js';
 import type { GlobalOptions } from '../options.js';
 import { withSession } from '../session.js';
+import { refOf } from '../../model.js';
 
 const ORDER = { error: 0, warn: 1, info: 2 } as const;
 
@@ -30,7 +30,7 @@ export async function run(argv: GlobalOptions & { strict?: boolean }): Promise<E
         for (const f of all) out.line(`${f.severity.toUpperCase().padEnd(5)} ${f.rule}${f.key ? ` ${f.key}` : ''}: ${f.message}`);
         out.line(`${all.length} finding(s), ${errors} error(s)`);
       }
-      return errors > 0 ? ExitCode.rolledBack : ExitCode.ok;
+      return errors > 0 ? ExitCode.failed : ExitCode.ok;
     },
     { dryRun: true },
   );

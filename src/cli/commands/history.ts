@@ -1,11 +1,10 @@
 /** keyturn history [KEY]: recorded rotations — when, why, who, which key ids, outcome. Never secrets. */
 import { formatDuration } from '../../config/duration.js';
 import { errors, ExitCode, type ExitCodeValue } from '../../errors.js';
-import { refOf } from '../../engine/job.js';
-import type { HistoryEntry } from '../../stores/types.js';
 import type { GlobalOptions } from '../options.js';
 import { shortTime } from '../output.js';
 import { withSession } from '../session.js';
+import { refOf, type HistoryEntry } from '../../model.js';
 
 export async function run(argv: GlobalOptions & { key?: string }): Promise<ExitCodeValue> {
   return withSession(

@@ -1,7 +1,6 @@
 /** keyturn status: per key, its purpose, issuer, store, period, last rotation, next due and state. */
 import { formatDuration } from '../../config/duration.js';
 import { ExitCode, type ExitCodeValue } from '../../errors.js';
-import { refOf } from '../../engine/job.js';
 import { holderIsDead } from '../../engine/lease.js';
 import type { LeaseHolder } from '../../stores/types.js';
 import { readStates } from '../../plan/build.js';
@@ -11,6 +10,7 @@ import { terminalValue as one } from '../../log/terminal-text.js';
 import type { GlobalOptions } from '../options.js';
 import { shortTime } from '../output.js';
 import { withSession } from '../session.js';
+import { refOf } from '../../model.js';
 
 /** A lease with no journal: a rotation is starting, or its process died before writing one. */
 function lockState(lease: LeaseHolder, now: Date): string {

@@ -3,8 +3,8 @@
  * are kept (typically a few dozen rotations), the oldest dropped first. A secret holds at most
  * 50 tags and the rest of keyturn's state needs about 20 of them.
  */
-import type { HistoryEntry } from '../types.js';
 import { encodeBlob, TAG_VALUE_MAX, type TagPair } from './tags.js';
+import type { HistoryEntry } from '../../model.js';
 
 export const HISTORY_CHUNKS = 12;
 

@@ -2,8 +2,8 @@
  * The rotation record as tags an operator can read in the console (rotated-at, rotation id,
  * key ids); the two structured fields are blobs.
  */
-import type { RotationRecord } from '../types.js';
 import { blobKeys, decodeBlob, encodeBlob, plainValue, type TagPair, type Tags } from './tags.js';
+import type { RotationRecord } from '../../model.js';
 
 const PLAIN = {
   lastRotatedAt: 'keyturn:rotated-at',

@@ -23,14 +23,14 @@ import {
 import { awsErrorName } from '../../aws/client-config.js';
 import { failpoint } from '../../engine/failpoints.js';
 import { errors } from '../../errors.js';
-import type { KeyMaterial } from '../../issuers/types.js';
-import type { HistoryEntry, JournalEntry, Lease, LeaseHolder, RotationRecord, SecretStore, StoredVersion, StoreRef } from '../types.js';
+import type { Lease, LeaseHolder, SecretStore, StoredVersion } from '../types.js';
 import { recordFromTags, recordPatchTags } from './record-tags.js';
 import { blobKeys, decodeBlob, encodeBlob, type TagPair, type Tags } from './tags.js';
 import { holder, PLACEHOLDER_VALUE, PLACEHOLDER_VERSION, tokenFor, versionTag, type Label, type VersionMeta } from './versions.js';
 import { fitHistory } from './history.js';
 import { DescribeCache, type Described } from './cache.js';
 import { LockSecrets, type LockValue } from './lock.js';
+import type { HistoryEntry, JournalEntry, KeyMaterial, RotationRecord, StoreRef } from '../../model.js';
 
 export interface SecretsStoreOptions {
   client: SecretsManagerClient;

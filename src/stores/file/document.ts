@@ -6,8 +6,9 @@
  * entries it changes and swaps them in only after the write is durable. That keeps readers on
  * durable state and lets serialization reuse the JSON of every entry that did not change.
  */
-import type { HistoryEntry, JournalEntry, RotationRecord, Stage, StoredVersion } from '../types.js';
+import type { Stage, StoredVersion } from '../types.js';
 import { errors } from '../../errors.js';
+import type { HistoryEntry, JournalEntry, RotationRecord } from '../../model.js';
 
 export const DOCUMENT_FORMAT = 1;
 

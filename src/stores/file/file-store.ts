@@ -6,17 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { failpoint } from '../../engine/failpoints.js';
-import type {
-  HistoryEntry,
-  JournalEntry,
-  Lease,
-  LeaseHolder,
-  RotationRecord,
-  SecretStore,
-  Stage,
-  StoredVersion,
-  StoreRef,
-} from '../types.js';
+import type { Lease, LeaseHolder, SecretStore, Stage, StoredVersion } from '../types.js';
 import type { SecretEntry } from './document.js';
 import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './file-lock.js';
 import { GroupCommitter, type Apply } from './group-commit.js';
@@ -25,6 +15,7 @@ import { breakLease, checkTtl, releaseLease, renewLease, takeLease } from './lea
 import { MasterKeySource } from './master-key.js';
 import { appendHistory, DEFAULT_HISTORY_LIMIT, mergeRecord, writeJournal } from './records.js';
 import { StateFile } from './state-file.js';
+import type { HistoryEntry, JournalEntry, RotationRecord, StoreRef } from '../../model.js';
 
 export interface FileStoreOptions {
   /** absolute path of the store file */

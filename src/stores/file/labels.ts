@@ -4,9 +4,9 @@
  * changed the entry (false: an idempotent repeat, nothing to write).
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { KeyMaterial } from '../../issuers/types.js';
 import { errors } from '../../errors.js';
 import type { SecretEntry } from './document.js';
+import type { KeyMaterial } from '../../model.js';
 
 /** Versions kept besides PENDING: CURRENT, PREVIOUS and one older, so a rollback can move PREVIOUS back one. */
 export const DEFAULT_KEEP_VERSIONS = 3;

@@ -19,7 +19,7 @@ export function renewLease(entry: SecretEntry, key: string, token: string, ttlMs
   const held = entry.lease;
   if (!held || held.token !== token) {
     if (held && Date.parse(held.expiresAt) > now) throw errors.leaseHeld(key, held.owner, held.expiresAt);
-    throw new KeyturnError('ELEASE', `the lease on key ${key} was lost (it expired or was broken)`, ExitCode.rolledBack, {
+    throw new KeyturnError('ELEASE', `the lease on key ${key} was lost (it expired or was broken)`, ExitCode.failed, {
       hint: 'the rotation must stop: another run may take over this key',
     });
   }

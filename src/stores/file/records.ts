@@ -3,8 +3,8 @@
  * then change, and report whether anything changed.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { HistoryEntry, JournalEntry, RotationRecord } from '../types.js';
 import type { SecretEntry } from './document.js';
+import type { HistoryEntry, JournalEntry, RotationRecord } from '../../model.js';
 
 /** History entries kept per secret; older ones fall off. */
 export const DEFAULT_HISTORY_LIMIT = 200;

@@ -47,7 +47,7 @@ export function translate(
     return new KeyturnError(
       'EVAULT',
       `cannot reach Vault at ${context.endpoint} (${failure.code ?? failure.message})${tries}`,
-      ExitCode.rolledBack,
+      ExitCode.failed,
       {
         ...details,
         hint: "check VAULT_ADDR (or the store's address) and that Vault is running and reachable",
@@ -61,7 +61,7 @@ export function translate(
     return new KeyturnError(
       'EVAULTDENIED',
       `Vault denied ${capability} on ${attempted.path}: permission denied${renewal}`,
-      ExitCode.rolledBack,
+      ExitCode.failed,
       {
         ...details,
         capability,
@@ -73,7 +73,7 @@ export function translate(
     return new KeyturnError(
       'EVAULTSEALED',
       `Vault at ${context.endpoint} is sealed or unavailable (503 on ${where})${tries}`,
-      ExitCode.rolledBack,
+      ExitCode.failed,
       {
         ...details,
         hint: 'unseal it (`vault operator unseal`) or wait until it is back; `vault status` shows which',
@@ -84,7 +84,7 @@ export function translate(
     return new KeyturnError(
       'EVAULTSTANDBY',
       `Vault at ${context.endpoint} answered 429 on ${where}${tries}: a standby node that cannot serve, or a rate-limit quota`,
-      ExitCode.rolledBack,
+      ExitCode.failed,
       {
         ...details,
         hint: 'point the store at the active node, or raise the rate-limit quota for keyturn',
@@ -95,19 +95,14 @@ export function translate(
     return new KeyturnError(
       'EVAULTCAS',
       `another rotation is in flight on ${attempted.path}: Vault refused a check-and-set write (the version moved)`,
-      ExitCode.rolledBack,
+      ExitCode.failed,
       {
         ...details,
         hint: 'another keyturn run (or a person) wrote this secret meanwhile; rerun once it has finished',
       },
     );
   }
-  return new KeyturnError(
-    'EVAULT',
-    `Vault answered ${status} on ${where}: ${said}${status >= 500 ? tries : ''}`,
-    ExitCode.rolledBack,
-    details,
-  );
+  return new KeyturnError('EVAULT', `Vault answered ${status} on ${where}: ${said}${status >= 500 ? tries : ''}`, ExitCode.failed, details);
 }
 
 function firstError(body: unknown): string | undefined {

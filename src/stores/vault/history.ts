@@ -6,13 +6,13 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { errors } from '../../errors.js';
-import type { HistoryEntry, StoreRef } from '../types.js';
 import type { VaultClient } from './client.js';
 import { Documents, UNCHANGED } from './documents.js';
 import { emptyState, type VaultState } from './labels.js';
 import { mirrorToMetadata } from './metadata-mirror.js';
 import type { VaultPaths } from './paths.js';
 import type { ReadCache } from './read-cache.js';
+import type { HistoryEntry, StoreRef } from '../../model.js';
 
 export const DEFAULT_HISTORY_LIMIT = 200;
 /** history entries kept in the state document before they are moved to the history document */

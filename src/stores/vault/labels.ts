@@ -1,3 +1,4 @@
+import type { HistoryEntry, JournalEntry, RotationRecord } from '../../model.js';
 /**
  * CURRENT / PREVIOUS emulated on a KV v2 secret's versions. The secret's latest version is
  * CURRENT (what every consumer reads); keyturn's state document says which rotation wrote
@@ -6,7 +7,6 @@
  * CAS; whoever reads later sees from the secret's version whether the write happened, so a
  * crash between the two never leaves the labels wrong.
  */
-import type { HistoryEntry, JournalEntry, RotationRecord } from '../types.js';
 
 export interface VersionInfo {
   rotationId: string;

@@ -7,10 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { errors, ExitCode, KeyturnError } from '../../errors.js';
-import type { StoreRef } from '../types.js';
 import { Documents, UNCHANGED } from './documents.js';
 import { emptyState, type LeaseDoc, type VaultState } from './labels.js';
 import type { VaultPaths } from './paths.js';
+import type { StoreRef } from '../../model.js';
 
 export class Leases {
   /** state path → token of the lease this process took there (until released or lost) */
@@ -43,7 +43,7 @@ export class Leases {
       const held = doc?.lease;
       if (!doc || held?.token !== token) {
         if (held && Date.parse(held.expiresAt) > this.now()) throw errors.leaseHeld(ref.key, held.owner, held.expiresAt);
-        throw new KeyturnError('ELEASE', `the lease on key ${ref.key} was lost (it expired or was broken)`, ExitCode.rolledBack, {
+        throw new KeyturnError('ELEASE', `the lease on key ${ref.key} was lost (it expired or was broken)`, ExitCode.failed, {
           hint: 'the rotation must stop: another run may take over this key',
         });
       }

@@ -4,8 +4,8 @@
  * key id it was rotated. Other custom_metadata keys are kept: Vault replaces the whole map.
  * Vault's limits (64 keys, 128-char keys, 512-char values) are respected: the operator's keys win.
  */
-import type { HistoryEntry } from '../types.js';
 import type { VaultClient } from './client.js';
+import type { HistoryEntry } from '../../model.js';
 
 const MAX_VALUE = 512;
 const MAX_KEYS = 64;

@@ -57,7 +57,7 @@ export async function openVaultStore(config: StoreConfig, options: Options): Pro
 
   const health = await client.health();
   if (health.sealed) {
-    throw new KeyturnError('EVAULTSEALED', `store ${name}: Vault at ${client.endpoint} is sealed`, ExitCode.rolledBack, {
+    throw new KeyturnError('EVAULTSEALED', `store ${name}: Vault at ${client.endpoint} is sealed`, ExitCode.failed, {
       hint: 'unseal it (`vault operator unseal`), then run again',
     });
   }

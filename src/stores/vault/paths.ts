@@ -1,9 +1,9 @@
+import type { StoreRef } from '../../model.js';
 /**
  * Where a key lives on the mount: the secret consumers read, and beside it under the prefix
  * keyturn's own documents (state, pending, history). Every module addresses Vault through
  * these, so the layout is decided in one place.
  */
-import type { StoreRef } from '../types.js';
 
 export type OwnDocument = 'state' | 'pending' | 'history';
 

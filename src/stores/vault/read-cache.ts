@@ -4,12 +4,12 @@
  * refused by Vault, never overwrites), and while this process holds a key's lease — nobody
  * else writes keyturn's documents then — its reads of them are served from what it last saw.
  */
-import type { StoreRef } from '../types.js';
 import type { DataRead, VaultClient } from './client.js';
 import type { Documents } from './documents.js';
 import { labels, settle, type Labels, type VaultState } from './labels.js';
 import type { Leases } from './leases.js';
 import type { VaultPaths } from './paths.js';
+import type { StoreRef } from '../../model.js';
 
 /** The secret's latest version as a view reports it: data only when it is present. */
 export type LatestVersion =

@@ -4,11 +4,11 @@
  * history) as Vault has it. A change that changes nothing writes nothing.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { JournalEntry, RotationRecord, StoreRef } from '../types.js';
 import { Documents, UNCHANGED } from './documents.js';
 import { emptyState, type VaultState } from './labels.js';
 import type { VaultPaths } from './paths.js';
 import type { ReadCache } from './read-cache.js';
+import type { JournalEntry, RotationRecord, StoreRef } from '../../model.js';
 
 export class Records {
   constructor(

@@ -9,7 +9,7 @@
  * the first await, the failpoint, and close() waiting for calls in progress.
  */
 import { failpoint } from '../../engine/failpoints.js';
-import type { HistoryEntry, JournalEntry, Lease, LeaseHolder, RotationRecord, SecretStore, StoredVersion, StoreRef } from '../types.js';
+import type { Lease, LeaseHolder, SecretStore, StoredVersion } from '../types.js';
 import type { VaultClient } from './client.js';
 import { Documents } from './documents.js';
 import { DEFAULT_HISTORY_LIMIT, History } from './history.js';
@@ -19,6 +19,7 @@ import { VaultPaths, type OwnDocument } from './paths.js';
 import { ReadCache } from './read-cache.js';
 import { Records } from './records.js';
 import { Versions, type NewVersion } from './versions.js';
+import type { HistoryEntry, JournalEntry, RotationRecord, StoreRef } from '../../model.js';
 
 export interface VaultStoreOptions {
   client: VaultClient;

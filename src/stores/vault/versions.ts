@@ -7,14 +7,14 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { errors, ExitCode, KeyturnError } from '../../errors.js';
-import type { KeyMaterial } from '../../issuers/types.js';
-import type { StoredVersion, StoreRef } from '../types.js';
+import type { StoredVersion } from '../types.js';
 import type { VaultClient } from './client.js';
 import { Documents, UNCHANGED } from './documents.js';
 import { isCasConflict } from './errors.js';
 import { settle, type VaultState, type VersionInfo } from './labels.js';
 import type { VaultPaths } from './paths.js';
 import type { ReadCache } from './read-cache.js';
+import type { KeyMaterial, StoreRef } from '../../model.js';
 
 export interface NewVersion {
   keyId: string;
