@@ -124,7 +124,7 @@ describe('leak mode interrupted after revoke-old, then a rerun', function () {
     });
   }
 
-  it('SIGKILL after revoke-old: a rerun ends with a new key CURRENT, the leaked key dead, the revoke and its reason in history', async () => {
+  it('SIGKILL after revoke-old: a rerun ends with a new key CURRENT, the leaked key dead, the revoke and reason in history', async () => {
     const killed = await ws.run(['revoke', 'key-1', '--reason', REASON, '--yes'], { KEYTURN_FAILPOINTS: 'revoke-old:after=kill' });
     expect(killed.signal, 'the run was killed after revoke-old').to.equal('SIGKILL');
 
