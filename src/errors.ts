@@ -49,6 +49,20 @@ export function isKeyturnError(error: unknown): error is KeyturnError {
   return error instanceof KeyturnError;
 }
 
+/**
+ * Why a question could not be put: a confirmation can be skipped with --yes, an answer or a
+ * manual issuer's operator cannot, so each says what would help.
+ */
+const NO_TTY = {
+  confirmation: { problem: 'needs confirmation and there is no terminal', hint: 'pass --yes to run without a prompt' },
+  answer: { problem: 'needs an answer and there is no terminal', hint: 'run keyturn from an interactive terminal' },
+  operator: {
+    problem: 'needs an operator at a terminal and there is none',
+    hint: 'run this rotation from an interactive terminal: a key created by hand cannot be confirmed with --yes',
+  },
+} as const;
+export type NoTtyNeed = keyof typeof NO_TTY;
+
 /** Catalogue of expected errors: a code becomes a message an operator can act on. */
 export const errors = {
   usage: (message: string, hint?: string) => new KeyturnError('EUSAGE', message, ExitCode.usage, { hint }),
@@ -61,9 +75,17 @@ export const errors = {
     }),
   stageConflict: (keyId: string, rotationId: string) =>
     new KeyturnError('ESTAGE', `rotation ${rotationId} of ${keyId} was already staged with different material`, ExitCode.needsAttention),
-  noTty: (what: string) =>
-    new KeyturnError('ENOTTY', `${what} needs confirmation and there is no terminal`, ExitCode.usage, {
-      hint: 'pass --yes to run without a prompt',
+  /** nothing can be asked without a terminal on stdin and stderr; `needs` is what `what` was waiting for */
+  noTty: (what: string, needs: NoTtyNeed = 'confirmation') =>
+    new KeyturnError('ENOTTY', `${what} ${NO_TTY[needs].problem}`, ExitCode.usage, { hint: NO_TTY[needs].hint }),
+  /** a renew found another token on the lease: the rotation must stop before it writes again */
+  leaseLost: (keyId: string) =>
+    new KeyturnError('ELEASE', `the lease on key ${keyId} was lost (it expired or was broken)`, ExitCode.failed, {
+      hint: 'the rotation must stop: another run may take over this key',
+    }),
+  notPendingVersion: (keyId: string, rotationId: string) =>
+    new KeyturnError('ESTORE', `cannot promote rotation ${rotationId} of ${keyId}: it is not the pending version`, ExitCode.failed, {
+      hint: 'stage the new key first; a promote after a rollback of the same rotation is refused on purpose',
     }),
   stalePlan: (why: string) =>
     new KeyturnError('ESTALEPLAN', `the saved plan is stale: ${why}`, ExitCode.usage, {

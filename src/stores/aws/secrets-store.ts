@@ -137,10 +137,7 @@ export class SecretsManagerStore implements SecretStore {
       return;
     }
     if (!labels.includes('AWSPENDING')) {
-      throw errors.store(
-        `cannot promote rotation ${rotationId} of ${ref.key}: it is not the pending version`,
-        'stage the new key first; a promote after a rollback of the same rotation is refused on purpose',
-      );
+      throw errors.notPendingVersion(ref.key, rotationId);
     }
     await this.moveLabel(ref, 'AWSCURRENT', token, holder(d.stages, 'AWSCURRENT'));
     await this.moveLabel(ref, 'AWSPENDING', undefined, token);

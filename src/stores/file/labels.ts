@@ -41,10 +41,7 @@ export function promoteVersion(entry: SecretEntry, key: string, rotationId: stri
   if (entry.labels.CURRENT === rotationId) return false;
   const version = entry.versions.find((v) => v.rotationId === rotationId);
   if (entry.labels.PENDING !== rotationId || !version) {
-    throw errors.store(
-      `cannot promote rotation ${rotationId} of ${key}: it is not the pending version`,
-      'stage the new key first; a promote after a rollback of the same rotation is refused on purpose',
-    );
+    throw errors.notPendingVersion(key, rotationId);
   }
   // Versions stay in the order they became CURRENT, which rollback relies on.
   entry.versions = [...entry.versions.filter((v) => v !== version), version];

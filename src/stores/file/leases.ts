@@ -3,7 +3,7 @@
  * atomic across processes. The token (random, per acquisition) is what renew and release
  * compare, so a holder that lost its lease can never extend or drop the next holder's.
  */
-import { ExitCode, KeyturnError, errors } from '../../errors.js';
+import { errors } from '../../errors.js';
 import type { LeaseRecord, SecretEntry } from './document.js';
 
 export function takeLease(entry: SecretEntry, key: string, owner: string, token: string, ttlMs: number, now: number): LeaseRecord {
@@ -19,9 +19,7 @@ export function renewLease(entry: SecretEntry, key: string, token: string, ttlMs
   const held = entry.lease;
   if (!held || held.token !== token) {
     if (held && Date.parse(held.expiresAt) > now) throw errors.leaseHeld(key, held.owner, held.expiresAt);
-    throw new KeyturnError('ELEASE', `the lease on key ${key} was lost (it expired or was broken)`, ExitCode.failed, {
-      hint: 'the rotation must stop: another run may take over this key',
-    });
+    throw errors.leaseLost(key);
   }
   const expiresAt = new Date(now + ttlMs).toISOString();
   entry.lease = { ...held, expiresAt };

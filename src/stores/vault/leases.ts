@@ -6,7 +6,7 @@
  * documents, which is what lets the read cache answer from memory.
  */
 import { randomBytes } from 'node:crypto';
-import { errors, ExitCode, KeyturnError } from '../../errors.js';
+import { errors } from '../../errors.js';
 import { Documents, UNCHANGED } from './documents.js';
 import { emptyState, type LeaseDoc, type VaultState } from './labels.js';
 import type { VaultPaths } from './paths.js';
@@ -43,9 +43,7 @@ export class Leases {
       const held = doc?.lease;
       if (!doc || held?.token !== token) {
         if (held && Date.parse(held.expiresAt) > this.now()) throw errors.leaseHeld(ref.key, held.owner, held.expiresAt);
-        throw new KeyturnError('ELEASE', `the lease on key ${ref.key} was lost (it expired or was broken)`, ExitCode.failed, {
-          hint: 'the rotation must stop: another run may take over this key',
-        });
+        throw errors.leaseLost(ref.key);
       }
       const expiresAt = new Date(this.now() + ttlMs).toISOString();
       return { next: { ...doc, lease: { ...held, expiresAt } }, value: expiresAt };

@@ -97,10 +97,7 @@ export class Versions {
       return;
     }
     if (pending?.rotationId !== rotationId) {
-      throw errors.store(
-        `cannot promote rotation ${rotationId} of ${ref.key}: it is not the pending version`,
-        'stage the new key first; a promote after a rollback of the same rotation is refused on purpose',
-      );
+      throw errors.notPendingVersion(ref.key, rotationId);
     }
     const from = latest.version;
     const present = latest.state === 'present';
