@@ -29,9 +29,9 @@ export interface RotateOptions {
 }
 
 export async function rotateKey(request: RotationRequest, res: Resources, options: RotateOptions): Promise<RotationResult> {
-  const started = Date.now();
   const { key } = request;
   const { ctx } = res;
+  const started = ctx.clock.now().getTime();
   if (ctx.dryRun) throw errors.usage('internal: rotateKey called in dry-run');
   const base = { key: key.id, trigger: request.trigger };
   const store = await res.store(key.store);
@@ -47,14 +47,31 @@ export async function rotateKey(request: RotationRequest, res: Resources, option
     held = await acquireLease(store, ref, options.owner, res.config.defaults.leaseTtlMs);
   } catch (error) {
     if (isKeyturnError(error) && error.code === 'ELEASE') {
-      return { ...base, outcome: 'skipped', note: `in flight elsewhere: ${messageOf(error)}`, durationMs: Date.now() - started };
+      return {
+        ...base,
+        outcome: 'skipped',
+        note: `in flight elsewhere: ${messageOf(error)}`,
+        durationMs: ctx.clock.now().getTime() - started,
+      };
     }
     if (storeUnusable(error)) {
-      return { ...base, outcome: 'needs-attention', failedStep: 'lock', error: explain(error, ctx), durationMs: Date.now() - started };
+      return {
+        ...base,
+        outcome: 'needs-attention',
+        failedStep: 'lock',
+        error: explain(error, ctx),
+        durationMs: ctx.clock.now().getTime() - started,
+      };
     }
     if (isKeyturnError(error) && error.exitCode === ExitCode.usage) {
       // e.g. a master key file that is a FIFO: the operator's to fix, like bad configuration (exit 2)
-      return { ...base, outcome: 'blocked', failedStep: 'lock', error: explain(error, ctx), durationMs: Date.now() - started };
+      return {
+        ...base,
+        outcome: 'blocked',
+        failedStep: 'lock',
+        error: explain(error, ctx),
+        durationMs: ctx.clock.now().getTime() - started,
+      };
     }
     // nothing was changed yet: there was nothing to roll back
     return {
@@ -62,7 +79,7 @@ export async function rotateKey(request: RotationRequest, res: Resources, option
       outcome: 'failed',
       failedStep: 'lock',
       error: ctx.redactor.redact(messageOf(error)),
-      durationMs: Date.now() - started,
+      durationMs: ctx.clock.now().getTime() - started,
     };
   }
   // a crash here leaves a lease and no journal: status shows it, `rotate --due` clears it
@@ -74,7 +91,13 @@ export async function rotateKey(request: RotationRequest, res: Resources, option
     await held.release().catch(() => undefined);
     if (!storeUnusable(error)) throw error;
     // Lost before the first step (reading the journal or the old key): nothing was started.
-    return { ...base, outcome: 'needs-attention', failedStep: 'lock', error: explain(error, ctx), durationMs: Date.now() - started };
+    return {
+      ...base,
+      outcome: 'needs-attention',
+      failedStep: 'lock',
+      error: explain(error, ctx),
+      durationMs: ctx.clock.now().getTime() - started,
+    };
   }
   try {
     await held.release();
@@ -107,10 +130,10 @@ interface Opened {
 
 /** Everything between lock and unlock: resume a journal, or start a new rotation. */
 async function underLease(opened: Opened, held: HeldLease): Promise<RotationResult> {
-  const started = Date.now();
   const { request, res, options, store, issuer, issuerConfig, ref } = opened;
   const { key } = request;
   const { ctx } = res;
+  const started = ctx.clock.now().getTime();
   const base = { key: key.id, trigger: request.trigger };
   const existing = await store.journal(ref);
   const journal: JournalEntry = existing ?? {
@@ -148,7 +171,7 @@ async function underLease(opened: Opened, held: HeldLease): Promise<RotationResu
     return await runSteps(job, from);
   }
   if (options.stillWanted && !options.stillWanted(await store.rotation(ref))) {
-    return { ...base, outcome: 'skipped', note: 'already rotated by another run', durationMs: Date.now() - started };
+    return { ...base, outcome: 'skipped', note: 'already rotated by another run', durationMs: ctx.clock.now().getTime() - started };
   }
   const superseded = await retireSuperseded(job);
   if (superseded) return superseded;

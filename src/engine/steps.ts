@@ -11,7 +11,7 @@ import type { IssuerContext, IssueTarget, Issuer } from '../issuers/types.js';
 import { failpoint } from './failpoints.js';
 import { issuerContext, markDone, type Mode, type RotationJob } from './job.js';
 import { formatDuration } from '../config/duration.js';
-import type { HistoryEntry, StepName, StoreRef } from '../model.js';
+import type { HistoryEntry, StepName, StoreRef, Trigger } from '../model.js';
 
 export interface StepView {
   key: KeyConfig;
@@ -160,7 +160,7 @@ const retire: Step = {
   async run(job) {
     const oldKeyId = job.journal.oldKeyId;
     if (!oldKeyId) return;
-    const overlapMs = overlapFor(job);
+    const overlapMs = overlapFor(job.request.trigger, job.key);
     if (overlapMs > 0) {
       job.retireAfter = new Date(job.ctx.clock.now().getTime() + overlapMs).toISOString();
       return;
@@ -217,8 +217,8 @@ export async function runStep(step: Step, job: RotationJob): Promise<void> {
 }
 
 /** Offboarding and leaks must not leave the old key alive through an overlap window. */
-export function overlapFor(job: RotationJob): number {
-  return job.request.trigger === 'offboard' || job.request.trigger === 'revoke' ? 0 : job.key.overlapMs;
+export function overlapFor(trigger: Trigger, key: KeyConfig): number {
+  return trigger === 'offboard' || trigger === 'revoke' ? 0 : key.overlapMs;
 }
 
 /** A rotation deletes its old key with its own job's issuer context. */

@@ -8,7 +8,7 @@ import type { Config, KeyConfig } from '../config/types.js';
 import { blocksRotation, stateFindings, staticFindings } from '../policy/index.js';
 import type { Finding } from '../policy/types.js';
 import { modeOf } from '../engine/job.js';
-import { stepsFor, type StepView } from '../engine/steps.js';
+import { overlapFor, stepsFor, type StepView } from '../engine/steps.js';
 import type { LeaseHolder, SecretStore } from '../stores/types.js';
 import type { Issuer } from '../issuers/types.js';
 import { dueState } from './due.js';
@@ -175,7 +175,7 @@ function describeSteps(
     where,
     mode,
     currentKeyId: record.currentKeyId,
-    overlapMs: trigger === 'offboard' || trigger === 'revoke' ? 0 : key.overlapMs,
+    overlapMs: overlapFor(trigger, key),
   };
   const steps: PlannedStep[] = [{ step: 'lock', target: `lease on ${where}` }];
   if (record.pendingRetire)
