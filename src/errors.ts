@@ -87,6 +87,9 @@ export const errors = {
     new KeyturnError('ESTORE', `cannot promote rotation ${rotationId} of ${keyId}: it is not the pending version`, ExitCode.failed, {
       hint: 'stage the new key first; a promote after a rollback of the same rotation is refused on purpose',
     }),
+  /** Ctrl-C or end of input at a prompt */
+  interrupted: () =>
+    new KeyturnError('EABORTED', 'interrupted at the prompt', ExitCode.failed, { hint: 'run it again to resume where it stopped' }),
   stalePlan: (why: string) =>
     new KeyturnError('ESTALEPLAN', `the saved plan is stale: ${why}`, ExitCode.usage, {
       hint: 'run `keyturn plan --out FILE` again and review it',

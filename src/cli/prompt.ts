@@ -6,7 +6,7 @@
 import readline from 'node:readline';
 import { read } from 'read';
 import type { Prompt } from '../context.js';
-import { errors, ExitCode, KeyturnError } from '../errors.js';
+import { errors, type KeyturnError } from '../errors.js';
 import type { Redactor } from '../log/redactor.js';
 import { terminalText } from '../log/terminal-text.js';
 
@@ -15,16 +15,9 @@ export interface PromptStreams {
   output: NodeJS.WriteStream;
 }
 
-export function interrupted(): KeyturnError {
-  return new KeyturnError('EABORTED', 'interrupted at the prompt', ExitCode.failed, {
-    hint: 'run it again to resume where it stopped',
-  });
-}
-
+/** ENOTTY for a question only a human can answer (--yes does not help); the scripted test prompt throws it too. */
 export function noAnswerPossible(question: string): KeyturnError {
-  return new KeyturnError('ENOTTY', `"${question.trim()}" needs an answer and there is no terminal`, ExitCode.usage, {
-    hint: 'run keyturn from an interactive terminal',
-  });
+  return errors.noTty(`"${question.trim()}"`, 'answer');
 }
 
 export function createTerminalPrompt(redactor: Redactor, streams?: PromptStreams): Prompt {
@@ -46,9 +39,9 @@ export function createTerminalPrompt(redactor: Redactor, streams?: PromptStreams
       };
       rl.on('SIGINT', () => {
         output.write('\n');
-        settle(() => reject(interrupted()));
+        settle(() => reject(errors.interrupted()));
       });
-      rl.on('close', () => settle(() => reject(interrupted())));
+      rl.on('close', () => settle(() => reject(errors.interrupted())));
       rl.question(terminalText(redactor.redact(question)), (answer) => settle(() => resolve(answer)));
     });
 
@@ -97,12 +90,12 @@ function readHidden(question: string, input: NodeJS.ReadStream, output: NodeJS.W
       outcome();
     };
     // the pause of an answered line comes just before `read` resolves: look once its promise has had its turn
-    const onPause = () => setImmediate(() => settle(() => reject(interrupted())));
+    const onPause = () => setImmediate(() => settle(() => reject(errors.interrupted())));
     input.on('pause', onPause);
     withEditingKeys(() => read({ prompt: question, silent: true, input, output })).then(
       (answer) => settle(() => resolve(answer)),
       // `read` rejects Ctrl-C (readline's SIGINT) as Error('canceled')
-      (error: unknown) => settle(() => reject(error instanceof Error && error.message === 'canceled' ? interrupted() : error)),
+      (error: unknown) => settle(() => reject(error instanceof Error && error.message === 'canceled' ? errors.interrupted() : error)),
     );
   });
 }

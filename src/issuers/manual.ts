@@ -11,7 +11,7 @@
  */
 import type { IssuerConfig, KeyConfig } from '../config/types.js';
 import type { Prompt } from '../context.js';
-import { errors, ExitCode, KeyturnError } from '../errors.js';
+import { errors } from '../errors.js';
 import { binanceSettings, ipAccessLines, restrictionLines } from './binance/wording.js';
 import { exchangeCheck } from './manual-exchange.js';
 import { parseManualSpec } from './manual-spec.js';
@@ -39,12 +39,6 @@ export function manualKeyId(apiKey: string): string {
 /** The label suggested for the new key: it carries the rotation id, so an orphan can be recognised. */
 export function manualLabel(key: KeyConfig, rotationId: string): string {
   return `${key.id}-${rotationId}`;
-}
-
-export function needsOperator(what: string): KeyturnError {
-  return new KeyturnError('ENOTTY', `${what} needs an operator at a terminal and there is none`, ExitCode.usage, {
-    hint: 'run this rotation from an interactive terminal: a key created by hand cannot be confirmed with --yes',
-  });
 }
 
 /** Why a value entered for `what` is malformed, without quoting it; undefined when fine. */
@@ -115,7 +109,7 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
 
     async create(target: IssueTarget, ctx: IssuerContext): Promise<IssuedKey> {
       const { prompt } = ctx;
-      if (!prompt.interactive) throw needsOperator(`the manual issuer (${config.name}, key ${target.key.id})`);
+      if (!prompt.interactive) throw errors.noTty(`the manual issuer (${config.name}, key ${target.key.id})`, 'operator');
       refuseInDryRun(ctx, `ask for a new key for ${target.key.id}`);
       const patterns = parseManualSpec(target.key);
       const label = manualLabel(target.key, ctx.rotationId);
@@ -169,7 +163,7 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
       }
       const note = NOTES.restrictionsConfirmed(issued.keyId);
       if (ctx.notes[note]) return;
-      if (!ctx.prompt.interactive) throw needsOperator(`confirming the restrictions of ${issued.keyId} (${key.id})`);
+      if (!ctx.prompt.interactive) throw errors.noTty(`confirming the restrictions of ${issued.keyId} (${key.id})`, 'operator');
       const settings = settingsText(target);
       ctx.prompt.say(
         [
@@ -194,7 +188,7 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
         ctx.logger.debug(`issuer ${config.name}: deletion of ${keyId} was confirmed earlier`);
         return;
       }
-      if (!ctx.prompt.interactive) throw needsOperator(`deleting ${keyId} (${key.id}) by hand`);
+      if (!ctx.prompt.interactive) throw errors.noTty(`deleting ${keyId} (${key.id}) by hand`, 'operator');
       refuseInDryRun(ctx, `ask for the deletion of ${keyId}`);
       const match = /^manual:(.{8})…(.{4})$/u.exec(keyId);
       const which = match ? `the key whose API Key starts with ${match[1]} and ends with ${match[2]}` : `the key ${keyId}`;
