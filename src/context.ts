@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { ACTOR_ENV } from './env-names.js';
 import type { Logger } from './log/logger.js';
 import type { Redactor } from './log/redactor.js';
 import type { SecretStore } from './stores/types.js';
@@ -54,8 +55,8 @@ export function newRotationId(clock: Clock = systemClock): string {
 }
 
 export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
-  const user = env.KEYTURN_ACTOR ?? safeUser();
-  return env.KEYTURN_ACTOR ? user : `${user}@${os.hostname()}`;
+  const user = env[ACTOR_ENV] ?? safeUser();
+  return env[ACTOR_ENV] ? user : `${user}@${os.hostname()}`;
 }
 
 function safeUser(): string {

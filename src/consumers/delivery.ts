@@ -3,6 +3,7 @@
  * A secret never goes into argv (argv is visible to every user of the machine via ps).
  */
 import type { RunContext } from '../context.js';
+import { KEY_ID_ENV, ROTATION_ID_ENV, SECRET_ENV_NAMES_ENV } from '../env-names.js';
 import type { KeyturnError } from '../errors.js';
 import type { KeyMaterial } from '../model.js';
 
@@ -12,12 +13,6 @@ export interface Delivery {
   rotationId: string;
   material: KeyMaterial;
 }
-
-/** Names of the variables keyturn always sets; public values, safe to log. */
-export const KEY_ID_ENV = 'KEYTURN_KEY_ID';
-export const ROTATION_ID_ENV = 'KEYTURN_ROTATION_ID';
-/** Comma-separated names (never values) of the variables that carry the secret. */
-export const SECRET_ENV_NAMES_ENV = 'KEYTURN_SECRET_ENV';
 
 /**
  * The public part of a delivery's environment: key id, rotation id, and PATH from the run's

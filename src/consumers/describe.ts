@@ -3,7 +3,7 @@
  * it will wait for. Names of variables and fields only; values never reach a plan.
  */
 import type { ConsumerConfig, HealthSpec } from '../config/types.js';
-import { KEY_ID_ENV, ROTATION_ID_ENV } from './delivery.js';
+import { KEY_ID_ENV, ROTATION_ID_ENV } from '../env-names.js';
 import { commandLine, displayUrl } from './format.js';
 import { healthAttempts } from './health.js';
 import { deliversEnv, effectiveHealth, restartSteps } from './presets.js';

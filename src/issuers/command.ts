@@ -8,6 +8,7 @@
  * later run finds the orphan of a run that crashed between create and stage.
  */
 import type { IssuerConfig } from '../config/types.js';
+import { RESTRICTIONS_ENV, SPEC_ENV } from '../env-names.js';
 import { ISSUER_KINDS } from './kinds.js';
 import { commandOption, durationOption, requiredCommandOption } from './options.js';
 import { baseEnv, secretEnv } from './script-env.js';
@@ -50,8 +51,8 @@ export function createCommandIssuer(config: IssuerConfig): Issuer {
         create,
         {
           ...baseEnv({ key: key.id, issuer: config.name, rotationId: ctx.rotationId }),
-          KEYTURN_SPEC: JSON.stringify(key.spec ?? {}),
-          KEYTURN_RESTRICTIONS: JSON.stringify(key.restrictions ?? { permissions: [] }),
+          [SPEC_ENV]: JSON.stringify(key.spec ?? {}),
+          [RESTRICTIONS_ENV]: JSON.stringify(key.restrictions ?? { permissions: [] }),
         },
         true,
       );

@@ -18,6 +18,7 @@ import {
 } from 'node:crypto';
 import type { IssuerConfig } from '../config/types.js';
 import { errors } from '../errors.js';
+import { PUBLIC_KEY_ENV } from '../env-names.js';
 import { commandOption, durationOption } from './options.js';
 import { baseEnv } from './script-env.js';
 import { listByScript, refuseInDryRun, runScript, scriptFailure, type ScriptRun } from './script.js';
@@ -70,7 +71,7 @@ export function createEd25519Issuer(config: IssuerConfig): Issuer {
         const run: ScriptRun = {
           ...script('register', register, {
             ...baseEnv({ key: key.id, issuer: config.name, rotationId: ctx.rotationId, keyId }),
-            KEYTURN_PUBLIC_KEY: publicKey,
+            [PUBLIC_KEY_ENV]: publicKey,
           }),
           // also on stdin, for tools that read a PEM from there (`ssh-keygen -l -f -`, `tee FILE`)
           input: publicKey,
@@ -115,7 +116,7 @@ export function createEd25519Issuer(config: IssuerConfig): Issuer {
       if (check) {
         const run = script('check', check, {
           ...baseEnv({ key: key.id, issuer: config.name, rotationId: ctx.rotationId, keyId: issued.keyId }),
-          ...(issued.meta?.publicKey ? { KEYTURN_PUBLIC_KEY: issued.meta.publicKey } : {}),
+          ...(issued.meta?.publicKey ? { [PUBLIC_KEY_ENV]: issued.meta.publicKey } : {}),
         });
         const result = await runScript(run, ctx);
         if (result.exitCode !== 0) throw scriptFailure('verify', run, result, ctx.redactor);

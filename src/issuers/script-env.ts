@@ -1,8 +1,9 @@
-import type { KeyMaterial } from '../model.js';
 /**
  * The environment contract between keyturn and an issuer's scripts. Secrets reach a script
  * only here (never argv): KEYTURN_SECRET_<FIELD> per material field, KEYTURN_SECRET for `value`.
  */
+import { ISSUER_ENV, KEY_ENV, KEY_ID_ENV, ROTATION_ID_ENV, SECRET_ENV, SECRET_FIELD_ENV_PREFIX } from '../env-names.js';
+import type { KeyMaterial } from '../model.js';
 
 export interface ScriptEnvInput {
   /** the key's id in rotation.yaml */
@@ -13,9 +14,9 @@ export interface ScriptEnvInput {
 }
 
 export function baseEnv(input: ScriptEnvInput): Record<string, string> {
-  const env: Record<string, string> = { KEYTURN_KEY: input.key, KEYTURN_ISSUER: input.issuer };
-  if (input.rotationId !== undefined) env.KEYTURN_ROTATION_ID = input.rotationId;
-  if (input.keyId !== undefined) env.KEYTURN_KEY_ID = input.keyId;
+  const env: Record<string, string> = { [KEY_ENV]: input.key, [ISSUER_ENV]: input.issuer };
+  if (input.rotationId !== undefined) env[ROTATION_ID_ENV] = input.rotationId;
+  if (input.keyId !== undefined) env[KEY_ID_ENV] = input.keyId;
   return env;
 }
 
@@ -31,8 +32,8 @@ export function envNameOf(field: string): string {
 export function secretEnv(material: KeyMaterial): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [field, value] of Object.entries(material)) {
-    env[`KEYTURN_SECRET_${envNameOf(field)}`] = value;
-    if (field === 'value') env.KEYTURN_SECRET = value;
+    env[`${SECRET_FIELD_ENV_PREFIX}${envNameOf(field)}`] = value;
+    if (field === 'value') env[SECRET_ENV] = value;
   }
   return env;
 }

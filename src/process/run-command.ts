@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { RunContext } from '../context.js';
+import { MASTER_KEY_ENV } from '../env-names.js';
 
 /** anything that masks secrets in a text: the run's redactor, a create's token mask */
 export interface Masker {
@@ -161,7 +162,7 @@ function collect(stream: Readable | null) {
 }
 
 /** keyturn's own secrets (the file store's master key) never reach a child process. */
-const WITHHELD = ['KEYTURN_MASTER_KEY'];
+const WITHHELD = [MASTER_KEY_ENV];
 
 function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string> | undefined): Record<string, string> {
   const env: Record<string, string> = {};
