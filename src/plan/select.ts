@@ -49,7 +49,8 @@ export function selectKeys(
   const byId = new Map(config.keys.map((k) => [k.id, k]));
   let pool: Array<{ key: KeyConfig; why: string[] }>;
   if (selection.keys?.length) {
-    pool = selection.keys.map((id) => {
+    // A key named twice is one key: two lanes of one run share a lease owner and would rotate it at once.
+    pool = [...new Set(selection.keys)].map((id) => {
       const key = byId.get(id);
       if (!key) throw errors.unknownKey(id);
       return { key, why: ['named on the command line'] };

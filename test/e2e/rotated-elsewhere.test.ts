@@ -9,7 +9,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResultPromise } from 'execa';
-import { historyOf } from '../support/invariants.js';
+import { expectAliveAtProvider, expectSettled, historyOf } from '../support/invariants.js';
 import { Workspace } from '../support/workspace.js';
 
 describe('engine: a key rotated by another run after this run planned', function () {
@@ -117,5 +117,20 @@ describe('engine: a lease left without a journal', function () {
       (await historyOf(ws, 'key-1')).filter((h) => h.outcome === 'completed'),
       'no extra rotation',
     ).to.have.length(1);
+  });
+});
+
+describe('engine: a key named twice on the command line', function () {
+  this.timeout(60_000);
+  let ws: Workspace;
+  beforeEach(async () => (ws = await Workspace.create({ keys: 1 })));
+  afterEach(() => ws.cleanup());
+
+  it('is rotated once: one new key alive at the issuer, the one the store holds', async () => {
+    const result = await ws.run(['rotate', 'key-1', 'key-1', '--yes', '--concurrency', '2', '--json']);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout).results.map((r: { key: string }) => r.key)).to.deep.equal(['key-1']);
+    const settled = await expectSettled(ws, 'key-1');
+    expectAliveAtProvider(ws, [settled.currentKeyId]);
   });
 });

@@ -93,6 +93,13 @@ describe('plan: selectKeys', () => {
       ]);
     });
 
+    it('a key named twice is selected once (two lanes of one run would rotate it at the same time)', () => {
+      expect(rows(select({ keys: ['bot', 'reader', 'bot'] }))).to.deep.equal([
+        ['bot', 'manual', 'named on the command line'],
+        ['reader', 'manual', 'named on the command line'],
+      ]);
+    });
+
     it('refuses an unknown key with EUNKNOWNKEY (exit 2), naming it', () => {
       expect(() => select({ keys: ['bot', 'nope'] }))
         .to.throw(KeyturnError, /nope/)
