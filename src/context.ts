@@ -9,6 +9,11 @@ import type { Logger } from './log/logger.js';
 import type { Redactor } from './log/redactor.js';
 import type { SecretStore } from './stores/types.js';
 
+/**
+ * The date keyturn records and compares due dates and leases with. Elapsed time (timeouts,
+ * deadlines, durations, the drain of a child's pipes) is real time, Date.now(): a test that
+ * fixes the date must not stop every deadline from passing.
+ */
 export interface Clock {
   now(): Date;
 }

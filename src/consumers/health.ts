@@ -20,8 +20,8 @@ export function healthAttempts(spec: HealthSpec): number {
 /**
  * `env` is what a health command gets: key id, rotation id, PATH. Not the secret: a health
  * check asks whether the service is up; whether the key works is what checks are for.
- * `deadline` (epoch ms) is the consumer's: its timeout covers the restart and every probe,
- * so no count of retries can keep a key in flight longer than that.
+ * `deadline` (epoch ms, real time: see Clock) is the consumer's: its timeout covers the
+ * restart and every probe, so no count of retries can keep a key in flight longer than that.
  */
 export async function waitHealthy(
   consumer: string,

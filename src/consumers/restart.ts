@@ -39,6 +39,7 @@ export async function restartConsumer(consumer: ConsumerConfig, delivery: Delive
     );
   }
 
+  // the timeout is elapsed time, not a date: real time (see Clock)
   const started = Date.now();
   for (const step of steps) {
     const remaining = consumer.timeoutMs - (Date.now() - started);

@@ -37,6 +37,7 @@ export interface CommandResult {
 export async function runCommand(argv: string[], options: RunCommandOptions, ctx: RunContext): Promise<CommandResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error(`${options.label}: empty command`);
+  // elapsed time, not a date: real time (see Clock)
   const started = Date.now();
   ctx.logger.debug(`run ${options.label}`, { argv });
   // execa is loaded on first use: plan and status never start a process and start faster without it

@@ -28,6 +28,7 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
   const verifyTimeoutMs = durationOption(config, 'verifyTimeout', 30_000);
 
   async function works(user: string, material: Record<string, string>): Promise<boolean> {
+    // a deadline is elapsed time, not a date: real time, as for every timeout (see Clock)
     const deadline = Date.now() + verifyTimeoutMs;
     for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
       const who = await api.whoAmI({ accessKeyId: material.accessKeyId ?? '', secretAccessKey: material.secretAccessKey ?? '' });
@@ -64,7 +65,7 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
         ctx.logger.warn(`${target.key.id}: IAM user ${user} holds two keys; deleting ${spare[0]!.keyId}, which is not CURRENT`);
         await api.delete(user, spare[0]!.keyId);
       }
-      await api.tag(user, { [TAG_CREATING]: `${ctx.rotationId}@${new Date().toISOString()}` });
+      await api.tag(user, { [TAG_CREATING]: `${ctx.rotationId}@${ctx.clock.now().toISOString()}` });
       const made = await api.create(user);
       ctx.redactor.add(made.secretAccessKey);
       // Best effort: the intent tag already ties this key to the rotation if this tag is lost.

@@ -3,7 +3,8 @@
  * resync on -1021, Retry-After honoured on 429 (bounded), 418 never retried, the UID weight
  * budget watched through X-SAPI-USED-UID-WEIGHT-1M, and 5xx reported as "outcome unknown"
  * so the caller decides whether repeating is safe. node:http, so calls can leave from a
- * chosen local address (the one on the key's IP whitelist).
+ * chosen local address (the one on the key's IP whitelist). Timestamps and the weight minute
+ * are this machine's real time, never the run's Clock: Binance compares them with its own.
  */
 import http from 'node:http';
 import https from 'node:https';
