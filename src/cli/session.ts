@@ -49,7 +49,7 @@ export async function withSession(
   try {
     const { config, findings } = await loadConfig(path.resolve(options.config), { env: process.env });
     ctx.cwd = config.dir;
-    stores = new StoreSet(config.stores, { baseDir: config.dir, env: process.env });
+    stores = new StoreSet(config.stores, { baseDir: config.dir, env: process.env, dryRun: ctx.dryRun });
     ctx.store = (name) => stores!.get(name);
     const issuers = new IssuerSet(config.issuers);
     const res: Resources = { config, ctx, store: (name) => stores!.get(name), issuer: (name) => issuers.get(name) };

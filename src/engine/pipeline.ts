@@ -4,7 +4,7 @@
  * retire rolls back; a leak rotation never rolls back to the leaked key.
  */
 import { errors, ExitCode, isKeyturnError, messageOf } from '../errors.js';
-import { failpoint } from './failpoints.js';
+import { failpoint } from '../failpoints.js';
 import { acquireLease, type HeldLease } from './lease.js';
 import { modeOf, saveJournal, type RotationJob, type RotationRequest } from './job.js';
 import { hydrate } from './resume.js';

@@ -8,7 +8,7 @@ import { restartConsumer, describeConsumer } from '../consumers/restart.js';
 import { runChecks } from '../consumers/checks.js';
 import { errors } from '../errors.js';
 import type { IssuerContext, IssueTarget, Issuer } from '../issuers/types.js';
-import { failpoint } from './failpoints.js';
+import { failpoint } from '../failpoints.js';
 import { issuerContext, markDone, type Mode, type RotationJob } from './job.js';
 import { formatDuration } from '../config/duration.js';
 import type { HistoryEntry, StepName, StoreRef, Trigger } from '../model.js';

@@ -3,6 +3,7 @@
  * only generates tokens never loads an exchange client). A module exports `factory`.
  */
 import type { IssuerConfig } from '../config/types.js';
+import { wrapIssuer } from '../adapters/wrap-issuer.js';
 import { errors } from '../errors.js';
 import type { IssuerType } from './kinds.js';
 import type { Issuer, IssuerFactory } from './types.js';
@@ -29,16 +30,9 @@ export async function loadIssuer(config: IssuerConfig): Promise<Issuer> {
   }
   const { factory } = await load();
   if (factory.type !== config.type) throw new Error(`issuer module for "${config.type}" declares type "${factory.type}"`);
-  const issuer = factory.create(config);
-  checkShape(issuer, config);
-  return issuer;
-}
-
-function checkShape(issuer: Issuer, config: IssuerConfig): void {
-  for (const method of ['describe', 'create', 'verify', 'revoke'] as const) {
-    if (typeof issuer[method] !== 'function') throw new Error(`issuer ${config.name} (${config.type}) has no ${method}()`);
-  }
+  const issuer = wrapIssuer(config.name, factory.create(config));
   if (issuer.type !== config.type) throw new Error(`issuer ${config.name} was built as "${issuer.type}", configured as "${config.type}"`);
+  return issuer;
 }
 
 /** One instance per configured issuer, built on first use. */

@@ -2,6 +2,7 @@
  * Open a store by its declared type. Each type's module is loaded only when a run uses it, so
  * `vault` and `aws-secrets-manager` slot in here without weighing on a run that never needs them.
  */
+import { wrapStore } from '../adapters/wrap-store.js';
 import type { StoreConfig } from '../config/types.js';
 import { errors } from '../errors.js';
 import type { SecretStore } from './types.js';
@@ -10,6 +11,8 @@ export interface OpenOptions {
   /** relative paths in the store's options resolve from here (the directory of rotation.yaml) */
   baseDir: string;
   env: NodeJS.ProcessEnv;
+  /** the run only reads: the store refuses every mutation (see src/adapters/wrap-store.ts) */
+  dryRun?: boolean;
 }
 
 type Opener = (config: StoreConfig, options: OpenOptions) => Promise<SecretStore>;
@@ -28,7 +31,7 @@ export async function openStore(config: StoreConfig, options: OpenOptions): Prom
     throw errors.config(`store ${config.name} has unknown type ${config.type}`, undefined, `known store types: ${storeTypes().join(', ')}`);
   }
   const open = await load();
-  return open(config, options);
+  return wrapStore(config.name, await open(config, options), { dryRun: options.dryRun });
 }
 
 /** Opens each configured store at most once per run, on first use. */

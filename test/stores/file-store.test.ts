@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { resetFailpoints } from '../../src/engine/failpoints.js';
+import { resetFailpoints } from '../../src/failpoints.js';
+import { wrapStore } from '../../src/adapters/wrap-store.js';
 import { FileStore, type FileStoreOptions } from '../../src/stores/file/file-store.js';
 import { HEADER_LENGTH } from '../../src/stores/file/format.js';
 import { describeStoreContract, historyEntry, rejection, sleep } from './contract.js';
@@ -290,7 +291,8 @@ describe('FileStore', function () {
     });
 
     it('a failpoint at the start of a mutation fails it and writes nothing', async () => {
-      const store = open();
+      // the failpoints are the registry's wrapper's, as every run opens the store
+      const store = wrapStore('local', open());
       await store.record(ref('fp'), { currentKeyId: 'k1' });
       const before = await fs.readFile(file);
       process.env.KEYTURN_FAILPOINTS = 'store.promote@fp=error,store.record@fp=error';

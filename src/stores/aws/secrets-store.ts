@@ -21,7 +21,6 @@ import {
   type UpdateSecretVersionStageCommandInput,
 } from '@aws-sdk/client-secrets-manager';
 import { awsErrorName } from '../../aws/client-config.js';
-import { failpoint } from '../../engine/failpoints.js';
 import { errors } from '../../errors.js';
 import type { Lease, LeaseHolder, SecretStore, StoredVersion } from '../types.js';
 import { recordFromTags, recordPatchTags } from './record-tags.js';
@@ -85,7 +84,6 @@ export class SecretsManagerStore implements SecretStore {
     version: { keyId: string; material: KeyMaterial; meta?: Record<string, string> },
   ): Promise<void> {
     const copy = structuredClone(version);
-    await failpoint('store.stage', ref.key);
     let d = await this.read(ref);
     this.refuseLambda(ref, d);
     if (!d.exists) d = await this.create(ref);
@@ -126,7 +124,6 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   async promote(ref: StoreRef, rotationId: string): Promise<void> {
-    await failpoint('store.promote', ref.key);
     const d = await this.read(ref);
     this.refuseLambda(ref, d);
     const token = tokenFor(rotationId);
@@ -144,7 +141,6 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   async rollback(ref: StoreRef, rotationId: string): Promise<void> {
-    await failpoint('store.rollback', ref.key);
     const d = await this.read(ref);
     const token = tokenFor(rotationId);
     const labels = d.stages.get(token) ?? [];
@@ -175,7 +171,6 @@ export class SecretsManagerStore implements SecretStore {
 
   async record(ref: StoreRef, patch: Partial<RotationRecord>): Promise<void> {
     const copy = structuredClone(patch);
-    await failpoint('store.record', ref.key);
     const { set, remove } = recordPatchTags(copy);
     if (set.length) await this.tag(ref, set);
     if (remove.length) await this.untag(ref, remove);
@@ -183,7 +178,6 @@ export class SecretsManagerStore implements SecretStore {
 
   async appendHistory(ref: StoreRef, entry: HistoryEntry): Promise<void> {
     const copy = structuredClone(entry);
-    await failpoint('store.appendHistory', ref.key);
     const d = await this.read(ref, false);
     const history = decodeBlob<HistoryEntry[]>(d.tags, HISTORY) ?? [];
     // one entry per (rotation id, outcome): a resumed run's entry replaces the first one
@@ -206,7 +200,6 @@ export class SecretsManagerStore implements SecretStore {
 
   async writeJournal(ref: StoreRef, entry: JournalEntry | undefined): Promise<void> {
     const copy = entry === undefined ? undefined : structuredClone(entry);
-    await failpoint('store.writeJournal', ref.key);
     if (copy === undefined) await this.untag(ref, blobKeys(JOURNAL));
     else await this.tag(ref, encodeBlob(JOURNAL, copy, { compress: true }));
   }
@@ -216,7 +209,6 @@ export class SecretsManagerStore implements SecretStore {
    * Holding it is also what lets this process remember the secret's DescribeSecret.
    */
   async lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease> {
-    await failpoint('store.lease', ref.key);
     if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw errors.store(`lease ttl must be positive, got ${ttlMs}`);
     const name = this.name(ref);
     const lockName = this.locks.lockName(name);
@@ -227,7 +219,6 @@ export class SecretsManagerStore implements SecretStore {
       token: held.token,
       expiresAt: held.expiresAt,
       renew: async (ttl: number) => {
-        await failpoint('store.renewLease', ref.key);
         try {
           held = await this.locks.renew(lockName, ref.key, held, ttl);
         } catch (error) {
@@ -238,7 +229,6 @@ export class SecretsManagerStore implements SecretStore {
         lease.expiresAt = held.expiresAt;
       },
       release: async () => {
-        await failpoint('store.releaseLease', ref.key);
         this.cache.drop(name, held.token);
         await this.locks.removeIf(lockName, (v) => v.token === held.token);
       },
@@ -252,7 +242,6 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   async breakLease(ref: StoreRef, owner: string): Promise<void> {
-    await failpoint('store.breakLease', ref.key);
     await this.locks.removeIf(this.locks.lockName(this.name(ref)), (v) => v.owner === owner);
   }
 

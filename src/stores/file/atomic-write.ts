@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Stats } from 'node:fs';
-import { failpoint, injectedWriteError } from '../../engine/failpoints.js';
+import { failpoint, injectedWriteError } from '../../failpoints.js';
 
 /** Temp files are named `<target>.<pid>.<random>.tmp`; a crash can leave one behind. */
 export function isTempOf(target: string, name: string): boolean {

@@ -18,7 +18,7 @@ import fs from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { errors } from '../../errors.js';
-import { injectedWriteError } from '../../engine/failpoints.js';
+import { injectedWriteError } from '../../failpoints.js';
 import { ioProblem } from './io-error.js';
 import { isCode } from './master-key.js';
 

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { failpoint } from '../../engine/failpoints.js';
 import type { Lease, LeaseHolder, SecretStore, Stage, StoredVersion } from '../types.js';
 import type { SecretEntry } from './document.js';
 import { DEFAULT_LOCK_OPTIONS, type LockOptions } from './file-lock.js';
@@ -98,7 +97,6 @@ export class FileStore implements SecretStore {
     return this.track(async () => {
       // copied before the first await: what the caller changes afterwards is not stored
       const copy = structuredClone(version);
-      await failpoint('store.stage', ref.key);
       await this.mutate(ref, (entry, now) => ({
         changed: stageVersion(entry, ref.key, rotationId, copy, new Date(now).toISOString()),
         value: undefined,
@@ -108,14 +106,12 @@ export class FileStore implements SecretStore {
 
   promote(ref: StoreRef, rotationId: string): Promise<void> {
     return this.track(async () => {
-      await failpoint('store.promote', ref.key);
       await this.mutate(ref, (entry) => ({ changed: promoteVersion(entry, ref.key, rotationId, this.keep), value: undefined }));
     });
   }
 
   rollback(ref: StoreRef, rotationId: string): Promise<void> {
     return this.track(async () => {
-      await failpoint('store.rollback', ref.key);
       await this.mutate(ref, (entry) => ({ changed: rollbackVersion(entry, rotationId), value: undefined }));
     });
   }
@@ -129,7 +125,6 @@ export class FileStore implements SecretStore {
     return this.track(async () => {
       // copied before the first await: what the caller changes afterwards is not stored
       const copy = structuredClone(patch);
-      await failpoint('store.record', ref.key);
       await this.mutate(ref, (entry) => ({ changed: mergeRecord(entry, copy), value: undefined }));
     });
   }
@@ -138,7 +133,6 @@ export class FileStore implements SecretStore {
     return this.track(async () => {
       // copied before the first await: what the caller changes afterwards is not stored
       const copy = structuredClone(item);
-      await failpoint('store.appendHistory', ref.key);
       await this.mutate(ref, (entry) => ({ changed: appendHistory(entry, copy, this.historyLimit), value: undefined }));
     });
   }
@@ -160,14 +154,12 @@ export class FileStore implements SecretStore {
     return this.track(async () => {
       // copied before the first await: what the caller changes afterwards is not stored
       const copy = journal === undefined ? undefined : structuredClone(journal);
-      await failpoint('store.writeJournal', ref.key);
       await this.mutate(ref, (entry) => ({ changed: writeJournal(entry, copy), value: undefined }));
     });
   }
 
   lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease> {
     return this.track(async () => {
-      await failpoint('store.lease', ref.key);
       checkTtl(ttlMs);
       const token = randomBytes(16).toString('hex');
       const taken = await this.mutate(ref, (entry, now) => ({
@@ -180,7 +172,6 @@ export class FileStore implements SecretStore {
         expiresAt: taken.expiresAt,
         renew: (ttl: number) =>
           this.track(async () => {
-            await failpoint('store.renewLease', ref.key);
             checkTtl(ttl);
             lease.expiresAt = await this.mutate(ref, (entry, now) => ({
               changed: true,
@@ -189,7 +180,6 @@ export class FileStore implements SecretStore {
           }),
         release: () =>
           this.track(async () => {
-            await failpoint('store.releaseLease', ref.key);
             await this.mutate(ref, (entry) => ({ changed: releaseLease(entry, token), value: undefined }));
           }),
       };
@@ -204,7 +194,6 @@ export class FileStore implements SecretStore {
 
   breakLease(ref: StoreRef, owner: string): Promise<void> {
     return this.track(async () => {
-      await failpoint('store.breakLease', ref.key);
       await this.mutate(ref, (entry) => ({ changed: breakLease(entry, owner), value: undefined }));
     });
   }

@@ -6,9 +6,8 @@
  * (documents.ts, paths.ts). Each of keyturn's documents is changed by check-and-set.
  *
  * This class keeps what every method shares: a copy of the caller's argument taken before
- * the first await, the failpoint, and close() waiting for calls in progress.
+ * the first await, and close() waiting for calls in progress (the failpoints are the wrapper's: src/adapters/).
  */
-import { failpoint } from '../../engine/failpoints.js';
 import type { Lease, LeaseHolder, SecretStore, StoredVersion } from '../types.js';
 import type { VaultClient } from './client.js';
 import { Documents } from './documents.js';
@@ -78,21 +77,18 @@ export class VaultStore implements SecretStore {
   stage(ref: StoreRef, rotationId: string, version: NewVersion): Promise<void> {
     return this.track(async () => {
       const copy = structuredClone(version);
-      await failpoint('store.stage', ref.key);
       await this.versions.stage(ref, rotationId, copy);
     });
   }
 
   promote(ref: StoreRef, rotationId: string): Promise<void> {
     return this.track(async () => {
-      await failpoint('store.promote', ref.key);
       await this.versions.promote(ref, rotationId);
     });
   }
 
   rollback(ref: StoreRef, rotationId: string): Promise<void> {
     return this.track(async () => {
-      await failpoint('store.rollback', ref.key);
       await this.versions.rollback(ref, rotationId);
     });
   }
@@ -104,7 +100,6 @@ export class VaultStore implements SecretStore {
   record(ref: StoreRef, patch: Partial<RotationRecord>): Promise<void> {
     return this.track(async () => {
       const copy = structuredClone(patch);
-      await failpoint('store.record', ref.key);
       await this.records.merge(ref, copy);
     });
   }
@@ -112,7 +107,6 @@ export class VaultStore implements SecretStore {
   appendHistory(ref: StoreRef, entry: HistoryEntry): Promise<void> {
     return this.track(async () => {
       const copy = structuredClone(entry);
-      await failpoint('store.appendHistory', ref.key);
       await this.log.append(ref, copy);
     });
   }
@@ -128,14 +122,12 @@ export class VaultStore implements SecretStore {
   writeJournal(ref: StoreRef, entry: JournalEntry | undefined): Promise<void> {
     return this.track(async () => {
       const copy = entry === undefined ? undefined : structuredClone(entry);
-      await failpoint('store.writeJournal', ref.key);
       await this.records.writeJournal(ref, copy);
     });
   }
 
   lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease> {
     return this.track(async () => {
-      await failpoint('store.lease', ref.key);
       checkTtl(ttlMs);
       const taken = await this.leases.take(ref, owner, ttlMs);
       const lease: Lease = {
@@ -144,13 +136,11 @@ export class VaultStore implements SecretStore {
         expiresAt: taken.expiresAt,
         renew: (ttl: number) =>
           this.track(async () => {
-            await failpoint('store.renewLease', ref.key);
             checkTtl(ttl);
             lease.expiresAt = await this.leases.renew(ref, taken.token, ttl);
           }),
         release: () =>
           this.track(async () => {
-            await failpoint('store.releaseLease', ref.key);
             await this.leases.release(ref, taken.token);
           }),
       };
@@ -165,7 +155,6 @@ export class VaultStore implements SecretStore {
 
   breakLease(ref: StoreRef, owner: string): Promise<void> {
     return this.track(async () => {
-      await failpoint('store.breakLease', ref.key);
       await this.leases.break(ref, owner);
     });
   }

@@ -6,7 +6,7 @@
  * `name#N` arms only the Nth time the point is reached ("store.writeJournal#2=enospc").
  * Meant for the crash-safety tests; an operator never sets it.
  */
-import { KeyturnError, ExitCode } from '../errors.js';
+import { KeyturnError, ExitCode } from './errors.js';
 
 type Action = 'error' | 'kill' | 'hang' | 'enospc';
 const ACTIONS: readonly string[] = ['error', 'kill', 'hang', 'enospc'];
@@ -31,20 +31,29 @@ function table(): Map<string, Action> {
 
 /** Trigger the failpoint `name` if the environment armed it. `key` narrows it: "create:after@grid-bot". */
 export async function failpoint(name: string, key?: string): Promise<void> {
+  await trip(name, key);
+}
+
+/**
+ * The same point, decided without awaiting anything: undefined when the call may go on (nothing
+ * armed, or `enospc`, which fails later in the write itself), else the promise the call becomes.
+ * The adapter wrapper uses it so an unarmed call reaches the adapter in the same tick.
+ */
+export function trip(name: string, key?: string): Promise<never> | undefined {
   const points = table();
-  if (points.size === 0) return;
+  if (points.size === 0) return undefined;
   const hit = (hits.get(name) ?? 0) + 1;
   hits.set(name, hit);
   const action = (key !== undefined ? points.get(`${name}@${key}`) : undefined) ?? points.get(`${name}#${hit}`) ?? points.get(name);
-  if (!action) return;
+  if (!action) return undefined;
   if (action === 'kill') process.kill(process.pid, 'SIGKILL');
-  if (action === 'hang') await new Promise(() => {});
+  if (action === 'hang') return new Promise<never>(() => {});
   if (action === 'enospc') {
     // The call goes on and fails where a full disk would: in the write itself.
     diskFull = true;
-    return;
+    return undefined;
   }
-  throw new KeyturnError('EFAILPOINT', `failpoint ${name} triggered`, ExitCode.failed);
+  return Promise.reject(new KeyturnError('EFAILPOINT', `failpoint ${name} triggered`, ExitCode.failed));
 }
 
 /** The error a store file write must fail with, once an `enospc` failpoint has filled the disk. */
