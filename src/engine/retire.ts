@@ -4,10 +4,11 @@
  */
 import { isKeyturnError, messageOf } from '../errors.js';
 import { acquireLease } from './lease.js';
-import { deleteOldKey } from './steps.js';
+import { deleteOldKey } from './delete-old-key.js';
+import { keyResult, retirementHistory, type ResultDetails } from './outcomes.js';
 import type { RotationResult } from './result.js';
 import type { KeyConfig } from '../config/types.js';
-import { refOf } from '../model.js';
+import { refOf, type Outcome } from '../model.js';
 import type { Resources } from '../resources.js';
 
 export async function retireIfDue(key: KeyConfig, res: Resources, owner: string): Promise<RotationResult | undefined> {
@@ -17,13 +18,14 @@ export async function retireIfDue(key: KeyConfig, res: Resources, owner: string)
   const pending = (await store.rotation(ref)).pendingRetire;
   if (!pending || Date.parse(pending.after) > ctx.clock.now().getTime()) return undefined;
   const started = ctx.clock.now();
-  const base = { key: key.id, trigger: 'retire' as const, rotationId: pending.rotationId, oldKeyId: pending.keyId };
+  const ids = { rotationId: pending.rotationId, oldKeyId: pending.keyId };
+  const retirement = (outcome: Outcome, details: ResultDetails, durationMs: number) =>
+    keyResult(key.id, 'retire', outcome, { ...ids, ...details }, durationMs);
   let held;
   try {
     held = await acquireLease(store, ref, owner, res.config.defaults.leaseTtlMs);
   } catch (error) {
-    if (isKeyturnError(error) && error.code === 'ELEASE')
-      return { ...base, outcome: 'skipped', note: 'in flight elsewhere', durationMs: 0 };
+    if (isKeyturnError(error) && error.code === 'ELEASE') return retirement('skipped', { note: 'in flight elsewhere' }, 0);
     throw error;
   }
   try {
@@ -37,28 +39,12 @@ export async function retireIfDue(key: KeyConfig, res: Resources, owner: string)
     } catch (error) {
       const reason = `the old key ${pending.keyId} could not be deleted: ${ctx.redactor.redact(messageOf(error))}`;
       await store.record(ref, { attention: { rotationId: pending.rotationId, reason, at: ctx.clock.now().toISOString() } });
-      return {
-        ...base,
-        outcome: 'needs-attention',
-        failedStep: 'retire',
-        error: reason,
-        durationMs: ctx.clock.now().getTime() - started.getTime(),
-      };
+      return retirement('needs-attention', { failedStep: 'retire', error: reason }, ctx.clock.now().getTime() - started.getTime());
     }
     const finished = ctx.clock.now();
     await store.record(ref, { pendingRetire: undefined, attention: undefined });
-    await store.appendHistory(ref, {
-      rotationId: pending.rotationId,
-      key: key.id,
-      trigger: 'retire',
-      actor: ctx.actor,
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
-      oldKeyId: pending.keyId,
-      outcome: 'retired',
-    });
-    return { ...base, outcome: 'retired', durationMs: finished.getTime() - started.getTime() };
+    await store.appendHistory(ref, retirementHistory({ key: key.id, ...ids, actor: ctx.actor }, started, finished));
+    return retirement('retired', {}, finished.getTime() - started.getTime());
   } finally {
     await held.release().catch(() => undefined);
   }

@@ -10,6 +10,7 @@ import { messageOf } from '../errors.js';
 import { issuerContext, saveJournal, type RotationJob } from './job.js';
 import { appendHistoryOnce } from './steps.js';
 import type { RotationResult } from './result.js';
+import { jobHistory, jobResult } from './outcomes.js';
 import type { StepName } from '../model.js';
 
 const AFTER_STAGE: readonly StepName[] = ['stage', 'promote', 'restart', 'verify'];
@@ -66,36 +67,13 @@ export async function rollBack(job: RotationJob, failedStep: StepName, cause: un
         ? { rotationId, reason: `rollback incomplete after ${failedStep} failed: ${problems.join('; ')}`, at: now.toISOString() }
         : undefined,
     });
-    await appendHistoryOnce(job, {
-      rotationId,
-      key: job.key.id,
-      trigger: job.request.trigger,
-      actor: ctx.actor,
-      startedAt: job.journal.startedAt,
-      finishedAt: now.toISOString(),
-      durationMs: now.getTime() - Date.parse(job.journal.startedAt),
-      oldKeyId: job.journal.oldKeyId,
-      newKeyId,
-      outcome,
-      reason: job.request.reason,
-      error: historyError,
-    });
+    await appendHistoryOnce(job, jobHistory(job, outcome, now, { newKeyId, error: historyError }));
     if (!problems.length) await store.writeJournal(ref, undefined);
   });
 
   if (problems.length) ctx.logger.error(`${job.key.id}: rollback incomplete`, { rotationId, problems });
   else ctx.logger.warn(`${job.key.id}: rolled back to ${job.journal.oldKeyId ?? 'no key (first rotation)'}`, { rotationId });
-  return {
-    key: job.key.id,
-    trigger: job.request.trigger,
-    outcome: problems.length ? 'needs-attention' : 'rolled-back',
-    rotationId,
-    oldKeyId: job.journal.oldKeyId,
-    newKeyId,
-    failedStep,
-    error: problems.length ? historyError : error,
-    durationMs: now.getTime() - Date.parse(job.journal.startedAt),
-  };
+  return jobResult(job, outcome, { newKeyId, failedStep, error: problems.length ? historyError : error }, now);
 }
 
 /** Keys at the issuer whose name carries this rotation id were created by this rotation. */

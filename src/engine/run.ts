@@ -12,6 +12,7 @@ import { mapWithConcurrency } from './pool.js';
 import { retireIfDue } from './retire.js';
 import type { RotationRequest } from './job.js';
 import type { RotationResult } from './result.js';
+import { keyResult } from './outcomes.js';
 import { refOf, type RotationRecord } from '../model.js';
 import type { Resources } from '../resources.js';
 
@@ -46,13 +47,7 @@ export async function runRotations(requests: readonly RotationRequest[], res: Re
       try {
         return await retireIfDue(key, res, owner);
       } catch (error) {
-        return {
-          key: key.id,
-          trigger: 'retire',
-          outcome: 'needs-attention',
-          error: res.ctx.redactor.redact(messageOf(error)),
-          durationMs: 0,
-        } satisfies RotationResult;
+        return keyResult(key.id, 'retire', 'needs-attention', { error: res.ctx.redactor.redact(messageOf(error)) }, 0);
       }
     });
     for (const outcome of outcomes) {
@@ -70,7 +65,7 @@ export async function runRotations(requests: readonly RotationRequest[], res: Re
 
 async function rotateOne(request: RotationRequest, res: Resources, owner: string, options: RunOptions): Promise<RotationResult> {
   const blockedBy = options.blocked?.get(request.key.id);
-  if (blockedBy) return { key: request.key.id, trigger: request.trigger, outcome: 'blocked', error: blockedBy, durationMs: 0 };
+  if (blockedBy) return keyResult(request.key.id, request.trigger, 'blocked', { error: blockedBy }, 0);
   try {
     return await rotateKey(request, res, {
       owner,
@@ -78,14 +73,13 @@ async function rotateOne(request: RotationRequest, res: Resources, owner: string
     });
   } catch (error) {
     // rotateKey handles every failure after the lease; this is one before it (store unreachable, bad issuer).
-    return {
-      key: request.key.id,
-      trigger: request.trigger,
-      outcome: 'failed',
-      failedStep: 'lock',
-      error: res.ctx.redactor.redact(messageOf(error)),
-      durationMs: 0,
-    };
+    return keyResult(
+      request.key.id,
+      request.trigger,
+      'failed',
+      { failedStep: 'lock', error: res.ctx.redactor.redact(messageOf(error)) },
+      0,
+    );
   }
 }
 

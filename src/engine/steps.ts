@@ -1,13 +1,16 @@
 /**
  * The rotation pipeline as a table. Each step says which modes run it, how the plan
  * describes it, and how it runs; every run() is idempotent, so a resumed rotation simply
- * runs the step it was in again. lock and unlock wrap the table (src/engine/pipeline.ts).
+ * runs the step it was in again. lock, the prologue of a new rotation and unlock are the
+ * entries around these steps (src/engine/table.ts).
  */
 import type { KeyConfig } from '../config/types.js';
 import { restartConsumer, describeConsumer } from '../consumers/restart.js';
 import { runChecks } from '../consumers/checks.js';
 import { errors } from '../errors.js';
-import type { IssuerContext, IssueTarget, Issuer } from '../issuers/types.js';
+import type { IssueTarget, Issuer } from '../issuers/types.js';
+import { retireKey } from './delete-old-key.js';
+import { jobHistory } from './outcomes.js';
 import { failpoint } from '../failpoints.js';
 import { issuerContext, markDone, type Mode, type RotationJob } from './job.js';
 import { formatDuration } from '../config/duration.js';
@@ -26,10 +29,19 @@ export interface StepView {
   currentKeyId?: string;
   /** whether the overlap applies (routine trigger) */
   overlapMs: number;
+  /** an old key still in its overlap window: the prologue deletes it before the first step */
+  supersededKeyId?: string;
 }
 
-export interface Step {
-  name: StepName;
+/** What the plan needs of every entry of the table: its name, and one line about its target. */
+export interface Described {
+  readonly name: string;
+  /** never a secret; undefined: nothing to show (nothing to do, or nothing the operator must see) */
+  describe(view: StepView): string | undefined;
+}
+
+export interface Step extends Described {
+  readonly name: StepName;
   modes: readonly Mode[];
   /**
    * The journal is written before this step. Only steps whose start changes what a resumed
@@ -39,8 +51,6 @@ export interface Step {
    * CURRENT), and every step is idempotent, so a resumed run repeats at most a few of them.
    */
   checkpoint: boolean;
-  /** one line for the plan: the step's target, never a secret (undefined: nothing to do) */
-  describe(view: StepView): string | undefined;
   run(job: RotationJob): Promise<void>;
 }
 
@@ -186,19 +196,7 @@ const record: Step = {
       pendingRetire: job.retireAfter && oldKeyId ? { keyId: oldKeyId, rotationId, after: job.retireAfter } : undefined,
       attention: undefined,
     });
-    await appendHistoryOnce(job, {
-      rotationId,
-      key: job.key.id,
-      trigger: job.request.trigger,
-      actor: job.ctx.actor,
-      startedAt: job.journal.startedAt,
-      finishedAt: now.toISOString(),
-      durationMs: now.getTime() - Date.parse(job.journal.startedAt),
-      oldKeyId,
-      newKeyId: fresh.keyId,
-      outcome: 'completed',
-      reason: job.request.reason,
-    });
+    await appendHistoryOnce(job, jobHistory(job, 'completed', now, { newKeyId: fresh.keyId }));
   },
 };
 
@@ -221,24 +219,7 @@ export function overlapFor(trigger: Trigger, key: KeyConfig): number {
   return trigger === 'offboard' || trigger === 'revoke' ? 0 : key.overlapMs;
 }
 
-/** A rotation deletes its old key with its own job's issuer context. */
-export async function retireKey(issuer: Issuer, keyId: string, job: RotationJob): Promise<void> {
-  await deleteOldKey(keyId, { issuer, target: job.target, ictx: issuerContext(job) });
-}
-
-/**
- * Delete an old key at its issuer and, where the issuer can tell, prove it dead. A later
- * run retiring a key after its overlap window calls this directly: it has no rotation job.
- */
-export async function deleteOldKey(keyId: string, at: { issuer: Issuer; target: IssueTarget; ictx: IssuerContext }): Promise<void> {
-  const { issuer, target, ictx } = at;
-  await issuer.revoke(keyId, target, ictx);
-  if (issuer.isDead && !(await issuer.isDead(keyId, target, ictx))) {
-    throw errors.issuer(`${target.key.id}: old key ${keyId} still works after deletion`, 'delete it by hand at the issuer and check again');
-  }
-  ictx.logger.info(`${target.key.id}: old key ${keyId} deleted at the issuer`);
-}
-
+/** The history entry of a rotation, written once even when a resumed run repeats the step that writes it. */
 export async function appendHistoryOnce(job: RotationJob, entry: HistoryEntry): Promise<void> {
   // A resumed record step must not write the same rotation twice.
   if (job.resumed) {

@@ -8,7 +8,8 @@ import type { Config, KeyConfig } from '../config/types.js';
 import { blocksRotation, stateFindings, staticFindings } from '../policy/index.js';
 import type { Finding } from '../policy/types.js';
 import { modeOf } from '../engine/job.js';
-import { overlapFor, stepsFor, type StepView } from '../engine/steps.js';
+import { overlapFor, type StepView } from '../engine/steps.js';
+import { tableFor } from '../engine/table.js';
 import type { LeaseHolder, SecretStore } from '../stores/types.js';
 import type { Issuer } from '../issuers/types.js';
 import { dueState } from './due.js';
@@ -176,15 +177,13 @@ function describeSteps(
     mode,
     currentKeyId: record.currentKeyId,
     overlapMs: overlapFor(trigger, key),
+    supersededKeyId: record.pendingRetire?.keyId,
   };
-  const steps: PlannedStep[] = [{ step: 'lock', target: `lease on ${where}` }];
-  if (record.pendingRetire)
-    steps.push({ step: 'retire', target: `delete ${record.pendingRetire.keyId} (still in its overlap window) at ${key.issuer} first` });
-  for (const step of stepsFor(mode)) {
-    const target = step.describe(view);
-    if (target !== undefined) steps.push({ step: step.name, target });
+  const steps: PlannedStep[] = [];
+  for (const entry of tableFor(mode)) {
+    const target = entry.describe(view);
+    if (target !== undefined) steps.push({ step: entry.name, target });
   }
-  steps.push({ step: 'unlock', target: 'release the lease' });
   return steps;
 }
 
