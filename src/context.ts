@@ -10,9 +10,10 @@ import type { Redactor } from './log/redactor.js';
 import type { SecretStore } from './stores/types.js';
 
 /**
- * The date keyturn records and compares due dates and leases with. Elapsed time (timeouts,
- * deadlines, durations, the drain of a child's pipes) is real time, Date.now(): a test that
- * fixes the date must not stop every deadline from passing.
+ * The date keyturn records and compares due dates and leases with; the engine also takes the
+ * durations it reports from it. Waiting (timeouts, deadlines, the drain of a child's pipes,
+ * exchange request timestamps) runs on real time, Date.now(): a test that fixes the date
+ * must not stop every deadline from passing.
  */
 export interface Clock {
   now(): Date;

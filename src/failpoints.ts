@@ -7,6 +7,7 @@
  * Meant for the crash-safety tests; an operator never sets it.
  */
 import { KeyturnError, ExitCode } from './errors.js';
+import { FAILPOINTS_ENV } from './env-names.js';
 
 type Action = 'error' | 'kill' | 'hang' | 'enospc';
 const ACTIONS: readonly string[] = ['error', 'kill', 'hang', 'enospc'];
@@ -18,7 +19,7 @@ let diskFull = false;
 function table(): Map<string, Action> {
   if (parsed) return parsed;
   parsed = new Map();
-  const spec = process.env.KEYTURN_FAILPOINTS ?? '';
+  const spec = process.env[FAILPOINTS_ENV] ?? '';
   for (const item of spec
     .split(',')
     .map((s) => s.trim())

@@ -8,6 +8,7 @@ import { clientConfig } from '../../aws/client-config.js';
 import type { StoreConfig } from '../../config/types.js';
 import { errors } from '../../errors.js';
 import { SecretsManagerStore } from './secrets-store.js';
+import { AWS_ALLOW_LAMBDA_ROTATION_ENV } from '../../env-names.js';
 
 export async function openSecretsManagerStore(
   config: StoreConfig,
@@ -24,7 +25,7 @@ export async function openSecretsManagerStore(
   if (o.allowLambdaRotation !== undefined && typeof o.allowLambdaRotation !== 'boolean') {
     throw errors.config(`store ${config.name}: option allowLambdaRotation must be true or false`);
   }
-  const fromEnv = options.env.KEYTURN_AWS_ALLOW_LAMBDA_ROTATION === '1';
+  const fromEnv = options.env[AWS_ALLOW_LAMBDA_ROTATION_ENV] === '1';
   const client = new SecretsManagerClient(clientConfig({ region: text('region'), endpoint: text('endpoint') }, options.env));
   return new SecretsManagerStore({
     client,

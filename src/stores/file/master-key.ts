@@ -10,8 +10,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from '../../errors.js';
 import { fsyncDir } from './atomic-write.js';
+import { MASTER_KEY_ENV } from '../../env-names.js';
 
-export const MASTER_KEY_ENV = 'KEYTURN_MASTER_KEY';
 const KEY_LENGTH = 32;
 
 /** Parse a key written as 64 hex chars or as base64 of 32 bytes; undefined when it is neither. */
