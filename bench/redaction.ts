@@ -12,7 +12,8 @@ export interface RedactionFigures {
   megabytes: number;
 }
 
-function logLikeText(bytes: number): string {
+/** Log-like lines up to `bytes`: the text redaction is measured (and tested) on. */
+export function logLikeText(bytes: number): string {
   const lines: string[] = [];
   let size = 0;
   for (let i = 0; size < bytes; i++) {

@@ -3,6 +3,7 @@
  * fraction of requests, dropped connections, and the sealed / standby modes. Requests are
  * counted from 1 and only Vault API requests count (the /_standin/ admin routes never fail).
  */
+import { mulberry32 } from '../seeded-random.js';
 export interface FaultConfig {
   latencyMs?: number;
   /** answer these request numbers (1-based, counted since the faults were set) with `status` */
@@ -67,16 +68,4 @@ export class Faults {
     }
     return { kind: 'none' };
   }
-}
-
-/** A small seeded PRNG, so a fault pattern can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

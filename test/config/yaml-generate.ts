@@ -4,18 +4,7 @@
  * Unicode spaces (NBSP, em space, ideographic space, NEL, LS …) that YAML does NOT treat
  * as whitespace. Deterministic: the same seed gives the same documents.
  */
-
-/** mulberry32: tiny, fast, good enough to spread choices evenly */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../scripts/seeded-random.js';
 
 const UNICODE_SPACES = ['\u00a0', '\u2003', '\u3000', '\u0085', '\u2028', '\u2029', '\ufeff', '\u200b', '\u000b', '\u000c'];
 /** after `: `, `- `, `[`, `,`, `{k: `: mostly ordinary, often a tab, sometimes a character that is no separator */
@@ -80,7 +69,7 @@ const ODD_SCALARS = [
 
 /** shape 'keys': every document is a `keys:` sequence, as rotation.yaml's main section is */
 export function* generateYamlDocuments(count: number, seed: number, shape: 'map' | 'keys' = 'map'): Generator<string> {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const chance = (p: number): boolean => random() < p;
   let eol: string;

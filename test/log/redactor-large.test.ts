@@ -4,21 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import { logLikeText } from '../../bench/redaction.js';
 import { REDACTED, Redactor } from '../../src/log/redactor.js';
 
-function bigText(bytes: number): string {
-  const lines: string[] = [];
-  let size = 0;
-  for (let i = 0; size < bytes; i++) {
-    const line = `key-${i}: rotated ok, new id ${randomBytes(8).toString('hex')}, status 200, duration ${i % 997}ms`;
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return lines.join('\n');
-}
-
 describe('Redactor: large texts', () => {
-  const text = bigText(5_000_000);
+  const text = logLikeText(5_000_000);
 
   it('returns the text untouched when nothing is registered', () => {
     const redactor = new Redactor();
