@@ -79,6 +79,8 @@ export interface PlanRequest {
   why?: (key: KeyConfig) => string | undefined;
   /** keys chosen by the caller (offboard) instead of selection */
   chosen?: Selected[];
+  /** the keys the store fingerprint covers, when not the selected ones (apply: the saved plan's) */
+  fingerprintKeys?: readonly string[];
 }
 
 export async function buildPlan(config: Config, res: Resources, request: PlanRequest): Promise<Plan> {
@@ -141,10 +143,7 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
     createdAt: now.toISOString(),
     configFile: config.file,
     configHash: config.hash,
-    storeFingerprint: storeFingerprint(
-      keys.map((k) => k.key),
-      states,
-    ),
+    storeFingerprint: storeFingerprint(request.fingerprintKeys ?? keys.map((k) => k.key), states),
     selection: request.chosen
       ? `${request.trigger ?? 'manual'}${request.reason ? ` ${request.reason}` : ''}`
       : describeSelection(request.selection),

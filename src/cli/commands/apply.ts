@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errors, type ExitCodeValue } from '../../errors.js';
-import { buildPlan, readStates, storeFingerprint } from '../../plan/build.js';
+import { buildPlan } from '../../plan/build.js';
 import { narrowTo, parseSavedPlan, planDifferences, type SavedPlan } from '../../plan/saved-plan.js';
 import { executePlan } from '../execute.js';
 import type { GlobalOptions } from '../options.js';
@@ -23,13 +23,14 @@ export async function run(
   return withSession(argv, async (session) => {
     const { config, res } = session;
     if (saved.configHash !== config.hash) throw errors.stalePlan(`${config.file} changed since the plan was made`);
-    const fresh = await buildPlan(config, res, { selection: saved.selection });
+    const keys = saved.keys.map((k) => k.key);
+    // one read of the store serves the recomputation and the fingerprint of the saved plan's keys
+    const fresh = await buildPlan(config, res, { selection: saved.selection, fingerprintKeys: keys });
     const differences = planDifferences(saved, fresh);
     if (differences.length) {
       throw errors.stalePlan(`it does not match what rotation.yaml and the store say now:\n  ${differences.join('\n  ')}`);
     }
-    const keys = saved.keys.map((k) => k.key);
-    if (storeFingerprint(keys, await readStates(config, res)) !== saved.storeFingerprint) {
+    if (fresh.storeFingerprint !== saved.storeFingerprint) {
       throw errors.stalePlan('the store changed since the plan was made (a key was rotated or a rotation is in flight)');
     }
     const plan = narrowTo(fresh, saved);
