@@ -65,6 +65,7 @@ export async function startMoto(): Promise<Moto> {
     await waitUntilUp(endpoint, child, () => out);
     const region = 'us-east-1';
     await setAuthWindow(endpoint, 3);
+    // placeholders, not credentials: inside the window moto accepts any signer; the admin key it makes next is real
     const iam = new IAMClient({ region, endpoint, credentials: { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' } });
     await iam.send(new CreateUserCommand({ UserName: 'keyturn-admin' }));
     await iam.send(
