@@ -4,6 +4,7 @@
  */
 import { errors } from '../errors.js';
 import type { IssuedKey } from '../issuers/types.js';
+import { isRecord } from '../config/raw-types.js';
 
 /** Returns the key unchanged, or throws EISSUER naming what is wrong (field names only, never a value). */
 export function checkIssuedKey(adapter: string, keyName: string, issued: unknown): IssuedKey {
@@ -19,8 +20,4 @@ function issuedKeyProblem(issued: unknown): string | undefined {
   if (!isRecord(material) || Object.keys(material).length === 0) return 'material is not a non-empty object';
   const field = Object.keys(material).find((name) => typeof material[name] !== 'string');
   return field === undefined ? undefined : `material.${field} is not a string`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -105,8 +105,13 @@ export interface RawConfig {
 }
 
 /** A view of unvalidated data: fields that are not objects read as an empty object. */
+/** A JSON or YAML mapping: an object that is not an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function loose(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return isRecord(value) ? value : {};
 }
 
 export function looseList(value: unknown): unknown[] {

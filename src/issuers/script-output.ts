@@ -8,6 +8,7 @@
 import type { Permission, Restrictions } from '../config/types.js';
 import type { IssuedKey, KeyInfo } from './types.js';
 import type { KeyMaterial } from '../model.js';
+import { isRecord } from '../config/raw-types.js';
 
 export interface ParsedCreate {
   issued?: IssuedKey;
@@ -134,8 +135,4 @@ function collectStrings(value: unknown): string[] {
   if (isRecord(value)) return Object.values(value).flatMap(collectStrings);
   if (Array.isArray(value)) return value.flatMap(collectStrings);
   return [];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -7,6 +7,7 @@
 import { errors } from '../errors.js';
 import type { Plan, PlannedKey } from './model.js';
 import type { Selection } from './select.js';
+import { isRecord } from '../config/raw-types.js';
 
 const FORMAT = 'keyturn-plan/1';
 const SELECTION_FIELDS = new Set(['keys', 'due', 'all', 'owner', 'tag']);
@@ -22,13 +23,13 @@ export interface SavedPlan {
 /** Check the shape of a parsed plan file; every field apply reads is typed here or refused. */
 export function parseSavedPlan(file: string, value: unknown): SavedPlan {
   const notAPlan = (why: string) => errors.usage(`${file} is not a keyturn plan: ${why}`, 'make one with: keyturn plan --out FILE');
-  if (!isObject(value) || value.format !== FORMAT) throw notAPlan(`its format is not ${FORMAT}`);
+  if (!isRecord(value) || value.format !== FORMAT) throw notAPlan(`its format is not ${FORMAT}`);
   if (typeof value.configHash !== 'string' || typeof value.storeFingerprint !== 'string')
     throw notAPlan('configHash or storeFingerprint is missing');
-  if (!Array.isArray(value.keys) || !value.keys.every((k) => isObject(k) && typeof k.key === 'string'))
+  if (!Array.isArray(value.keys) || !value.keys.every((k) => isRecord(k) && typeof k.key === 'string'))
     throw notAPlan('keys is not a list of planned keys');
   const request = value.request;
-  if (!isObject(request) || !isObject(request.selection)) {
+  if (!isRecord(request) || !isRecord(request.selection)) {
     throw errors.usage(`${file} cannot be applied: only plans made by \`keyturn plan\` can (offboard and revoke run directly)`);
   }
   return {
@@ -109,8 +110,4 @@ function stepsOf(key: PlannedKey): string {
 function safeName(value: unknown): string {
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
