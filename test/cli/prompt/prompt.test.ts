@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { createTerminalPrompt } from '../../src/cli/prompt.js';
-import { Redactor } from '../../src/log/redactor.js';
-import { scriptedPrompt } from '../support/scripted-prompt.js';
+import { createTerminalPrompt } from '../../../src/cli/prompt.js';
+import { Redactor } from '../../../src/log/redactor.js';
+import { scriptedPrompt } from '../../support/scripted-prompt.js';
 
 /** Plain pipes, as under CI or `keyturn … | tee`: no terminal on either side. */
 function pipes() {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { Terminal } from '../support/terminal.js';
+import { Terminal } from '../../support/terminal.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/terminal-prompt.js', import.meta.url));
 
