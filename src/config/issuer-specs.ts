@@ -1,5 +1,6 @@
 /**
- * Each key's spec, parsed by its issuer type's own parser (src/issuers/kinds.ts), and each
+ * Each key's spec, parsed by its issuer type's own parser (src/issuers/kinds.ts) and kept for
+ * the normalized config (KeyConfig.issuerSpec, by the key's index), and each
  * consumer's and check's env mapping checked against the material fields that issuer type
  * declares. Both are judged from the file, so `keyturn validate` reports them with their
  * positions instead of a run failing after promote. Reads unvalidated data through loose().
@@ -10,7 +11,8 @@ import { loose, looseList } from './raw-types.js';
 import { resolveIssuer } from './references.js';
 import { closest } from './suggest.js';
 
-export function checkIssuerSpecs(data: unknown, problems: ProblemList): void {
+export function checkIssuerSpecs(data: unknown, problems: ProblemList): unknown[] {
+  const specs: unknown[] = [];
   const root = loose(data);
   const defaults = loose(root.defaults);
   const issuers = loose(root.issuers);
@@ -25,6 +27,7 @@ export function checkIssuerSpecs(data: unknown, problems: ProblemList): void {
     const report = (path: ReadonlyArray<string | number>, message: string, hint?: string) =>
       problems.add(['keys', index, 'spec', ...path], message, hint);
     const spec = kind.parseSpec(loose(key.spec), options, report);
+    specs[index] = spec;
     const fields = kind.fields(spec, options);
     if (fields === undefined) continue;
     const describe = `issuer \`${name}\` (${String(type)})`;
@@ -42,4 +45,5 @@ export function checkIssuerSpecs(data: unknown, problems: ProblemList): void {
       });
     }
   }
+  return specs;
 }

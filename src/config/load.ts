@@ -3,7 +3,7 @@
  * file:line:column. The stages, in order:
  *   read → parse (fast subset reader, else the `yaml` package) → literal secrets (on the
  *   text as written) → ${ENV} interpolation → schema → references → duration ranges →
- *   issuer specs and env mappings → normalize → policy.
+ *   adapter options → issuer specs and env mappings → normalize → policy.
  * Each stage adds to the same problem list; the file is refused only at the end.
  */
 import { createHash } from 'node:crypto';
@@ -12,6 +12,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { staticFindings } from '../policy/static.js';
 import type { Finding } from '../policy/types.js';
+import { parseAdapterOptions } from './adapter-options.js';
 import { checkDurationRanges } from './duration-limits.js';
 import { interpolateData } from './interpolate.js';
 import { checkIssuerSpecs } from './issuer-specs.js';
@@ -95,13 +96,15 @@ export function parseConfigText(text: string, where: { file: string; shownAs?: s
   const valid = validateSchema(parsed.data, problems);
   checkReferences(parsed.data, problems, parsed.keyPosition);
   checkDurationRanges(parsed.data, problems);
-  checkIssuerSpecs(parsed.data, problems);
+  const settings = parseAdapterOptions(parsed.data, problems);
+  const specs = checkIssuerSpecs(parsed.data, problems);
   if (!valid || problems.size > 0) throw refuse(shownAs, problems, parsed.source);
 
   return normalize(
     parsed.data as RawConfig,
     { file: where.file, shownAs, dir: path.dirname(where.file), hash: createHash('sha256').update(text).digest('hex') },
     parsed.keyPosition,
+    { ...settings, specs },
   );
 }
 

@@ -2,11 +2,13 @@
  * The raw file (schema-valid, references checked) → the Config model the rest of keyturn
  * uses: defaults applied, durations in milliseconds, commands as argv, restart and health
  * checks as tagged unions, team membership complete in both directions.
- * Issuer and store options stay as written: each adapter reads its own.
+ * Issuer and store options stay as written beside the typed settings their types parsed
+ * (src/config/adapter-options.ts), and each key gets the typed spec its issuer type parsed.
  *
  * Runs once per key of files with 10,000 keys, so it builds each object once and takes
  * over the raw arrays and maps (the raw data is discarded afterwards) instead of copying.
  */
+import type { AdapterConfig } from '../adapters/settings.js';
 import { parseDuration } from './duration.js';
 import type { RawCheck, RawCommand, RawConfig, RawConsumer, RawHealth, RawNamed, RawRestart, RawRestrictions } from './raw-types.js';
 import { resolveIssuer, resolveStore } from './references.js';
@@ -55,7 +57,19 @@ function ms(text: string): number {
   return value;
 }
 
-export function normalize(raw: RawConfig, facts: FileFacts, keyPosition: (index: number) => { line: number; column: number }): Config {
+/** What the adapter types parsed at load: settings by store and issuer name, specs by key index. */
+export interface Parsed {
+  stores: Map<string, unknown>;
+  issuers: Map<string, unknown>;
+  specs: unknown[];
+}
+
+export function normalize(
+  raw: RawConfig,
+  facts: FileFacts,
+  keyPosition: (index: number) => { line: number; column: number },
+  parsed: Parsed,
+): Config {
   const rawDefaults = raw.defaults ?? {};
   const defaults: Defaults = {
     overlapMs: ms(rawDefaults.overlap ?? DEFAULTS.overlap),
@@ -94,6 +108,8 @@ export function normalize(raw: RawConfig, facts: FileFacts, keyPosition: (index:
     const tier = k.tier ?? defaults.tier;
     if (tier !== undefined) key.tier = tier;
     if (k.ttl !== undefined) key.ttlMs = ms(k.ttl);
+    const spec = parsed.specs[index];
+    if (spec !== undefined) key.issuerSpec = spec;
     keys[index] = key;
   }
 
@@ -104,8 +120,8 @@ export function normalize(raw: RawConfig, facts: FileFacts, keyPosition: (index:
     hash: facts.hash,
     version: raw.version,
     defaults,
-    stores: named(rawStores),
-    issuers: named(raw.issuers ?? {}),
+    stores: named(rawStores, parsed.stores),
+    issuers: named(raw.issuers ?? {}, parsed.issuers),
     people,
     teams,
     notify: {
@@ -176,9 +192,13 @@ function restrictions(r: RawRestrictions | undefined): Restrictions {
   return out;
 }
 
-function named(section: Record<string, RawNamed>): Record<string, { name: string; type: string; options: Record<string, unknown> }> {
-  const out: Record<string, { name: string; type: string; options: Record<string, unknown> }> = {};
-  for (const [name, { type, ...options }] of Object.entries(section)) out[name] = { name, type, options };
+function named(section: Record<string, RawNamed>, settings: Map<string, unknown>): Record<string, AdapterConfig> {
+  const out: Record<string, AdapterConfig> = {};
+  for (const [name, { type, ...options }] of Object.entries(section)) {
+    const adapter: AdapterConfig = { name, type, options };
+    if (settings.has(name)) adapter.settings = settings.get(name);
+    out[name] = adapter;
+  }
   return out;
 }
 

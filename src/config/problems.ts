@@ -94,6 +94,16 @@ export class ProblemList {
     this.muted.add(renderPath(path));
   }
 
+  /** true when a problem was reported at path or anywhere under it */
+  hasUnder(path: DataPath): boolean {
+    if (this.items.length === 0) return false;
+    const rendered = renderPath(path);
+    return this.items.some((p) => {
+      const at = renderPath(p.path);
+      return at === rendered || at.startsWith(`${rendered}.`) || at.startsWith(`${rendered}[`);
+    });
+  }
+
   get size(): number {
     return this.items.length;
   }

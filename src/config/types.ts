@@ -30,14 +30,19 @@ export interface Restrictions {
 export interface StoreConfig {
   name: string;
   type: string;
-  /** type-specific options, e.g. { path, masterKeyFile } for `file` */
+  /** type-specific options as written, e.g. { path, masterKeyFile } for `file` */
   options: Record<string, unknown>;
+  /** the options typed by the store type's parseOptions (src/stores/kinds.ts), set at config load */
+  settings?: unknown;
 }
 
 export interface IssuerConfig {
   name: string;
   type: string;
+  /** type-specific options as written */
   options: Record<string, unknown>;
+  /** the options typed by the issuer type's parseOptions (src/issuers/kinds.ts), set at config load */
+  settings?: unknown;
 }
 
 export type RestartSpec =
@@ -72,8 +77,10 @@ export interface KeyConfig {
   id: string;
   purpose: string;
   issuer: string;
-  /** issuer-specific spec (length, alphabet, commands, …) */
+  /** issuer-specific spec (length, alphabet, commands, …) as written */
   spec: Record<string, unknown>;
+  /** the spec typed by the issuer type's parseSpec (src/issuers/kinds.ts), set at config load */
+  issuerSpec?: unknown;
   store: string;
   path: string;
   periodMs?: number;

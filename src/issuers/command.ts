@@ -7,25 +7,17 @@
  * A create script should name the remote key after KEYTURN_ROTATION_ID: that name is how a
  * later run finds the orphan of a run that crashed between create and stage.
  */
+import { settingsOf } from '../adapters/settings.js';
 import type { IssuerConfig } from '../config/types.js';
 import { RESTRICTIONS_ENV, SPEC_ENV } from '../env-names.js';
-import { ISSUER_KINDS } from './kinds.js';
-import { commandOption, durationOption, requiredCommandOption } from './options.js';
+import { commandKind } from './command-spec.js';
 import { baseEnv, secretEnv } from './script-env.js';
 import { parseCreateOutput } from './script-output.js';
-import { holdLogs, listByScript, maskTokensOf, refuseInDryRun, runScript, scriptFailure, type ScriptRun } from './script.js';
+import { holdLogs, listByScript, maskTokensOf, runScript, scriptFailure, type ScriptRun } from './script.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget } from './types.js';
 
-export const DEFAULT_TIMEOUT_MS = 120_000;
-
 export function createCommandIssuer(config: IssuerConfig): Issuer {
-  const create = requiredCommandOption(config, 'create');
-  const revoke = requiredCommandOption(config, 'revoke');
-  const verify = commandOption(config, 'verify');
-  const list = commandOption(config, 'list');
-  const isDead = commandOption(config, 'isDead');
-  const timeoutMs = durationOption(config, 'timeout', DEFAULT_TIMEOUT_MS);
-  const declared = ISSUER_KINDS.command.fields({}, config.options);
+  const { create, revoke, verify, list, isDead, timeoutMs, fields: declared } = settingsOf(commandKind, config, 'issuer');
 
   const script = (step: string, argv: string[], env: Record<string, string>, secretOutput = false): ScriptRun => ({
     issuer: config,
@@ -45,7 +37,6 @@ export function createCommandIssuer(config: IssuerConfig): Issuer {
     },
 
     async create({ key }: IssueTarget, ctx: IssuerContext): Promise<IssuedKey> {
-      refuseInDryRun(ctx, `run the create script for ${key.id}`);
       const run = script(
         'create',
         create,
@@ -99,7 +90,6 @@ export function createCommandIssuer(config: IssuerConfig): Issuer {
     },
 
     async revoke(keyId: string, { key }: IssueTarget, ctx: IssuerContext): Promise<void> {
-      refuseInDryRun(ctx, `run the revoke script for ${key.id} ${keyId}`);
       const run = script('revoke', revoke, baseEnv({ key: key.id, issuer: config.name, rotationId: ctx.rotationId, keyId }));
       const result = await runScript(run, ctx);
       if (result.exitCode !== 0) throw scriptFailure('issuer', run, result, ctx.redactor);

@@ -16,15 +16,14 @@ import {
   verify as verifySignature,
   type KeyObject,
 } from 'node:crypto';
+import { settingsOf } from '../adapters/settings.js';
 import type { IssuerConfig } from '../config/types.js';
 import { errors } from '../errors.js';
 import { PUBLIC_KEY_ENV } from '../env-names.js';
-import { commandOption, durationOption } from './options.js';
+import { ed25519Kind } from './ed25519-spec.js';
 import { baseEnv } from './script-env.js';
-import { listByScript, refuseInDryRun, runScript, scriptFailure, type ScriptRun } from './script.js';
+import { listByScript, runScript, scriptFailure, type ScriptRun } from './script.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget } from './types.js';
-
-export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** ed25519: + the first 16 hex characters of sha256(raw 32-byte public key). */
 export function fingerprint(publicKey: KeyObject): string {
@@ -44,11 +43,7 @@ export function pemSecretForms(pem: string): string[] {
 }
 
 export function createEd25519Issuer(config: IssuerConfig): Issuer {
-  const register = commandOption(config, 'register');
-  const deregister = commandOption(config, 'deregister');
-  const check = commandOption(config, 'check');
-  const list = commandOption(config, 'list');
-  const timeoutMs = durationOption(config, 'timeout', DEFAULT_TIMEOUT_MS);
+  const { register, deregister, check, list, timeoutMs } = settingsOf(ed25519Kind, config, 'issuer');
 
   const script = (step: string, argv: string[], env: Record<string, string>): ScriptRun => ({ issuer: config, step, argv, env, timeoutMs });
 
@@ -67,7 +62,6 @@ export function createEd25519Issuer(config: IssuerConfig): Issuer {
       const publicKey = pair.publicKey.export({ format: 'pem', type: 'spki' }).toString();
       const keyId = fingerprint(pair.publicKey);
       if (register) {
-        refuseInDryRun(ctx, `register ${keyId} for ${key.id}`);
         const run: ScriptRun = {
           ...script('register', register, {
             ...baseEnv({ key: key.id, issuer: config.name, rotationId: ctx.rotationId, keyId }),
@@ -128,7 +122,6 @@ export function createEd25519Issuer(config: IssuerConfig): Issuer {
         ctx.logger.debug(`issuer ${config.name}: no deregister command; nothing to revoke for ${key.id} ${keyId}`);
         return;
       }
-      refuseInDryRun(ctx, `deregister ${keyId} of ${key.id}`);
       const run = script('deregister', deregister, baseEnv({ key: key.id, issuer: config.name, rotationId: ctx.rotationId, keyId }));
       const result = await runScript(run, ctx);
       if (result.exitCode !== 0) throw scriptFailure('issuer', run, result, ctx.redactor);

@@ -1,29 +1,15 @@
 /**
- * Every issuer type and what it declares about a key (src/issuers/spec.ts), in modules light
- * enough for config load: no exchange client, no AWS SDK. The registry loads the issuers
+ * Every issuer type and what it declares: its options and a key's spec (src/issuers/spec.ts),
+ * in modules light enough for config load: no exchange client, no AWS SDK. The registry loads the issuers
  * themselves under the same type names (its table is typed by this one).
  */
 import { awsIamKind } from './aws-iam/spec.js';
 import { binanceKind } from './binance/options.js';
+import { commandKind } from './command-spec.js';
+import { ed25519Kind } from './ed25519-spec.js';
 import { manualKind } from './manual-spec.js';
 import { randomKind } from './random.js';
-import { unknownFields, type IssuerKind } from './spec.js';
-
-/** Generated locally; the spec has nothing to say. */
-const ed25519Kind: IssuerKind<Record<string, never>> = {
-  parseSpec: (spec, _options, report) => (unknownFields(spec, [], 'ed25519', report) ? undefined : {}),
-  fields: () => ['privateKey'],
-};
-
-/**
- * The spec goes to the create script as KEYTURN_SPEC, whatever it holds. The material is
- * whatever create prints: known in advance only when the issuer declares `fields`.
- */
-const commandKind: IssuerKind<Record<string, unknown>> = {
-  parseSpec: (spec) => spec,
-  fields: (_spec, options) =>
-    Array.isArray(options.fields) ? options.fields.filter((field): field is string => typeof field === 'string') : undefined,
-};
+import type { IssuerKind } from './spec.js';
 
 export const ISSUER_KINDS = {
   random: randomKind,
@@ -37,5 +23,5 @@ export const ISSUER_KINDS = {
 export type IssuerType = keyof typeof ISSUER_KINDS;
 
 export function issuerKind(type: string): IssuerKind | undefined {
-  return Object.hasOwn(ISSUER_KINDS, type) ? (ISSUER_KINDS[type as IssuerType] as unknown as IssuerKind) : undefined;
+  return Object.hasOwn(ISSUER_KINDS, type) ? (ISSUER_KINDS[type as IssuerType] as IssuerKind) : undefined;
 }

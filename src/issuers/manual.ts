@@ -9,14 +9,13 @@
  *   instead of asking the operator (manual-exchange.ts, binance/manual-check.ts).
  * spec: apiKeyPattern, secretPattern (regexes the whole value must match).
  */
+import { settingsOf } from '../adapters/settings.js';
 import type { IssuerConfig, KeyConfig } from '../config/types.js';
 import type { Prompt } from '../context.js';
 import { errors } from '../errors.js';
 import { binanceSettings, ipAccessLines, restrictionLines } from './binance/wording.js';
 import { exchangeCheck } from './manual-exchange.js';
-import { parseManualSpec } from './manual-spec.js';
-import { stringOption } from './options.js';
-import { refuseInDryRun } from './script.js';
+import { manualKind, parseManualSpec } from './manual-spec.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget } from './types.js';
 
 /** How often a malformed answer is asked again before the create gives up. */
@@ -51,8 +50,9 @@ export function shapeProblem(what: 'API Key' | 'Secret Key', value: string, patt
 }
 
 export function createManualIssuer(config: IssuerConfig): Issuer {
-  const extra = stringOption(config, 'instructions');
-  const exchange = exchangeCheck(config);
+  const options = settingsOf(manualKind, config, 'issuer');
+  const extra = options.instructions;
+  const exchange = exchangeCheck(options.exchange);
 
   /** The restrictions to set, as indented lines; `step` numbers the IP line when part of the instructions. */
   const settingsText = (target: IssueTarget, step = ''): { lines: string[]; warnings: string[] } => {
@@ -110,7 +110,6 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
     async create(target: IssueTarget, ctx: IssuerContext): Promise<IssuedKey> {
       const { prompt } = ctx;
       if (!prompt.interactive) throw errors.noTty(`the manual issuer (${config.name}, key ${target.key.id})`, 'operator');
-      refuseInDryRun(ctx, `ask for a new key for ${target.key.id}`);
       const patterns = parseManualSpec(target.key);
       const label = manualLabel(target.key, ctx.rotationId);
 
@@ -189,7 +188,6 @@ export function createManualIssuer(config: IssuerConfig): Issuer {
         return;
       }
       if (!ctx.prompt.interactive) throw errors.noTty(`deleting ${keyId} (${key.id}) by hand`, 'operator');
-      refuseInDryRun(ctx, `ask for the deletion of ${keyId}`);
       const match = /^manual:(.{8})…(.{4})$/u.exec(keyId);
       const which = match ? `the key whose API Key starts with ${match[1]} and ends with ${match[2]}` : `the key ${keyId}`;
       ctx.prompt.say(

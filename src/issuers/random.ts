@@ -28,7 +28,9 @@ export interface RandomSpec {
 const SPEC_FIELDS = ['length', 'alphabet', 'prefix', 'allowShort'] as const;
 
 /** A random key's spec, every problem reported at its field. */
-export const randomKind: IssuerKind<RandomSpec> = {
+export const randomKind: IssuerKind<RandomSpec, Record<string, never>> = {
+  // nothing to configure: the schema refuses any option
+  parseOptions: () => ({}),
   parseSpec(spec, _options, report) {
     let ok = !unknownFields(spec, SPEC_FIELDS, 'random', report);
     const { length = DEFAULT_LENGTH, alphabet = 'base62', prefix = '', allowShort = false } = spec;

@@ -38,10 +38,6 @@ export function runScript(run: ScriptRun, ctx: RunContext): Promise<CommandResul
 }
 
 /** A mutating issuer call during a dry run is a bug in the caller: fail loudly, change nothing. */
-export function refuseInDryRun(ctx: RunContext, what: string): void {
-  if (ctx.dryRun)
-    throw errors.issuer(`refusing to ${what} during a dry run`, 'this is a keyturn bug: dry runs must not call mutating issuer steps');
-}
 
 /**
  * EISSUER (or EVERIFY) for a script that failed. `mask` hides what the redactor cannot know

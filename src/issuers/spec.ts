@@ -1,18 +1,19 @@
 /**
- * What an issuer type declares about a key, judged from rotation.yaml alone: its typed spec
- * (parsed at config load, so `keyturn validate` reports a bad spec with its position) and the
- * material fields its create returns (so a consumer's env mapping to a field that will not
- * exist is refused before anything is rotated). The issuers parse the spec again at run time
- * with the same function, through specOrThrow: one parser, one set of messages.
+ * What an issuer type declares, judged from rotation.yaml alone: its typed options and a
+ * key's typed spec (both parsed at config load, so `keyturn validate` reports a problem with
+ * its position, and kept in the normalized config: IssuerConfig.settings, KeyConfig.issuerSpec),
+ * and the material fields its create returns (so a consumer's env mapping to a field that
+ * will not exist is refused before anything is rotated).
  */
+import type { OptionsKind } from '../adapters/settings.js';
+import type { Report } from '../adapters/report.js';
 import type { KeyConfig } from '../config/types.js';
 import { closest } from '../config/suggest.js';
 import { errors } from '../errors.js';
 
-/** Reports one problem at a path inside the spec (or the issuer's options). */
-export type Report = (path: ReadonlyArray<string | number>, message: string, hint?: string) => void;
+export type { Report } from '../adapters/report.js';
 
-export interface IssuerKind<Spec = unknown> {
+export interface IssuerKind<Spec = unknown, Options = unknown> extends OptionsKind<Options> {
   /** A key's spec (an object, possibly empty); undefined when a problem was reported. */
   parseSpec(spec: Record<string, unknown>, options: Record<string, unknown>, report: Report): Spec | undefined;
   /**
@@ -38,8 +39,13 @@ export function unknownFields(spec: Record<string, unknown>, known: readonly str
   return found;
 }
 
-/** The run-time form: the spec, or a configuration error at the key naming the first problem. */
+/**
+ * A key's typed spec: the one config load parsed, or (a key built by hand, e.g. in a test)
+ * parsed now, its first problem a configuration error at the key.
+ */
 export function specOrThrow<Spec>(kind: IssuerKind<Spec>, key: KeyConfig, options: Record<string, unknown>): Spec {
+  // set by config load from this same kind's parseSpec (src/config/issuer-specs.ts)
+  if (key.issuerSpec !== undefined) return key.issuerSpec as Spec;
   const problems: string[] = [];
   const spec = kind.parseSpec(key.spec ?? {}, options, (path, message, hint) => {
     problems.push(`spec.${path.join('.')}: ${message}${hint ? ` (${hint})` : ''}`);
@@ -47,5 +53,6 @@ export function specOrThrow<Spec>(kind: IssuerKind<Spec>, key: KeyConfig, option
   if (spec === undefined || problems.length > 0) {
     throw errors.config(`key ${key.id}: ${problems[0] ?? 'bad spec'}`, `${key.position.file}:${key.position.line}:${key.position.column}`);
   }
+  key.issuerSpec = spec;
   return spec;
 }

@@ -2,9 +2,11 @@
  * Open a store by its declared type. Each type's module is loaded only when a run uses it, so
  * `vault` and `aws-secrets-manager` slot in here without weighing on a run that never needs them.
  */
+import { settingsOf, type OptionsKind } from '../adapters/settings.js';
 import { wrapStore } from '../adapters/wrap-store.js';
 import type { StoreConfig } from '../config/types.js';
 import { errors } from '../errors.js';
+import { STORE_KINDS, type StoreType } from './kinds.js';
 import type { SecretStore } from './types.js';
 
 export interface OpenOptions {
@@ -15,23 +17,32 @@ export interface OpenOptions {
   dryRun?: boolean;
 }
 
-type Opener = (config: StoreConfig, options: OpenOptions) => Promise<SecretStore>;
+/** A store type's module opens a store from its typed options (parsed by its kind in ./kinds.ts). */
+type Opener<Options> = (name: string, options: Options, where: OpenOptions) => Promise<SecretStore>;
+type Openers = { [T in StoreType]: () => Promise<Opener<(typeof STORE_KINDS)[T] extends OptionsKind<infer O> ? O : never>> };
 
-const openers: Record<string, () => Promise<Opener>> = {
-  file: async () => (await import('./file/open.js')).openFileStore,
-  'aws-secrets-manager': async () => (await import('./aws/open.js')).openSecretsManagerStore,
+const openers: Openers = {
+  file: async () => {
+    const { openFileStore } = await import('./file/open.js');
+    return (_name, options, where) => openFileStore(options, where);
+  },
+  'aws-secrets-manager': async () => {
+    const { openSecretsManagerStore } = await import('./aws/open.js');
+    return (_name, options, where) => openSecretsManagerStore(options, where);
+  },
   vault: async () => (await import('./vault/open.js')).openVaultStore,
 };
 
 export const storeTypes = (): string[] => Object.keys(openers);
 
 export async function openStore(config: StoreConfig, options: OpenOptions): Promise<SecretStore> {
-  const load = Object.hasOwn(openers, config.type) ? openers[config.type] : undefined;
-  if (!load) {
+  const type = Object.hasOwn(openers, config.type) ? (config.type as StoreType) : undefined;
+  if (!type) {
     throw errors.config(`store ${config.name} has unknown type ${config.type}`, undefined, `known store types: ${storeTypes().join(', ')}`);
   }
-  const open = await load();
-  return wrapStore(config.name, await open(config, options), { dryRun: options.dryRun });
+  const settings = settingsOf<unknown>(STORE_KINDS[type], config, 'store');
+  const open = (await openers[type]()) as Opener<unknown>;
+  return wrapStore(config.name, await open(config.name, settings, options), { dryRun: options.dryRun });
 }
 
 /** Opens each configured store at most once per run, on first use. */

@@ -27,7 +27,14 @@ describe('loadConfig', () => {
       name: 'local',
       type: 'file',
       options: { path: '.keyturn/store.enc', masterKeyFile: '.keyturn/master.key' },
+      // typed by the file store's parseOptions at load (src/stores/file/options.ts)
+      settings: { path: '.keyturn/store.enc', masterKeyFile: '.keyturn/master.key' },
     });
+    expect(config.issuers.signing!.settings).to.deep.include({
+      register: ['node', 'dist/scripts/demo-registry.js', 'register'],
+      timeoutMs: 60_000,
+    });
+    expect(config.keys[0]!.issuerSpec, 'each key carries its typed spec').to.not.equal(undefined);
     expect(config.issuers.signing!.options.register).to.deep.equal(['node', 'dist/scripts/demo-registry.js', 'register']);
     // the management key is named by store and path; its value is never in the file
     expect(config.issuers.exchange!.options).to.deep.equal({

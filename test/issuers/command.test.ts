@@ -1,3 +1,4 @@
+import { wrapIssuer } from '../../src/adapters/wrap-issuer.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -210,13 +211,15 @@ describe('command issuer', () => {
   });
 
   it('needs create and revoke, and a readable timeout, when it is loaded', () => {
-    expect(() => createCommandIssuer(issuerConfig('command', { create: 'true' }))).to.throw(/needs the option `revoke`/);
+    expect(() => createCommandIssuer(issuerConfig('command', { create: 'true' }))).to.throw(/option `revoke` is required/);
     expect(() => createCommandIssuer(issuerConfig('command', { create: 'true', revoke: 'true', timeout: 'soon' }))).to.throw(/timeout/);
     expect(() => createCommandIssuer(issuerConfig('command', { create: [], revoke: 'true' }))).to.throw(/create/);
   });
 
   it('refuses to create or revoke during a dry run, running nothing', async () => {
-    const { dir, issuer, target } = commandIssuer((dir) => ({ create: `touch "${dir}/ran"`, revoke: `touch "${dir}/ran"` }));
+    const { dir, issuer: bare, target } = commandIssuer((dir) => ({ create: `touch "${dir}/ran"`, revoke: `touch "${dir}/ran"` }));
+    // the registry's wrapper refuses every mutation in a dry run (src/adapters/wrap-issuer.ts)
+    const issuer = wrapIssuer('under-test', bare);
     const { ctx } = makeContext({ dryRun: true });
     expect((await rejectionOf(issuer.create(target, ctx))).message).to.include('dry run');
     expect((await rejectionOf(issuer.revoke('k-1', target, ctx))).message).to.include('dry run');

@@ -1,3 +1,4 @@
+import { wrapIssuer } from '../../src/adapters/wrap-issuer.js';
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -160,7 +161,8 @@ describe('ed25519 issuer', () => {
   it('has no isDead without a check command, and refuses to register during a dry run', async () => {
     expect(createEd25519Issuer(issuerConfig('ed25519')).isDead).to.equal(undefined);
     const { issuer, target, db } = setup();
-    const error = await rejectionOf(issuer.create(target, makeContext({ dryRun: true }).ctx));
+    // the registry's wrapper refuses every mutation in a dry run (src/adapters/wrap-issuer.ts)
+    const error = await rejectionOf(wrapIssuer('under-test', issuer).create(target, makeContext({ dryRun: true }).ctx));
     expect(error.message).to.include('dry run');
     expect(readdirSync(db)).to.deep.equal([]);
   });

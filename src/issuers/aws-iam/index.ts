@@ -8,13 +8,13 @@
  * spec: user (the IAM user). options: region, endpoint, verifyTimeout (default 30s: new IAM
  * keys take a few seconds to work everywhere).
  */
+import { settingsOf } from '../../adapters/settings.js';
 import type { IssuerConfig } from '../../config/types.js';
 import type { RunContext } from '../../context.js';
 import { errors } from '../../errors.js';
-import { durationOption, stringOption } from '../options.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo, KeyUsage } from '../types.js';
 import { IamApi, keyTag, TAG_CREATING, TAG_CURRENT } from './iam-api.js';
-import { parseAwsIamSpec } from './spec.js';
+import { awsIamKind, parseAwsIamSpec } from './spec.js';
 
 const NOTE_DEACTIVATED = 'awsIamDeactivated';
 const NOTE_PREVIOUS_CURRENT = 'awsIamPreviousCurrent';
@@ -24,8 +24,8 @@ function userOf({ key }: IssueTarget): string {
 }
 
 export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv = process.env): Issuer {
-  const api = new IamApi({ region: stringOption(config, 'region'), endpoint: stringOption(config, 'endpoint') }, env);
-  const verifyTimeoutMs = durationOption(config, 'verifyTimeout', 30_000);
+  const { region, endpoint, verifyTimeoutMs } = settingsOf(awsIamKind, config, 'issuer');
+  const api = new IamApi({ region, endpoint }, env);
 
   async function works(user: string, material: Record<string, string>): Promise<boolean> {
     // a deadline is elapsed time, not a date: real time, as for every timeout (see Clock)

@@ -1,7 +1,10 @@
 /**
- * The `aws-iam` issuer's key spec, apart from its module so that config load can judge it
- * without loading the AWS SDK: `user`, the IAM user whose access keys rotate.
+ * The `aws-iam` issuer's options and key spec, apart from its module so that config load can
+ * judge them without loading the AWS SDK. options: region, endpoint, verifyTimeout (default
+ * 30s: new IAM keys take a few seconds to work everywhere). spec: `user`, the IAM user whose
+ * access keys rotate.
  */
+import { OptionReader } from '../../adapters/option-reader.js';
 import type { KeyConfig } from '../../config/types.js';
 import { specOrThrow, unknownFields, type IssuerKind } from '../spec.js';
 
@@ -12,7 +15,18 @@ export interface AwsIamSpec {
 /** IAM's own rule for user names. */
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 
-export const awsIamKind: IssuerKind<AwsIamSpec> = {
+export interface AwsIamOptions {
+  region?: string;
+  endpoint?: string;
+  verifyTimeoutMs: number;
+}
+
+export const awsIamKind: IssuerKind<AwsIamSpec, AwsIamOptions> = {
+  parseOptions(raw, report) {
+    const o = new OptionReader(raw, report);
+    const options = { region: o.text('region'), endpoint: o.text('endpoint'), verifyTimeoutMs: o.duration('verifyTimeout', 30_000) };
+    return o.ok && options.verifyTimeoutMs !== undefined ? { ...options, verifyTimeoutMs: options.verifyTimeoutMs } : undefined;
+  },
   parseSpec(spec, _options, report) {
     const ok = !unknownFields(spec, ['user'], 'aws-iam', report);
     const { user } = spec;

@@ -7,16 +7,16 @@
  * in the web UI, never the whole key.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { settingsOf } from '../../adapters/settings.js';
 import type { IssuerConfig } from '../../config/types.js';
 import type { RunContext } from '../../context.js';
 import { errors } from '../../errors.js';
-import { refuseInDryRun } from '../script.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo, StoredKey } from '../types.js';
 import { adviceFor, BinanceApiError } from './api-error.js';
 import { auditWithKey } from './audit.js';
 import { BinanceClient } from './client.js';
 import { readManagementKey } from './management-key.js';
-import { parseOptions, parseSpec, type BinanceOptions } from './options.js';
+import { binanceKind, parseSpec, type BinanceOptions } from './options.js';
 import { createFlags, permissionsOfFlags, unsupportedPermissions } from './permissions.js';
 import { signerFor } from './signing.js';
 import { verifyWithKey } from './verify.js';
@@ -42,7 +42,7 @@ interface Listed {
 }
 
 export function createBinanceIssuer(config: IssuerConfig): Issuer {
-  const options: BinanceOptions = parseOptions(config);
+  const options: BinanceOptions = settingsOf(binanceKind, config, 'issuer');
   if (options.variant === 'broker') {
     throw errors.config(`issuer ${config.name} (binance): the broker variant is not supported yet`, undefined, 'use variant: sub-account');
   }
@@ -113,7 +113,6 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
 
     async create(target: IssueTarget, ctx: IssuerContext): Promise<IssuedKey> {
       const { key } = target;
-      refuseInDryRun(ctx, `create a Binance key for ${key.id}`);
       const spec = parseSpec(key, options.variant);
       const refused = unsupportedPermissions(key.restrictions);
       if (refused.length) {
@@ -178,7 +177,6 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
     },
 
     async revoke(keyId: string, target: IssueTarget, ctx: IssuerContext): Promise<void> {
-      refuseInDryRun(ctx, `delete ${keyId}`);
       const spec = parseSpec(target.key, options.variant);
       const entry = await find(keyId, target, ctx);
       if (!entry) {

@@ -7,45 +7,52 @@
  *   recvWindow, timeout, maxRetryWait.
  * spec: email (sub-account) or subAccountId (broker); keyType hmac | ed25519.
  */
-import type { IssuerConfig, KeyConfig } from '../../config/types.js';
-import { errors } from '../../errors.js';
-import { durationOption, stringOption } from '../options.js';
-import { specOrThrow, unknownFields, type IssuerKind } from '../spec.js';
+import { OptionReader } from '../../adapters/option-reader.js';
+import type { KeyConfig } from '../../config/types.js';
+import { specOrThrow, unknownFields, type IssuerKind, type Report } from '../spec.js';
 
-export interface BinanceOptions {
+/** Where calls go: shared by this issuer and the `manual` issuer's Binance check. */
+export interface BinanceEndpointOptions {
   baseUrl: string;
-  variant: 'sub-account' | 'broker';
-  managementKey: { store: string; path: string };
   sourceAddress?: string;
   recvWindowMs: number;
+}
+
+export interface BinanceOptions extends BinanceEndpointOptions {
+  variant: 'sub-account' | 'broker';
+  managementKey: { store: string; path: string };
   timeoutMs: number;
   maxRetryWaitMs: number;
 }
 
-export function parseOptions(config: IssuerConfig): BinanceOptions {
-  const bad = (what: string) => errors.config(`issuer ${config.name} (binance): ${what}`);
-  const baseUrl = stringOption(config, 'baseUrl') ?? 'https://api.binance.com';
-  try {
-    new URL(baseUrl);
-  } catch {
-    throw bad('option `baseUrl` is not a URL');
-  }
-  const variant = stringOption(config, 'variant') ?? 'sub-account';
-  if (variant !== 'sub-account' && variant !== 'broker') throw bad('option `variant` must be sub-account or broker');
-  const mk = config.options.managementKey as Record<string, unknown> | undefined;
+export function readEndpointOptions(o: OptionReader): BinanceEndpointOptions | undefined {
+  const baseUrl = o.url('baseUrl', 'https://api.binance.com');
+  const sourceAddress = o.text('sourceAddress');
+  let recvWindowMs = o.duration('recvWindow', 5000);
+  if (recvWindowMs !== undefined && recvWindowMs > 60_000)
+    recvWindowMs = o.problem(['recvWindow'], 'must be at most 60s (Binance refuses more)');
+  if (baseUrl === undefined || recvWindowMs === undefined) return undefined;
+  return { baseUrl, recvWindowMs, ...(sourceAddress === undefined ? {} : { sourceAddress }) };
+}
+
+function parseOptions(raw: Record<string, unknown>, report: Report): BinanceOptions | undefined {
+  const o = new OptionReader(raw, report);
+  const endpoint = readEndpointOptions(o);
+  const variant = o.text('variant') ?? 'sub-account';
+  if (variant !== 'sub-account' && variant !== 'broker') o.problem(['variant'], 'must be sub-account or broker');
+  const mk = o.section('managementKey');
   if (!mk || typeof mk.store !== 'string' || typeof mk.path !== 'string') {
-    throw bad("option `managementKey` needs { store, path }: where the master account's management key is kept (never its value)");
+    o.problem(['managementKey'], "needs { store, path }: where the master account's management key is kept (never its value)");
   }
-  const recvWindowMs = durationOption(config, 'recvWindow', 5000);
-  if (recvWindowMs > 60_000) throw bad('option `recvWindow` must be at most 60s (Binance refuses more)');
+  const timeoutMs = o.duration('timeout', 15_000);
+  const maxRetryWaitMs = o.duration('maxRetryWait', 10_000);
+  if (!o.ok || !endpoint || !mk || timeoutMs === undefined || maxRetryWaitMs === undefined) return undefined;
   return {
-    baseUrl,
-    variant,
-    managementKey: { store: mk.store, path: mk.path },
-    sourceAddress: stringOption(config, 'sourceAddress'),
-    recvWindowMs,
-    timeoutMs: durationOption(config, 'timeout', 15_000),
-    maxRetryWaitMs: durationOption(config, 'maxRetryWait', 10_000),
+    ...endpoint,
+    variant: variant as BinanceOptions['variant'],
+    managementKey: { store: mk.store as string, path: mk.path as string },
+    timeoutMs,
+    maxRetryWaitMs,
   };
 }
 
@@ -60,8 +67,9 @@ export interface KeySpec {
 const SPEC_FIELDS = ['email', 'subAccountId', 'keyType'] as const;
 
 /** A binance key's spec; which fields it needs depends on the issuer's `variant`. */
-export const binanceKind: IssuerKind<KeySpec> = {
+export const binanceKind: IssuerKind<KeySpec, BinanceOptions> = {
   exchangeAccounts: true,
+  parseOptions: (raw, report) => parseOptions(raw, report),
   parseSpec(spec, options, report) {
     let ok = !unknownFields(spec, SPEC_FIELDS, 'binance', report);
     const variant = options.variant ?? 'sub-account';

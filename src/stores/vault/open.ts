@@ -7,52 +7,38 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { StoreConfig } from '../../config/types.js';
 import { errors, ExitCode, KeyturnError } from '../../errors.js';
 import { VaultClient } from './client.js';
+import type { VaultStoreOptions } from './options.js';
 import { VaultStore } from './vault-store.js';
 
-interface Options {
+interface Where {
   baseDir: string;
   env: NodeJS.ProcessEnv;
 }
 
-const SEGMENT = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
-
-export async function openVaultStore(config: StoreConfig, options: Options): Promise<VaultStore> {
-  const { env, baseDir } = options;
-  const o = config.options;
-  const name = config.name;
-  const str = (field: string): string | undefined => {
-    const value = o[field];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value.trim() === '') throw errors.config(`store ${name}: option ${field} must be a non-empty string`);
-    return value;
-  };
-  const file = (p: string) => path.resolve(baseDir, p);
-  const readSecretFile = (p: string, what: string) => {
+export async function openVaultStore(name: string, o: VaultStoreOptions, where: Where): Promise<VaultStore> {
+  const { env, baseDir } = where;
+  const readSecretFile = (file: string, what: string) => {
     try {
-      return readFileSync(file(p), 'utf8').trim();
+      return readFileSync(path.resolve(baseDir, file), 'utf8').trim();
     } catch (error) {
-      throw errors.config(`store ${name}: cannot read the ${what} file ${p} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw errors.config(`store ${name}: cannot read the ${what} file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   };
 
-  const address = str('address') ?? env.VAULT_ADDR;
+  const address = o.address ?? env.VAULT_ADDR;
   if (!address) throw errors.config(`store ${name}: no Vault address`, undefined, 'set option address or VAULT_ADDR');
-  const mount = (str('mount') ?? 'secret').replace(/^\/+|\/+$/g, '');
-  const prefix = (str('prefix') ?? 'keyturn').replace(/^\/+|\/+$/g, '');
-  if (!SEGMENT.test(mount) || !SEGMENT.test(prefix))
-    throw errors.config(`store ${name}: mount and prefix may hold only letters, digits, . _ - and /`);
-  const caFile = str('caFile') ?? env.VAULT_CACERT;
-  const skipVerify = o.skipVerify === true || ['1', 'true'].includes(env.VAULT_SKIP_VERIFY ?? '');
+  const { mount, prefix } = o;
+  const caFile = o.caFile ?? env.VAULT_CACERT;
+  const skipVerify = o.skipVerify || ['1', 'true'].includes(env.VAULT_SKIP_VERIFY ?? '');
 
   const client = new VaultClient({
     endpoint: address,
-    namespace: str('namespace') ?? env.VAULT_NAMESPACE,
+    namespace: o.namespace ?? env.VAULT_NAMESPACE,
     ca: caFile ? readSecretFile(caFile, 'CA') : undefined,
     skipVerify,
-    attempts: typeof o.attempts === 'number' ? o.attempts : undefined,
+    attempts: o.attempts,
   });
 
   const health = await client.health();
@@ -62,7 +48,7 @@ export async function openVaultStore(config: StoreConfig, options: Options): Pro
     });
   }
 
-  await authenticate(client, name, o, env, str, readSecretFile);
+  await authenticate(client, name, o, env, readSecretFile);
   const token = await client.lookupSelf();
   if (token.renewable && token.ttl > 0) client.startRenewal(token.ttl);
 
@@ -82,12 +68,11 @@ export async function openVaultStore(config: StoreConfig, options: Options): Pro
 async function authenticate(
   client: VaultClient,
   name: string,
-  o: Record<string, unknown>,
+  o: VaultStoreOptions,
   env: NodeJS.ProcessEnv,
-  str: (field: string) => string | undefined,
-  readSecretFile: (p: string, what: string) => string,
+  readSecretFile: (file: string, what: string) => string,
 ): Promise<void> {
-  const tokenFile = str('tokenFile') ?? env.VAULT_TOKEN_FILE;
+  const tokenFile = o.tokenFile ?? env.VAULT_TOKEN_FILE;
   if (env.VAULT_TOKEN) {
     client.token = env.VAULT_TOKEN;
     return;
@@ -96,15 +81,13 @@ async function authenticate(
     client.token = readSecretFile(tokenFile, 'token');
     return;
   }
-  const approle = (o.approle ?? undefined) as Record<string, unknown> | undefined;
+  const approle = o.approle;
   if (approle !== undefined || env.VAULT_ROLE_ID) {
-    const a = approle ?? {};
+    const a = approle ?? { mount: 'approle' };
     const roleId =
-      (typeof a.roleId === 'string' ? a.roleId : undefined) ??
-      env.VAULT_ROLE_ID ??
-      (typeof a.roleIdFile === 'string' ? readSecretFile(a.roleIdFile, 'AppRole role id') : undefined);
+      a.roleId ?? env.VAULT_ROLE_ID ?? (a.roleIdFile === undefined ? undefined : readSecretFile(a.roleIdFile, 'AppRole role id'));
     const secretId =
-      env.VAULT_SECRET_ID ?? (typeof a.secretIdFile === 'string' ? readSecretFile(a.secretIdFile, 'AppRole secret id') : undefined);
+      env.VAULT_SECRET_ID ?? (a.secretIdFile === undefined ? undefined : readSecretFile(a.secretIdFile, 'AppRole secret id'));
     if (!roleId || !secretId) {
       throw errors.config(
         `store ${name}: AppRole needs a role id and a secret id`,
@@ -112,7 +95,7 @@ async function authenticate(
         'set VAULT_ROLE_ID / VAULT_SECRET_ID, or approle.roleIdFile / approle.secretIdFile',
       );
     }
-    await client.approleLogin(roleId, secretId, typeof a.mount === 'string' ? a.mount : 'approle');
+    await client.approleLogin(roleId, secretId, a.mount);
     return;
   }
   throw errors.config(
