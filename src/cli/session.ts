@@ -11,6 +11,7 @@ import { isKeyturnError, KeyturnError, messageOf, ExitCode, type ExitCodeValue }
 import { IssuerSet } from '../issuers/registry.js';
 import { createLogger } from '../log/logger.js';
 import { Redactor } from '../log/redactor.js';
+import { staticFindings } from '../policy/static.js';
 import type { Finding } from '../policy/types.js';
 import { StoreSet } from '../stores/registry.js';
 import type { GlobalOptions } from './options.js';
@@ -47,7 +48,8 @@ export async function withSession(
   };
   let stores: StoreSet | undefined;
   try {
-    const { config, findings } = await loadConfig(path.resolve(options.config), { env: process.env });
+    const { config } = await loadConfig(path.resolve(options.config), { env: process.env });
+    const findings = staticFindings(config);
     ctx.cwd = config.dir;
     stores = new StoreSet(config.stores, { baseDir: config.dir, env: process.env, dryRun: ctx.dryRun });
     ctx.store = (name) => stores!.get(name);

@@ -3,15 +3,14 @@
  * file:line:column. The stages, in order:
  *   read → parse (fast subset reader, else the `yaml` package) → literal secrets (on the
  *   text as written) → ${ENV} interpolation → schema → references → duration ranges →
- *   adapter options → issuer specs and env mappings → normalize → policy.
+ *   adapter options → issuer specs and env mappings → normalize.
+ * Policy rules judge the result one layer up (src/policy/static.ts), once per config.
  * Each stage adds to the same problem list; the file is refused only at the end.
  */
 import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { staticFindings } from '../policy/static.js';
-import type { Finding } from '../policy/types.js';
 import { parseAdapterOptions } from './adapter-options.js';
 import { checkDurationRanges } from './duration-limits.js';
 import { interpolateData } from './interpolate.js';
@@ -30,8 +29,6 @@ export { ConfigError, type ConfigProblem } from './problems.js';
 
 export interface LoadedConfig {
   config: Config;
-  /** policy findings judged from the file alone (src/policy) */
-  findings: Finding[];
 }
 
 export interface LoadOptions {
@@ -43,7 +40,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   const absolute = path.resolve(file);
   const text = await readConfigFile(file, absolute);
   const config = parseConfigText(text, { file: absolute, shownAs: file, env: options.env ?? process.env });
-  return { config, findings: staticFindings(config) };
+  return { config };
 }
 
 /**

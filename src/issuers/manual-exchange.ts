@@ -6,18 +6,10 @@
  * by the operator's word. Each exchange that can do this has an entry in CHECKS; its options
  * are parsed with the issuer's (manual-spec.ts).
  */
-import type { Restrictions } from '../config/types.js';
-import type { RunContext } from '../context.js';
 import { binanceManualCheck } from './binance/manual-check.js';
-import type { ManualExchange } from './manual-spec.js';
-import type { KeyMaterial } from '../model.js';
+import type { ExchangeCheck, ManualExchange } from './manual-spec.js';
 
-export interface ExchangeCheck {
-  /** the exchange as log lines name it */
-  readonly title: string;
-  /** Asks the exchange with the entered key itself; throws EVERIFY when it differs from `declared`. */
-  verify(material: KeyMaterial, declared: Restrictions, label: string, ctx: RunContext): Promise<void>;
-}
+export type { ExchangeCheck } from './manual-spec.js';
 
 const CHECKS: { [Name in ManualExchange['name']]: (endpoint: Extract<ManualExchange, { name: Name }>['endpoint']) => ExchangeCheck } = {
   binance: binanceManualCheck,

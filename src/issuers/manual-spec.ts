@@ -6,12 +6,22 @@
  * spec: apiKeyPattern and secretPattern, regular expressions the whole entered value must match.
  */
 import { OptionReader } from '../adapters/option-reader.js';
-import type { KeyConfig } from '../config/types.js';
+import type { KeyConfig, Restrictions } from '../config/types.js';
+import type { RunContext } from '../context.js';
+import type { KeyMaterial } from '../model.js';
 import { readEndpointOptions, type BinanceEndpointOptions } from './binance/options.js';
 import { specOrThrow, unknownFields, type IssuerKind, type Report } from './spec.js';
 
 /** The exchanges whose keys can report their own restrictions, with their endpoint options. */
 export type ManualExchange = { name: 'binance'; endpoint: BinanceEndpointOptions };
+
+/** What the manual issuer's verify asks of an exchange (built in manual-exchange.ts). */
+export interface ExchangeCheck {
+  /** the exchange as log lines name it */
+  readonly title: string;
+  /** Asks the exchange with the entered key itself; throws EVERIFY when it differs from `declared`. */
+  verify(material: KeyMaterial, declared: Restrictions, label: string, ctx: RunContext): Promise<void>;
+}
 
 export interface ManualOptions {
   instructions?: string;

@@ -5,8 +5,8 @@ import { keyFindings } from './key-rules.js';
 import type { Finding } from './types.js';
 
 /**
- * loadConfig judges the file and the plan asks again for the same config: on 10,000 keys
- * that is tens of milliseconds, so the answer is kept per config. A loaded Config is
+ * The session judges the file when it loads it and the plan asks again for the same config:
+ * on 10,000 keys that is tens of milliseconds, so the answer is kept per config. A loaded Config is
  * read-only; a caller that builds one and then replaces its key list gets a fresh answer.
  */
 const judged = new WeakMap<Config, { keys: KeyConfig[]; count: number; findings: Finding[] }>();

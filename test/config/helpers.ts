@@ -3,7 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { ConfigError, loadConfig, type ConfigProblem, type LoadedConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig, type ConfigProblem } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
+import { staticFindings } from '../../src/policy/static.js';
+import type { Finding } from '../../src/policy/types.js';
 
 export class TempDir {
   private dir = '';
@@ -22,8 +25,10 @@ export class TempDir {
     return file;
   }
 
-  async load(text: string, env: NodeJS.ProcessEnv = {}, name = 'rotation.yaml'): Promise<LoadedConfig> {
-    return loadConfig(await this.write(name, text), { env });
+  /** The loaded config and the policy findings judged from it, as a run's session sees them. */
+  async load(text: string, env: NodeJS.ProcessEnv = {}, name = 'rotation.yaml'): Promise<{ config: Config; findings: Finding[] }> {
+    const { config } = await loadConfig(await this.write(name, text), { env });
+    return { config, findings: staticFindings(config) };
   }
 
   /** Load a file that must be refused; returns the error with its problems. */

@@ -59,7 +59,7 @@ describe('policy rules (staticFindings)', () => {
     expect(findings).to.deep.equal([]);
   });
 
-  it('every finding names its key and where it is declared; loadConfig returns the same findings', async () => {
+  it('every finding names its key and where it is declared; asking again for the same config gives the same findings', async () => {
     const { config, findings } = await load(key({ holders: '' }), key({ id: 'second', holders: '', period: '60d' }));
     expect(findings).to.have.length(3);
     for (const f of findings) {

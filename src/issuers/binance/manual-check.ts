@@ -7,7 +7,7 @@
  *   sourceAddress, recvWindow. No timeout option: `manual` has none (it waits for a person);
  *   calls use 15s.
  */
-import type { ExchangeCheck } from '../manual-exchange.js';
+import type { ExchangeCheck } from '../manual-spec.js';
 import type { BinanceEndpointOptions } from './options.js';
 import { verifyWithKey, type Endpoint } from './verify.js';
 
