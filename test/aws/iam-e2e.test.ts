@@ -7,8 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -16,6 +15,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCom
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { execa } from 'execa';
 import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
 
 const run = promisify(execFile);
 const CLI = path.join(process.cwd(), 'dist/src/cli/main.js');
@@ -37,13 +37,13 @@ describe('aws-iam in aws-secrets-manager, end to end through the CLI', function 
     moto = await startMoto();
     iam = new IAMClient(adminClientConfig(moto));
     sm = new SecretsManagerClient(adminClientConfig(moto));
-    dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-aws-e2e-'));
+    dir = await tempDir('keyturn-aws-e2e-');
   });
   after(async () => {
     iam?.destroy();
     sm?.destroy();
     await moto?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   /** A user with one key (K0), stored as the secret's AWSCURRENT, and a rotation.yaml for it. */

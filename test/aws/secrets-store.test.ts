@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerStore } from '../../src/stores/aws/secrets-store.js';
 import { PLACEHOLDER_VERSION, tokenFor } from '../../src/stores/aws/versions.js';
-import { describeStoreContract, historyEntry, rejection } from '../stores/contract.js';
+import { describeStoreContract, historyEntry } from '../stores/contract.js';
+import { rejection } from '../support/expect-rejection.js';
 import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
 import type { StoreRef } from '../../src/model.js';
 

@@ -10,6 +10,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clientConfig } from '../../src/aws/client-config.js';
 import { SecretsManagerStore } from '../../src/stores/aws/secrets-store.js';
 import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
+import { rejection } from '../support/expect-rejection.js';
 
 describe('aws clients retry throttling (429 ThrottlingException) with backoff', function () {
   this.timeout(60_000);
@@ -70,9 +71,8 @@ describe('aws clients retry throttling (429 ThrottlingException) with backoff', 
     const store = new SecretsManagerStore({ client, prefix: 'throttle/' });
     seen.length = 0;
     throttleNext = 5;
-    let caught: unknown;
-    await store.rotation({ store: 's', path: 'one', key: 'one' }).catch((error: unknown) => (caught = error));
-    expect((caught as Error | undefined)?.name).to.equal('ThrottlingException');
+    const caught = await rejection(store.rotation({ store: 's', path: 'one', key: 'one' }));
+    expect(caught.name).to.equal('ThrottlingException');
     expect(seen).to.have.length(2);
     throttleNext = 0;
     await store.close();

@@ -4,14 +4,14 @@
  * the store, with old keys tried on the wire.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { openStore } from '../../src/stores/registry.js';
 import type { SecretStore } from '../../src/stores/types.js';
 import type { Sandbox } from '../../scripts/sandbox/server.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
 import { admin, sandboxWithAccounts, signed, SUB, type WireKey } from './wire.js';
 
 const CLI = path.join(process.cwd(), 'dist/src/cli/main.js');
@@ -63,7 +63,7 @@ describe('binance issuer through the CLI', function () {
 
   beforeEach(async () => {
     ({ sandbox, url, management } = await sandboxWithAccounts());
-    dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-binance-'));
+    dir = await tempDir('keyturn-binance-');
     env = { KEYTURN_MASTER_KEY: randomBytes(32).toString('hex'), KEYTURN_ACTOR: 'test-operator' };
     await writeFile(path.join(dir, 'rotation.yaml'), yaml(url));
     // the management key goes into the store, never into rotation.yaml
@@ -77,7 +77,7 @@ describe('binance issuer through the CLI', function () {
   });
   afterEach(async () => {
     await sandbox.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('rotates: a key bound to the IP whitelist with exactly the declared permissions, named with the rotation id; the old key is refused afterwards', async () => {
@@ -187,7 +187,7 @@ describe('keyturn audit against the sandbox', function () {
   this.timeout(60_000);
   it("finds a key created behind keyturn's back, a permission changed behind its back, and withdrawals turned on", async () => {
     const { sandbox, url, management } = await sandboxWithAccounts();
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-audit-'));
+    const dir = await tempDir('keyturn-audit-');
     const env = { KEYTURN_MASTER_KEY: randomBytes(32).toString('hex'), KEYTURN_ACTOR: 'test-operator' };
     const run = async (...args: string[]) => {
       const r = await execa('node', [CLI, ...args], { cwd: dir, env, reject: false, stdin: 'ignore' });
@@ -236,7 +236,7 @@ describe('keyturn audit against the sandbox', function () {
       expect(audit.out).to.not.include(ours.apiKey);
     } finally {
       await sandbox.close();
-      await rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     }
   });
 });

@@ -4,12 +4,12 @@
  * environment and reports on /health whether that key still works.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { openStore } from '../../src/stores/registry.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
 import { admin, createSubKey, sandboxWithAccounts, SUB } from './wire.js';
 import { freePort } from '../../bench/free-port.js';
 
@@ -33,9 +33,9 @@ describe('the demo', function () {
   this.timeout(60_000);
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-demo-'));
+    dir = await tempDir('keyturn-demo-');
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(() => removeTempDir(dir));
 
   it('demo-setup starts the sandbox and stores the management key once; a second run reuses both', async () => {
     const port = await freePort();

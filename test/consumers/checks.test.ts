@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { CheckConfig } from '../../src/config/types.js';
 import { runChecks, type Delivery } from '../../src/consumers/index.js';
-import { expectNoSecret, rejection, testContext } from './support.js';
+import { rejection } from '../support/expect-rejection.js';
+import { expectNoSecret, testContext } from './support.js';
 
 const SECRET = 'Abcdefgh12345678Abcdefgh12345678';
 const delivery: Delivery = {

@@ -10,7 +10,10 @@ import { expect } from 'chai';
 import type { ConsumerConfig } from '../../src/config/types.js';
 import { restartConsumer, type Delivery } from '../../src/consumers/index.js';
 import { runCommand } from '../../src/process/run-command.js';
-import { exists, expectNoSecret, freePort, processAlive, rejection, tempDir, testContext } from './support.js';
+import { rejection } from '../support/expect-rejection.js';
+import { processAlive } from '../support/pid.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
+import { exists, expectNoSecret, freePort, testContext } from './support.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/demo-consumer.js', import.meta.url));
 const FIRST = 'first-secret-9b7d5f3a1c2e4g6h';
@@ -51,7 +54,7 @@ describe('demo consumer', function () {
       test.ctx,
     );
     expectNoSecret(await test.logs(), FIRST, SECOND);
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('restarts on each new key: health passes and /health shows the new key id', async () => {

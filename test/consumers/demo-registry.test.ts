@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { runCommand } from '../../src/process/run-command.js';
-import { tempDir, testContext } from './support.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
+import { testContext } from './support.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/demo-registry.js', import.meta.url));
 
@@ -13,7 +14,7 @@ describe('demo registry', () => {
     dir = await tempDir();
   });
   afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   const run = (command: string, env: Record<string, string>) =>

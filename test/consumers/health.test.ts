@@ -3,7 +3,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { ConsumerConfig, HealthSpec } from '../../src/config/types.js';
 import { restartConsumer, type Delivery } from '../../src/consumers/index.js';
-import { expectNoSecret, freePort, httpServer, rejection, tempDir, testContext, type TestServer } from './support.js';
+import { rejection } from '../support/expect-rejection.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
+import { expectNoSecret, freePort, httpServer, testContext, type TestServer } from './support.js';
 
 const SECRET = 'db-password-Qm9vYmFyYmF6cXV4';
 const delivery: Delivery = { keyId: 'key-2', rotationId: 'rot-20260102030405-00000002', material: { value: SECRET } };
@@ -104,7 +106,7 @@ describe('restartConsumer: health checks', () => {
       expect(error.message).to.include('exited 2: not ready');
       expect(await fs.readFile(path.join(dir, 'attempts'), 'utf8')).to.equal('xxx');
     } finally {
-      await fs.rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     }
   });
 

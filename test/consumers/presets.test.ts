@@ -7,7 +7,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { ConsumerConfig, RestartSpec } from '../../src/config/types.js';
 import { describeConsumer, restartConsumer, type Delivery } from '../../src/consumers/index.js';
-import { expectNoSecret, rejection, tempDir, testContext } from './support.js';
+import { rejection } from '../support/expect-rejection.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
+import { expectNoSecret, testContext } from './support.js';
 
 const SECRET = 'whsec_c0ffee1234567890deadbeef';
 const delivery: Delivery = {
@@ -65,7 +67,7 @@ describe('restartConsumer: presets', () => {
   });
   afterEach(async () => {
     expectNoSecret(await test.logs(), SECRET);
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('kubernetes: rollout restart, then rollout status with the consumer timeout; no secret handed to kubectl', async () => {

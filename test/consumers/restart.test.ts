@@ -3,7 +3,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { ConsumerConfig } from '../../src/config/types.js';
 import { restartConsumer, type Delivery } from '../../src/consumers/index.js';
-import { exists, expectNoSecret, rejection, tempDir, testContext } from './support.js';
+import { rejection } from '../support/expect-rejection.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
+import { exists, expectNoSecret, testContext } from './support.js';
 
 const SECRET = 'sk-live-7f3a9c2e5b1d8f4a6c0e';
 const delivery: Delivery = { keyId: 'key-new-1', rotationId: 'rot-20260102030405-abcdef12', material: { value: SECRET } };
@@ -18,7 +20,7 @@ describe('restartConsumer: command restarts', () => {
     dir = await tempDir();
   });
   afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   it('runs the command in its cwd (relative to the run) with the key in env only', async () => {

@@ -1,13 +1,11 @@
 /**
  * A real RunContext for consumer and notify tests: the real Redactor, a debug-level logger
- * whose output is captured, and helpers for temp dirs, free ports and local HTTP servers.
+ * whose output is captured, and helpers for free ports and local HTTP servers (temp dirs,
+ * rejections and pids: test/support).
  */
-import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import type { Prompt, RunContext } from '../../src/context.js';
@@ -64,10 +62,6 @@ export function testContext(overrides: Partial<RunContext> = {}): TestContext {
   };
 }
 
-export async function tempDir(prefix = 'keyturn-consumers-'): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
-}
-
 export interface Received {
   method: string;
   url: string;
@@ -118,34 +112,9 @@ export function expectNoSecret(text: string, ...secrets: string[]): void {
   }
 }
 
-/** Await a promise that must reject; return its error. */
-export async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a rejection, got success');
-}
-
 export async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(
     () => true,
     () => false,
   );
-}
-
-/** Whether a process runs; a zombie (exited, never reaped: a container's init may not) does not count. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return true;
-  }
 }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { processAlive } from '../consumers/support.js';
+import { killIfRunning, processAlive } from '../support/pid.js';
 import { Workspace } from '../support/workspace.js';
 
 const BACKGROUND = `echo "restarted on $KEYTURN_KEY_ID"; sleep 300 & echo $! > "$LEFT_BEHIND/bg.pid"; exit 0`;
@@ -31,12 +31,7 @@ describe('rotate with a restart that leaves a process running', function () {
   afterEach(async () => {
     for (const file of ['bg.pid', 'daemon.pid']) {
       const pidFile = path.join(ws.dir, file);
-      if (!existsSync(pidFile)) continue;
-      try {
-        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      if (existsSync(pidFile)) killIfRunning(Number(readFileSync(pidFile, 'utf8')));
     }
     await ws.cleanup();
   });

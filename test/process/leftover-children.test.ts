@@ -6,22 +6,21 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { runCommand } from '../../src/process/run-command.js';
-import { processAlive, tempDir, testContext } from '../consumers/support.js';
+import { testContext } from '../consumers/support.js';
+import { killIfRunning, processAlive } from '../support/pid.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
 
 describe('runCommand with processes left behind', () => {
   const pids: number[] = [];
-  afterEach(() => {
-    for (const pid of pids.splice(0)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const pid of pids.splice(0)) killIfRunning(pid);
+    for (const dir of dirs.splice(0)) await removeTempDir(dir);
   });
 
   async function leaveBehind(script: string): Promise<{ result: Awaited<ReturnType<typeof runCommand>>; elapsed: number; pid: number }> {
     const dir = await tempDir('keyturn-leftover-');
+    dirs.push(dir);
     const pidFile = path.join(dir, 'bg.pid');
     const { ctx } = testContext();
     const started = Date.now();
@@ -60,6 +59,7 @@ describe('runCommand with processes left behind', () => {
   it('still kills the whole group when the command itself does not exit in time', async () => {
     const { ctx } = testContext();
     const dir = await tempDir('keyturn-leftover-');
+    dirs.push(dir);
     const pidFile = path.join(dir, 'bg.pid');
     const argv = ['sh', '-c', 'sleep 300 & echo $! > "$PID_FILE"; wait'];
     const result = await runCommand(argv, { label: 'hang', env: { PID_FILE: pidFile }, timeoutMs: 300 }, ctx);

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { isKeyturnError, type KeyturnError } from '../../src/errors.js';
+import { rejection } from '../support/expect-rejection.js';
 import type { SecretStore } from '../../src/stores/types.js';
 import type { HistoryEntry, JournalEntry, StoreRef } from '../../src/model.js';
 
@@ -14,20 +14,8 @@ export interface OpenedStore {
   cleanup(): Promise<void>;
 }
 
-/** Resolves to the KeyturnError a promise rejected with; fails the test when it resolved or threw something else. */
-export async function rejection(promise: Promise<unknown>, code: string): Promise<KeyturnError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected a rejection with ${code}`).to.not.equal(undefined);
-  expect(isKeyturnError(caught), `expected a KeyturnError, got ${String(caught)}`).to.equal(true);
-  const error = caught as KeyturnError;
-  expect(error.code, error.message).to.equal(code);
-  return error;
-}
+/** kept here too for the tests that import it from the contract */
+export { rejection };
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

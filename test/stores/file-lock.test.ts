@@ -5,9 +5,9 @@
  */
 import { expect } from 'chai';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { acquireFileLock } from '../../src/stores/file/file-lock.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
 
 const STALE = { staleMs: 60_000, timeoutMs: 20_000 };
 
@@ -16,10 +16,10 @@ describe('file lock', () => {
   let lockPath: string;
 
   beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'keyturn-lock-'));
+    dir = await tempDir('keyturn-lock-');
     lockPath = path.join(dir, 'store.enc.lock');
   });
-  afterEach(async () => fs.rm(dir, { recursive: true, force: true }));
+  afterEach(() => removeTempDir(dir));
 
   for (const [what, content] of [
     ['empty', ''],

@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { FileStore } from '../../src/stores/file/file-store.js';
-import { rejection } from './contract.js';
+import { rejection } from '../support/expect-rejection.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
 import type { StoreRef } from '../../src/model.js';
 
 const ref = (name: string): StoreRef => ({ store: 'local', path: `app/${name}`, key: name });
@@ -22,11 +22,11 @@ describe('FileStore: the store it uses must stay that store', () => {
   const open = (at = file) => new FileStore({ file: at, env });
 
   beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'keyturn-identity-'));
+    dir = await tempDir('keyturn-identity-');
     file = path.join(dir, 'store.enc');
     env = { KEYTURN_MASTER_KEY: randomBytes(32).toString('hex') };
   });
-  afterEach(async () => fs.rm(dir, { recursive: true, force: true }));
+  afterEach(() => removeTempDir(dir));
 
   it('deleted between two writes: ESTORELOST, not recreated, the written entry rescued', async () => {
     const store = open();

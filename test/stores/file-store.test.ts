@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -9,14 +8,12 @@ import { resetFailpoints } from '../../src/failpoints.js';
 import { wrapStore } from '../../src/adapters/wrap-store.js';
 import { FileStore, type FileStoreOptions } from '../../src/stores/file/file-store.js';
 import { HEADER_LENGTH } from '../../src/stores/file/format.js';
-import { describeStoreContract, historyEntry, rejection, sleep } from './contract.js';
+import { rejection } from '../support/expect-rejection.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
+import { describeStoreContract, historyEntry, sleep } from './contract.js';
 import type { StoreRef } from '../../src/model.js';
 
 const worker = fileURLToPath(new URL('./fixtures/store-worker.js', import.meta.url));
-
-async function tempDir(): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), 'keyturn-file-store-'));
-}
 
 const ref = (name: string): StoreRef => ({ store: 'local', path: `app/${name}`, key: name });
 const hexKey = () => randomBytes(32).toString('hex');
@@ -67,13 +64,13 @@ async function lockHolder(file: string) {
 }
 
 describeStoreContract('file', async () => {
-  const dir = await tempDir();
+  const dir = await tempDir('keyturn-file-store-');
   const store = new FileStore({ file: path.join(dir, 'store.enc'), env: {} });
   return {
     store,
     cleanup: async () => {
       await store.close();
-      await fs.rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     },
   };
 });
@@ -85,11 +82,11 @@ describe('FileStore', function () {
   const open = (options: Partial<FileStoreOptions> = {}) => new FileStore({ file, env: {}, ...options });
 
   beforeEach(async () => {
-    dir = await tempDir();
+    dir = await tempDir('keyturn-file-store-');
     file = path.join(dir, 'state', 'store.enc');
   });
   afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   });
 
   describe('encryption at rest', () => {

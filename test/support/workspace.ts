@@ -6,13 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { openStore } from '../../src/stores/registry.js';
 import type { SecretStore } from '../../src/stores/types.js';
 import type { StoreRef } from '../../src/model.js';
+import { removeTempDir, tempDir } from './temp-dir.js';
 
 export const REPO = process.cwd();
 export const CLI = path.join(REPO, 'dist/src/cli/main.js');
@@ -57,7 +57,7 @@ export class Workspace {
   }
 
   static async create(options: WorkspaceOptions = {}): Promise<Workspace> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-ws-'));
+    const dir = await tempDir('keyturn-ws-');
     const ws = new Workspace(dir, randomBytes(32).toString('hex'));
     await mkdir(ws.env.PROVIDER_FAIL_DIR!, { recursive: true });
     await mkdir(ws.env.CONSUMER_STATE!, { recursive: true });
@@ -125,7 +125,7 @@ export class Workspace {
   }
 
   async cleanup(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    await removeTempDir(this.dir);
   }
 }
 

@@ -3,13 +3,13 @@
  * it tells the operator when Vault says no: the path and capability of a 403, sealed, a KV v1
  * mount, a CAS conflict, bounded retries. Checked on the stand-in's own surfaces.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { VaultStandIn } from '../../scripts/vault/server.js';
 import { VaultClient } from '../../src/stores/vault/client.js';
-import { rejection } from '../stores/contract.js';
+import { rejection } from '../support/expect-rejection.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
 import { rawRequest } from './raw-http.js';
 import { openVault, standIn } from './support.js';
 
@@ -25,12 +25,16 @@ describe('vault store: auth and operator errors', function () {
   afterEach(async () => vault.close());
 
   it('reads the token from a token file', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-vault-'));
-    await writeFile(path.join(dir, 'token'), `${vault.rootToken}\n`);
-    const store = await openVault(env, { tokenFile: path.join(dir, 'token') });
-    await store.record(ref, { currentKeyId: 'kid-1' });
-    expect((await store.rotation(ref)).currentKeyId).to.equal('kid-1');
-    await store.close();
+    const dir = await tempDir('keyturn-vault-');
+    try {
+      await writeFile(path.join(dir, 'token'), `${vault.rootToken}\n`);
+      const store = await openVault(env, { tokenFile: path.join(dir, 'token') });
+      await store.record(ref, { currentKeyId: 'kid-1' });
+      expect((await store.rotation(ref)).currentKeyId).to.equal('kid-1');
+      await store.close();
+    } finally {
+      await removeTempDir(dir);
+    }
   });
 
   it("logs in with AppRole from the environment; a wrong secret id is refused with Vault's message and without the secret", async () => {

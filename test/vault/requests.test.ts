@@ -7,7 +7,8 @@
 import { expect } from 'chai';
 import type { VaultStandIn } from '../../scripts/vault/server.js';
 import type { VaultStore } from '../../src/stores/vault/vault-store.js';
-import { historyEntry, rejection, sleep } from '../stores/contract.js';
+import { historyEntry, sleep } from '../stores/contract.js';
+import { rejection } from '../support/expect-rejection.js';
 import { openVault, standIn } from './support.js';
 import type { HistoryEntry, JournalEntry, StoreRef } from '../../src/model.js';
 

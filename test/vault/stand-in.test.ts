@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { expect } from 'chai';
 import { startVaultStandIn, type VaultStandIn } from '../../scripts/vault/server.js';
+import { rejection } from '../support/expect-rejection.js';
 import { rawRequest } from './raw-http.js';
 
 describe('vault stand-in (raw HTTP)', function () {
@@ -266,8 +267,7 @@ describe('vault stand-in (raw HTTP)', function () {
     expect(failed).to.be.within(10, 30);
     expect(failed + statuses.filter((s) => s === 404).length).to.equal(40);
     vault.faults.set({ dropNth: [1] });
-    let dropped: unknown;
-    await req('GET', '/v1/secret/data/a').catch((e: unknown) => (dropped = e));
+    const dropped = await rejection(req('GET', '/v1/secret/data/a'));
     expect(String(dropped)).to.match(/closed without an answer|ECONNRESET/);
     vault.faults.set({ latencyMs: 150 });
     const started = Date.now();

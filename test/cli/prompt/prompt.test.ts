@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { createTerminalPrompt } from '../../../src/cli/prompt.js';
 import { Redactor } from '../../../src/log/redactor.js';
+import { rejection } from '../../support/expect-rejection.js';
 import { scriptedPrompt } from '../../support/scripted-prompt.js';
 
 /** Plain pipes, as under CI or `keyturn … | tee`: no terminal on either side. */
@@ -19,13 +20,7 @@ describe('terminal prompt without a terminal', () => {
     const prompt = createTerminalPrompt(new Redactor(), { input, output });
     expect(prompt.interactive).to.equal(false);
     for (const ask of [() => prompt.confirm('Delete it?'), () => prompt.text('API Key: '), () => prompt.secret('Secret Key: ')]) {
-      let code: string | undefined;
-      try {
-        await ask();
-      } catch (error) {
-        code = (error as { code?: string }).code;
-      }
-      expect(code).to.equal('ENOTTY');
+      expect((await rejection(ask())).code).to.equal('ENOTTY');
     }
   });
 
@@ -58,25 +53,13 @@ describe('scripted prompt', () => {
     expect(prompt.said).to.deep.equal(['typed [REDACTED]']);
     expect(prompt.asked).to.deep.equal(['Who? ', 'Password: ', 'Sure?', 'Really?']);
     expect(prompt.remaining()).to.equal(0);
-    let message = '';
-    try {
-      await prompt.text('More? ');
-    } catch (error) {
-      message = (error as Error).message;
-    }
-    expect(message).to.include('no answer left for "More? "');
+    expect((await rejection(prompt.text('More? '))).message).to.include('no answer left for "More? "');
   });
 
   it('can stand in for a missing terminal', async () => {
     const prompt = scriptedPrompt(['y'], new Redactor(), { interactive: false });
     expect(prompt.interactive).to.equal(false);
-    let code: string | undefined;
-    try {
-      await prompt.confirm('Sure?');
-    } catch (error) {
-      code = (error as { code?: string }).code;
-    }
-    expect(code).to.equal('ENOTTY');
+    expect((await rejection(prompt.confirm('Sure?'))).code).to.equal('ENOTTY');
     expect(prompt.remaining()).to.equal(1);
   });
 });
