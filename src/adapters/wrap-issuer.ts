@@ -26,7 +26,7 @@ export function wrapIssuer(name: string, issuer: Issuer): Issuer {
     create: (target, ctx) =>
       mutate('create', target, ctx, () => issuer.create(target, ctx).then((issued) => checkIssuedKey(adapter, target.key.id, issued))),
     verify: (key, target, ctx) => call('verify', target, () => issuer.verify(key, target, ctx)),
-    revoke: (keyId, target, ctx) => mutate('revoke', target, ctx, () => issuer.revoke(keyId, target, ctx)),
+    revoke: (keyId, target, ctx, stored) => mutate('revoke', target, ctx, () => issuer.revoke(keyId, target, ctx, stored)),
   };
   // optional methods stay absent when the issuer has none: the engine and the audit test for them
   if (issuer.isDead) replaced.isDead = (keyId, target, ctx) => call('isDead', target, () => issuer.isDead!(keyId, target, ctx));

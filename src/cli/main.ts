@@ -113,14 +113,19 @@ export async function main(args: string[]): Promise<void> {
       lazy(() => import('./commands/offboard.js')),
     )
     .command(
-      'revoke <key>',
-      'leak response: delete the key at the issuer first, then replace it',
+      'revoke [keys..]',
+      'leak response: delete every selected key at its issuer first (in parallel), then replace each',
       (y) =>
         y
-          .positional('key', { type: 'string', demandOption: true })
+          .positional('keys', { type: 'string', array: true, describe: 'key ids from rotation.yaml' })
+          .option('all', { type: 'boolean', describe: 'every key' })
+          .option('issuer', { type: 'string', requiresArg: true, describe: 'only keys of this issuer' })
+          .option('tag', { type: 'string', requiresArg: true, describe: 'only keys with this tag' })
+          .option('holder', { type: 'string', requiresArg: true, describe: 'only keys this person can read, directly or through a team' })
           .option('reason', { type: 'string', demandOption: true, describe: 'why (recorded in history)' })
           .option('dry-run', { type: 'boolean' })
-          .option('yes', { alias: 'y', type: 'boolean' }),
+          .option('concurrency', concurrencyOption)
+          .option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation (required without a terminal)' }),
       lazy(() => import('./commands/revoke.js')),
     )
     .command(

@@ -19,6 +19,15 @@ export interface RotationRequest {
   reason?: string;
 }
 
+/**
+ * Called around each step of a rotation (mass revoke: every old key deleted before any is
+ * replaced). `before` may wait; a throw fails the step like the step's own failure would.
+ */
+export interface StepHooks {
+  before?(job: RotationJob, step: StepName): Promise<void>;
+  after?(job: RotationJob, step: StepName): void;
+}
+
 export interface FreshKey {
   keyId: string;
   material: KeyMaterial;
@@ -44,6 +53,7 @@ export interface RotationJob {
   retireAfter?: string;
   /** true when this run picked up a journal left by an earlier run */
   resumed: boolean;
+  hooks?: StepHooks;
 }
 
 export function modeOf(trigger: Trigger): Mode {

@@ -6,7 +6,7 @@
 import { errors, ExitCode, isKeyturnError, messageOf } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import type { HeldLease } from './lease.js';
-import { modeOf, type RotationJob, type RotationRequest } from './job.js';
+import { modeOf, type RotationJob, type RotationRequest, type StepHooks } from './job.js';
 import { hydrate } from './resume.js';
 import { rollBack } from './rollback.js';
 import { stepsFor } from './steps.js';
@@ -30,6 +30,7 @@ export interface RotateOptions {
    * (e.g. a --due key rotated by a concurrent process), and the key is skipped.
    */
   stillWanted?: (record: RotationRecord) => boolean;
+  hooks?: StepHooks;
 }
 
 export async function rotateKey(request: RotationRequest, res: Resources, options: RotateOptions): Promise<RotationResult> {
@@ -132,6 +133,7 @@ async function underLease(opened: Opened, held: HeldLease): Promise<RotationResu
     journal,
     lease: held,
     resumed: Boolean(existing),
+    hooks: options.hooks,
   };
   if (existing) {
     ctx.logger.warn(`${key.id}: resuming ${existing.rotationId} (${existing.trigger}) at ${existing.step}`, { status: existing.status });

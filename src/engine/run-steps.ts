@@ -23,9 +23,11 @@ export async function runSteps(job: RotationJob, from: StepName): Promise<Rotati
     try {
       // A checkpoint that cannot be written fails its step: the step has not begun.
       // stage is no checkpoint: the issuer's answer goes into the store before anything else.
+      await job.hooks?.before?.(job, step.name);
       if (step.checkpoint) await saveJournal(job, step.name);
       else job.journal.step = step.name;
       await runStep(step, job);
+      job.hooks?.after?.(job, step.name);
     } catch (error) {
       return await onFailure(job, step.name, error);
     }

@@ -10,7 +10,7 @@ import { holderIsDead, leaseOwner } from './lease.js';
 import { rotateKey } from './pipeline.js';
 import { mapWithConcurrency } from './pool.js';
 import { retireIfDue } from './retire.js';
-import type { RotationRequest } from './job.js';
+import type { RotationRequest, StepHooks } from './job.js';
 import type { RotationResult } from './result.js';
 import { keyResult } from './outcomes.js';
 import { refOf, type RotationRecord } from '../model.js';
@@ -30,6 +30,9 @@ export interface RunOptions {
   clearAbandonedLeases?: boolean;
   /** called as each key finishes (progress on a terminal) */
   onResult?: (result: RotationResult) => void;
+  hooks?: StepHooks;
+  /** asked after each attempt of a key: true runs it again (it resumes its journal) */
+  again?: (result: RotationResult, attempt: number) => Promise<boolean>;
 }
 
 export async function runRotations(requests: readonly RotationRequest[], res: Resources, options: RunOptions): Promise<RotationResult[]> {
@@ -67,10 +70,14 @@ async function rotateOne(request: RotationRequest, res: Resources, owner: string
   const blockedBy = options.blocked?.get(request.key.id);
   if (blockedBy) return keyResult(request.key.id, request.trigger, 'blocked', { error: blockedBy }, 0);
   try {
-    return await rotateKey(request, res, {
-      owner,
-      stillWanted: options.stillWanted ? (record) => options.stillWanted!(request.key, record) : undefined,
-    });
+    for (let attempt = 1; ; attempt++) {
+      const result = await rotateKey(request, res, {
+        owner,
+        stillWanted: options.stillWanted ? (record) => options.stillWanted!(request.key, record) : undefined,
+        hooks: options.hooks,
+      });
+      if (!(await options.again?.(result, attempt))) return result;
+    }
   } catch (error) {
     // rotateKey handles every failure after the lease; this is one before it (store unreachable, bad issuer).
     return keyResult(

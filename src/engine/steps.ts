@@ -64,7 +64,7 @@ const revokeOld: Step = {
     const oldKeyId = job.journal.oldKeyId;
     if (!oldKeyId) return;
     const ictx = issuerContext(job);
-    await job.issuer.revoke(oldKeyId, job.target, ictx);
+    await job.issuer.revoke(oldKeyId, job.target, ictx, job.old?.keyId === oldKeyId ? job.old : undefined);
     job.ctx.logger.warn(`${job.key.id}: leaked key ${oldKeyId} deleted at the issuer`);
     if (job.issuer.isDead && !(await job.issuer.isDead(oldKeyId, job.target, ictx))) {
       throw errors.issuer(`${job.key.id}: the leaked key ${oldKeyId} still works after deletion`);

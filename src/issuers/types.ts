@@ -52,8 +52,13 @@ export interface Issuer {
   create(target: IssueTarget, ctx: IssuerContext): Promise<IssuedKey>;
   /** Smoke test with the NEW key; throws EVERIFY when it does not work as declared. */
   verify(key: IssuedKey, target: IssueTarget, ctx: IssuerContext): Promise<void>;
-  /** Delete the key at the issuer. Idempotent: already gone is fine. */
-  revoke(keyId: string, target: IssueTarget, ctx: IssuerContext): Promise<void>;
+  /**
+   * Delete the key at the issuer. Idempotent: already gone is fine. `stored`, when the store
+   * holds the key, lets an issuer address it without listing first (a leak: every call counts).
+   */
+  revoke(keyId: string, target: IssueTarget, ctx: IssuerContext, stored?: StoredKey): Promise<void>;
+  /** How many revokes may run at once within the issuer's documented rate limits (mass revoke); default 8. */
+  readonly parallelRevokes?: number;
   /** Negative test after retire: true when the issuer proves the key no longer works. */
   isDead?(keyId: string, target: IssueTarget, ctx: IssuerContext): Promise<boolean>;
   /** Keys the issuer holds for this target (drift audit, orphan recovery). */

@@ -1,30 +1,165 @@
-/** keyturn revoke KEY --reason TEXT: leak mode. The old key dies first; downtime is accepted, exposure is not. */
-import { errors, type ExitCodeValue } from '../../errors.js';
+/**
+ * keyturn revoke (KEY… | --all | --issuer NAME | --tag T | --holder PERSON) --reason TEXT: leak
+ * mode for every selected key. Every old key dies first (in parallel, within each issuer's
+ * limits, proven dead where the issuer can tell); only then is each replaced. Downtime is
+ * accepted, exposure is not. The run reports how long each old key stayed alive.
+ */
+import type { Config, KeyConfig } from '../../config/types.js';
+import { formatDuration } from '../../config/duration.js';
+import { massRevoke, type Death, type MassRevokeReport } from '../../engine/mass-revoke.js';
+import { exitCodeFor } from '../../engine/result.js';
+import { errors, ExitCode, type ExitCodeValue } from '../../errors.js';
+import { terminalValue as one } from '../../log/terminal-text.js';
 import { buildPlan } from '../../plan/build.js';
-import { executePlan } from '../execute.js';
+import type { Plan } from '../../plan/model.js';
+import { keysHeldBy } from '../../plan/people.js';
+import type { Selected } from '../../plan/select.js';
 import type { GlobalOptions } from '../options.js';
-import { withSession } from '../session.js';
+import { planChunks, renderResults } from '../render.js';
+import { withSession, type Session } from '../session.js';
 
-export async function run(argv: GlobalOptions & { key: string; reason: string; dryRun?: boolean; yes?: boolean }): Promise<ExitCodeValue> {
-  if (!argv.reason.trim()) throw errors.usage('--reason must say why the key is revoked (it is recorded in history)');
+export interface RevokeArgs extends GlobalOptions {
+  keys?: string[];
+  all?: boolean;
+  issuer?: string;
+  tag?: string;
+  holder?: string;
+  reason: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  concurrency?: number;
+}
+
+export async function run(argv: RevokeArgs): Promise<ExitCodeValue> {
+  if (!argv.reason.trim()) throw errors.usage('--reason must say why the keys are revoked (it is recorded in history)');
+  if (!argv.keys?.length && !argv.all && !argv.issuer && !argv.tag && !argv.holder) {
+    throw errors.usage('name the keys to revoke, or pass --all, --issuer NAME, --tag TAG or --holder PERSON');
+  }
   return withSession(
     argv,
     async (session) => {
-      const key = session.config.keys.find((k) => k.id === argv.key);
-      if (!key) throw errors.unknownKey(argv.key);
-      const plan = await buildPlan(session.config, session.res, {
-        selection: {},
-        trigger: 'revoke',
-        reason: argv.reason,
-        chosen: [{ key, trigger: 'revoke', why: `leak: ${argv.reason}` }],
-      });
-      return executePlan(session, plan, {
-        dryRun: argv.dryRun,
-        yes: argv.yes,
-        concurrency: 1,
-        question: `Delete ${key.id}'s current key at the issuer NOW, then replace it? Consumers lose access until the new key is in place.`,
-      });
+      const chosen = choose(session.config, argv);
+      const plan = await buildPlan(session.config, session.res, { selection: {}, trigger: 'revoke', reason: argv.reason, chosen });
+      if (argv.dryRun) {
+        if (session.options.json) session.out.json(plan);
+        else session.out.chunks(planChunks(plan));
+        return ExitCode.ok;
+      }
+      if (!(await confirmed(session, plan, argv.yes))) return ExitCode.ok;
+      return revokeAll(session, plan, chosen, argv);
     },
     { dryRun: argv.dryRun },
   );
+}
+
+/** Named keys or every key, narrowed by issuer, tag and holder (filters combine). */
+export function choose(config: Config, argv: Pick<RevokeArgs, 'keys' | 'issuer' | 'tag' | 'holder' | 'reason'>): Selected[] {
+  const byId = new Map(config.keys.map((k) => [k.id, k]));
+  let pool: Array<{ key: KeyConfig; why: string[] }> = argv.keys?.length
+    ? [...new Set(argv.keys)].map((id) => {
+        const key = byId.get(id);
+        if (!key) throw errors.unknownKey(id);
+        return { key, why: ['named on the command line'] };
+      })
+    : config.keys.map((key) => ({ key, why: [] }));
+  if (argv.issuer !== undefined) {
+    if (!config.issuers[argv.issuer]) throw errors.usage(`--issuer ${argv.issuer}: no such issuer in the configuration`);
+    pool = pool.filter((p) => p.key.issuer === argv.issuer);
+    for (const p of pool) p.why.push(`issued by ${argv.issuer}`);
+  }
+  if (argv.tag !== undefined) {
+    pool = pool.filter((p) => p.key.tags.includes(argv.tag!));
+    for (const p of pool) p.why.push(`tagged ${argv.tag}`);
+  }
+  if (argv.holder !== undefined) {
+    const held = new Map(keysHeldBy(config, argv.holder).map((h) => [h.key.id, h.via]));
+    pool = pool.filter((p) => held.has(p.key.id));
+    for (const p of pool) p.why.push(`held by ${argv.holder} ${held.get(p.key.id)}`);
+  }
+  if (!pool.length) throw errors.usage('the selection matches no key: nothing to revoke');
+  return pool.map((p) => ({ key: p.key, trigger: 'revoke', why: `leak: ${argv.reason}${p.why.length ? ` (${p.why.join('; ')})` : ''}` }));
+}
+
+async function confirmed(session: Session, plan: Plan, yes: boolean | undefined): Promise<boolean> {
+  const { prompt } = session.ctx;
+  if (yes) return true;
+  if (!prompt.interactive) throw errors.noTty('revoking keys');
+  const lines = [`Revoke ${plan.keys.length} key(s): each current key is deleted at its issuer NOW, then replaced.`];
+  for (const k of plan.keys) {
+    const current = k.currentKeyId ? `current key ${one(k.currentKeyId)}` : 'no current key';
+    lines.push(`  ${one(k.key).padEnd(28)} ${one(k.issuer).padEnd(16)} ${current}${k.blocked ? '  [BLOCKED by policy: not touched]' : ''}`);
+  }
+  prompt.say(lines.join('\n'));
+  if (await prompt.confirm(`Delete ${plan.keys.length} key(s) now? Their consumers lose access until each replacement is in place.`)) {
+    return true;
+  }
+  prompt.say('Nothing changed.');
+  return false;
+}
+
+async function revokeAll(session: Session, plan: Plan, chosen: Selected[], argv: RevokeArgs): Promise<ExitCodeValue> {
+  const { ctx, out, config } = session;
+  const byId = new Map(chosen.map((s) => [s.key.id, s.key]));
+  const blocked = new Map(
+    plan.keys
+      .filter((k) => k.blocked)
+      .map((k) => [
+        k.key,
+        `blocked by policy: ${k.findings
+          .filter((f) => f.severity === 'error')
+          .map((f) => f.rule)
+          .join(', ')}`,
+      ]),
+  );
+  const progress = process.stderr.isTTY && !session.options.json;
+  const say = (text: string) => process.stderr.write(ctx.redactor.redact(`${text}\n`));
+  const report = await massRevoke(
+    plan.keys.map((k) => ({ key: byId.get(k.key)!, trigger: 'revoke' as const, reason: argv.reason })),
+    session.res,
+    {
+      concurrency: argv.concurrency ?? config.defaults.concurrency,
+      blocked,
+      onDead: progress ? (d) => say(`✝ ${d.key}: ${deathText(d)}`) : undefined,
+      onResult: progress ? (r) => say(`${r.outcome === 'completed' ? '✓' : '✗'} ${r.key}: ${r.outcome}`) : undefined,
+    },
+  );
+  const exitCode = exitCodeFor(report.results);
+  if (session.options.json) out.json({ ...report, exitCode });
+  else printReport(session, report);
+  return exitCode;
+}
+
+function deathText(d: Death): string {
+  if (d.none) return 'no current key to delete';
+  if (d.deadAfterMs === undefined) return `NOT deleted after ${d.attempts} tries: ${d.error ?? 'unknown error'}`;
+  const tries = d.attempts > 1 ? ` (after ${d.attempts} tries)` : '';
+  return `${d.oldKeyId ?? 'old key'} ${d.proven ? 'dead (proven)' : 'deleted (the issuer cannot prove it dead)'} at +${seconds(d.deadAfterMs)}${tries}`;
+}
+
+function printReport(session: Session, report: MassRevokeReport): void {
+  const { out } = session;
+  out.line('Old keys:');
+  out.table(
+    ['KEY', 'OLD KEY', 'DEAD AT', 'TRIES', 'NOTE'],
+    report.deaths.map((d) => [
+      d.key,
+      d.oldKeyId,
+      d.deadAfterMs === undefined ? undefined : `+${seconds(d.deadAfterMs)}`,
+      String(d.attempts),
+      d.none ? 'no current key' : d.deadAfterMs === undefined ? `not deleted: ${d.error ?? '-'}` : d.proven ? 'proven dead' : 'deleted',
+    ]),
+  );
+  out.line(
+    report.allDeadAfterMs === undefined
+      ? 'NOT every old key is dead: see above; delete the rest by hand at the issuer.'
+      : `All old keys dead ${seconds(report.allDeadAfterMs)} after the start.`,
+  );
+  out.line();
+  out.line(renderResults(report.results).trimEnd());
+  const replaced = report.results.filter((r) => r.outcome === 'completed').length;
+  out.line(`${replaced} of ${report.results.length} key(s) replaced; run ended ${formatDuration(report.doneAfterMs)} after the start.`);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)}s`;
 }
