@@ -7,7 +7,6 @@
  * (the key's journal resumes at revoke-old) while the other keys go on to their replacements.
  * Times are this machine's real time from the start of the run: what an incident report needs.
  */
-import { messageOf } from '../errors.js';
 import type { StepName } from '../model.js';
 import type { Resources } from '../resources.js';
 import type { RotationJob, RotationRequest } from './job.js';
@@ -69,7 +68,11 @@ class Slots {
   }
 }
 
-export async function massRevoke(requests: readonly RotationRequest[], res: Resources, options: MassRevokeOptions): Promise<MassRevokeReport> {
+export async function massRevoke(
+  requests: readonly RotationRequest[],
+  res: Resources,
+  options: MassRevokeOptions,
+): Promise<MassRevokeReport> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const attempts = options.attempts ?? 3;
@@ -140,7 +143,7 @@ export async function massRevoke(requests: readonly RotationRequest[], res: Reso
       const keyId = result.key;
       const death = deaths.get(keyId)!;
       const deletionFailed = result.failedStep === 'revoke-old' && death.deadAfterMs === undefined && !death.none;
-      if (deletionFailed) death.error = result.error ?? messageOf(result.outcome);
+      if (deletionFailed) death.error = result.error ?? result.outcome;
       releaseAll(keyId);
       settle(keyId);
       if (!deletionFailed || attempt >= attempts) return false;

@@ -133,7 +133,8 @@ function deathText(d: Death): string {
   if (d.none) return 'no current key to delete';
   if (d.deadAfterMs === undefined) return `NOT deleted after ${d.attempts} tries: ${d.error ?? 'unknown error'}`;
   const tries = d.attempts > 1 ? ` (after ${d.attempts} tries)` : '';
-  return `${d.oldKeyId ?? 'old key'} ${d.proven ? 'dead (proven)' : 'deleted (the issuer cannot prove it dead)'} at +${seconds(d.deadAfterMs)}${tries}`;
+  const state = d.proven ? 'dead (proven)' : 'deleted (the issuer cannot prove it dead)';
+  return `${d.oldKeyId ?? 'old key'} ${state} at +${seconds(d.deadAfterMs)}${tries}`;
 }
 
 function printReport(session: Session, report: MassRevokeReport): void {

@@ -128,7 +128,13 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
    */
   const probe = async (apiKey: string, ctx: RunContext): Promise<'live' | 'refused' | 'unknown'> => {
     const wrongSignature = { kind: 'hmac' as const, sign: () => '0'.repeat(64) };
-    const client = new BinanceClient({ ...options, apiKey, signer: wrongSignature, localAddress: options.sourceAddress, logger: ctx.logger });
+    const client = new BinanceClient({
+      ...options,
+      apiKey,
+      signer: wrongSignature,
+      localAddress: options.sourceAddress,
+      logger: ctx.logger,
+    });
     try {
       await client.call('GET', '/sapi/v1/account/apiRestrictions');
       return 'live';
