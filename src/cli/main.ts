@@ -146,6 +146,17 @@ export async function main(args: string[]): Promise<void> {
       (y) => y.positional('key', { type: 'string' }),
       lazy(() => import('./commands/history.js')),
     )
+    .command(
+      'store <action> <store> [path]',
+      'put an admin credential into a store (JSON on stdin, or hidden prompts), or list its paths and field names',
+      (y) =>
+        y
+          .positional('action', { choices: ['put', 'list'] as const, describe: 'put: write PATH; list: show paths and field names' })
+          .positional('store', { type: 'string', describe: 'a store declared in rotation.yaml' })
+          .positional('path', { type: 'string', describe: 'the path to put (put only)' })
+          .option('field', { type: 'string', array: true, describe: 'a field to ask for at the prompt (repeat)' }),
+      lazy(() => import('./commands/store.js')),
+    )
     .demandCommand(1, 'name a command: keyturn --help lists them')
     .strict()
     .epilogue(

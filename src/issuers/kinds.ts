@@ -8,6 +8,7 @@ import { binanceKind } from './binance/options.js';
 import { commandKind } from './command-spec.js';
 import { ed25519Kind } from './ed25519-spec.js';
 import { manualKind } from './manual-spec.js';
+import { postgresKind } from './postgres/options.js';
 import { randomKind } from './random.js';
 import type { IssuerKind } from './spec.js';
 
@@ -18,6 +19,7 @@ export const ISSUER_KINDS = {
   manual: manualKind,
   binance: binanceKind,
   'aws-iam': awsIamKind,
+  postgres: postgresKind,
 } as const;
 
 export type IssuerType = keyof typeof ISSUER_KINDS;

@@ -17,6 +17,7 @@ const LOADERS: Record<IssuerType, Loader> = {
   manual: () => import('./manual.js'),
   binance: () => import('./binance/index.js'),
   'aws-iam': () => import('./aws-iam/index.js'),
+  postgres: () => import('./postgres/index.js'),
 };
 
 export function issuerTypes(): string[] {

@@ -80,7 +80,7 @@ keys:
     expect(refusal.problems).to.deep.equal([
       '3:18  stores.local.type  unknown value `valt`; expected one of: file, vault, aws-secrets-manager (did you mean `vault`?)',
       '5:19  issuers.tokens.type  unknown value `randon`; ' +
-        'expected one of: random, ed25519, command, manual, binance, aws-iam (did you mean `random`?)',
+        'expected one of: random, ed25519, command, manual, binance, aws-iam, postgres (did you mean `random`?)',
     ]);
   });
 });

@@ -8,6 +8,7 @@ describe('issuer registry', () => {
     const options: Record<string, Record<string, unknown>> = {
       command: { create: 'true', revoke: 'true' },
       binance: { managementKey: { store: 'local', path: 'exchange/management' } },
+      postgres: { host: '127.0.0.1', admin: { store: 'local', path: 'admin/postgres' } },
     };
     for (const type of issuerTypes()) {
       const issuer = await loadIssuer(issuerConfig(type, options[type] ?? {}));

@@ -1,0 +1,185 @@
+/**
+ * A throwaway PostgreSQL cluster for tests, the benchmark and the consumer demo: initdb in a
+ * temp folder, pg_ctl on a free loopback port, SCRAM for every TCP login, every statement
+ * logged (log_statement = all: the proof that no password reaches the server's SQL text).
+ * The superuser logs in over the cluster's own unix socket (trust, inside the temp folder);
+ * everything keyturn does goes over TCP with a password.
+ *
+ * initdb refuses root: as root the cluster runs as the `postgres` system user (the Debian
+ * package creates it), through runuser. The bin dir is found by glob (PostgreSQL 15
+ * preferred) or KEYTURN_PG_BIN.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { scramVerifier } from '../src/issuers/postgres/scram.js';
+
+export const SUPERUSER = 'keyturn_super';
+
+/** The PostgreSQL bin dir: KEYTURN_PG_BIN, else /usr/lib/postgresql/<version>/bin (15 first, then the newest). */
+export function findPgBin(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.KEYTURN_PG_BIN && existsSync(path.join(env.KEYTURN_PG_BIN, 'initdb'))) return env.KEYTURN_PG_BIN;
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(path.join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  const chosen = versions.includes('15') ? '15' : versions[0];
+  return chosen ? path.join(root, chosen, 'bin') : undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Who the cluster runs as: ourselves, or (as root) the postgres system user. */
+function runAs(): { uid: number; gid: number; user: string; prefix: string[] } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid, gid, user: 'postgres', prefix: ['runuser', '-u', 'postgres', '--'] };
+}
+
+export interface PgCluster {
+  host: string;
+  port: number;
+  dir: string;
+  socketDir: string;
+  logFile: string;
+  /** a connection as the superuser (over the unix socket); close it with end() */
+  superuser(database?: string): Promise<pg.Client>;
+  /** run statements as the superuser, in order */
+  sql(statements: string | readonly string[], database?: string): Promise<pg.QueryResult[]>;
+  /** the server's log so far */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** extra postgresql.conf settings */
+  settings?: Record<string, string>;
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<PgCluster> {
+  const bin = findPgBin();
+  if (!bin) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): apt-get install -y postgresql');
+  const owner = runAs();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-pg-'));
+  const data = path.join(dir, 'data');
+  const logFile = path.join(dir, 'server.log');
+  await writeFile(logFile, '');
+  if (owner) {
+    await chown(dir, owner.uid, owner.gid);
+    await chown(logFile, owner.uid, owner.gid);
+  }
+  const run = (program: string, args: string[]) => {
+    const argv = [...(owner?.prefix ?? []), path.join(bin, program), ...args];
+    const result = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', cwd: dir });
+    if (result.status !== 0) throw new Error(`${program} failed (${result.status}): ${result.stderr || result.stdout}`);
+  };
+  run('initdb', ['-D', data, '-U', SUPERUSER, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync', '--locale=C']);
+  const port = await freePort();
+  const settings: Record<string, string> = {
+    port: String(port),
+    listen_addresses: "'127.0.0.1'",
+    unix_socket_directories: `'${dir}'`,
+    password_encryption: "'scram-sha-256'",
+    log_statement: "'all'",
+    log_connections: 'on',
+    fsync: 'off',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    max_connections: '200',
+    ...options.settings,
+  };
+  const conf = Object.entries(settings).map(([k, v]) => `${k} = ${v}`);
+  await writeFile(path.join(data, 'postgresql.auto.conf'), `${conf.join('\n')}\n`);
+  if (owner) await chown(path.join(data, 'postgresql.auto.conf'), owner.uid, owner.gid);
+  run('pg_ctl', ['-D', data, '-l', logFile, '-w', '-t', '60', 'start']);
+  let stopped = false;
+  const superuser = async (database = 'postgres') => {
+    const client = new pg.Client({ host: dir, port, user: SUPERUSER, database });
+    client.on('error', () => undefined);
+    await client.connect();
+    return client;
+  };
+  return {
+    host: '127.0.0.1',
+    port,
+    dir,
+    socketDir: dir,
+    logFile,
+    superuser,
+    async sql(statements, database) {
+      const client = await superuser(database);
+      try {
+        const out: pg.QueryResult[] = [];
+        for (const s of typeof statements === 'string' ? [statements] : statements) out.push(await client.query(s));
+        return out;
+      } finally {
+        await client.end();
+      }
+    },
+    log: () => readFileSync(logFile, 'utf8'),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
+ * The roles of docs/postgres.md's setup: a NOLOGIN group role owning the objects, two login
+ * roles in it (alternating), one more login role (single), and the administrative role with
+ * CREATEROLE (PostgreSQL 15; 16 also needs ADMIN OPTION on each role) and pg_signal_backend.
+ */
+export async function setUpRoles(
+  cluster: PgCluster,
+  names: { group?: string; blue?: string; green?: string; single?: string; admin?: string; adminPassword: string; database?: string },
+): Promise<void> {
+  const n = {
+    group: 'app',
+    blue: 'app_blue',
+    green: 'app_green',
+    single: 'app_single',
+    admin: 'keyturn_admin',
+    database: 'appdb',
+    ...names,
+  };
+  await cluster.sql([`CREATE DATABASE ${n.database}`]);
+  // a verifier, not the password: the server's log (log_statement = all) must hold no password at all
+  const adminLiteral = pg.escapeLiteral(scramVerifier(n.adminPassword));
+  await cluster.sql(
+    [
+      `CREATE ROLE ${n.admin} LOGIN CREATEROLE PASSWORD ${adminLiteral}`,
+      `GRANT pg_signal_backend TO ${n.admin}`,
+      `CREATE ROLE ${n.group} NOLOGIN`,
+      `CREATE ROLE ${n.blue} LOGIN INHERIT IN ROLE ${n.group}`,
+      `CREATE ROLE ${n.green} LOGIN INHERIT IN ROLE ${n.group}`,
+      `CREATE ROLE ${n.single} LOGIN INHERIT IN ROLE ${n.group}`,
+      `GRANT CONNECT ON DATABASE ${n.database} TO ${n.group}`,
+      `GRANT USAGE, CREATE ON SCHEMA public TO ${n.group}`,
+      `SET ROLE ${n.group}`,
+      `CREATE TABLE orders (id serial PRIMARY KEY, note text)`,
+      `INSERT INTO orders (note) VALUES ('first')`,
+      `RESET ROLE`,
+    ],
+    n.database,
+  );
+}
