@@ -13,6 +13,7 @@ import type { Issuer, IssueTarget } from '../../src/issuers/types.js';
 import type { StoreRef } from '../../src/model.js';
 import type { Lease, SecretStore } from '../../src/stores/types.js';
 import { issuerConfig, keyConfig, makeContext } from '../issuers/support.js';
+import { rejection } from '../support/expect-rejection.js';
 
 const ref: StoreRef = { store: 'local', path: 'app/key', key: 'k' };
 const target: IssueTarget = { key: keyConfig({ id: 'k' }), issuer: issuerConfig('random') };
@@ -85,14 +86,11 @@ function recordingIssuer(create: () => Promise<unknown>): Issuer & { calls: stri
   };
 }
 
+/** The KeyturnError a call rejects with (the wrapper's refusals and tagged errors are all KeyturnErrors). */
 async function rejectionOf(promise: Promise<unknown>): Promise<KeyturnError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isKeyturnError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
+  const error = await rejection(promise);
+  expect(isKeyturnError(error), String(error)).to.equal(true);
+  return error as KeyturnError;
 }
 
 function withFailpoints(spec: string): () => void {

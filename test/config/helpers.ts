@@ -1,22 +1,22 @@
 /** Real files in a temp folder, loaded through loadConfig, as an operator would. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadConfig, type ConfigProblem } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { staticFindings } from '../../src/policy/static.js';
 import type { Finding } from '../../src/policy/types.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
 
 export class TempDir {
   private dir = '';
 
   async create(): Promise<void> {
-    this.dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-config-'));
+    this.dir = await tempDir('keyturn-config-');
   }
 
   async remove(): Promise<void> {
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    await removeTempDir(this.dir);
   }
 
   async write(name: string, text: string): Promise<string> {

@@ -1,10 +1,10 @@
 /** `keyturn validate` run by the built CLI on a file in a temp folder, as an operator runs it. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { CLI } from '../support/workspace.js';
+import { removeTempDir, tempDir } from '../support/temp-dir.js';
 
 export interface Refusal {
   exitCode: number;
@@ -17,11 +17,11 @@ export class ValidateDir {
   dir = '';
 
   async create(): Promise<void> {
-    this.dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-validate-'));
+    this.dir = await tempDir('keyturn-validate-');
   }
 
   async remove(): Promise<void> {
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    await removeTempDir(this.dir);
   }
 
   async run(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {

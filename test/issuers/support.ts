@@ -108,12 +108,5 @@ export function writeScript(dir: string, name: string, body: string): string {
   return file;
 }
 
-/** The rejection of a promise, failing the test if it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected the call to fail, and it succeeded');
-}
+/** The rejection of a promise, failing the test if it resolves (the one helper in test/support). */
+export { rejection as rejectionOf } from '../support/expect-rejection.js';
