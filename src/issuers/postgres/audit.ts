@@ -12,7 +12,7 @@ import type { Finding, RuleId, Severity } from '../../policy/types.js';
 import type { IssueTarget, StoredKey } from '../types.js';
 import type { Connector } from './connection.js';
 import { parsePostgresSpec } from './options.js';
-import { expired, parseKeyId, parseMark, refusals, roleFacts } from './roles.js';
+import { parseKeyId, parseMark, refusals, roleFacts } from './roles.js';
 
 export async function auditRoles(
   current: StoredKey,
@@ -28,9 +28,8 @@ export async function auditRoles(
   try {
     const facts = await at.connector.with(undefined, (c) => roleFacts(c, names), `auditing the roles of ${key.id}`);
     for (const r of refusals(spec, facts)) add(r.rule, 'error', r.message);
-    const now = at.ctx.clock.now();
     for (const role of facts.values()) {
-      if (!role.canLogin || expired(role, now) || parseMark(role.comment)) continue;
+      if (!role.canLogin || role.expired || parseMark(role.comment)) continue;
       add(
         'pg-unmanaged-password',
         'warn',

@@ -25,7 +25,7 @@ import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyI
 import { auditRoles } from './audit.js';
 import { connector, INVALID_PASSWORD, materialFor, type Connector } from './connection.js';
 import { parsePostgresSpec, postgresKind, rolesOf, type PostgresOptions, type PostgresSpec } from './options.js';
-import { expired, keyIdOf, markedRoles, parseKeyId, parseMark, refusals, roleFacts } from './roles.js';
+import { keyIdOf, markedRoles, parseKeyId, parseMark, refusals, roleFacts } from './roles.js';
 import { scramVerifier } from './scram.js';
 import { inTransaction, lockStatements, setPasswordStatements, TERMINATE_SESSIONS } from './statements.js';
 
@@ -247,14 +247,13 @@ export function createPostgresIssuer(config: IssuerConfig): Issuer {
       }
       const facts = (await db(ctx).with(undefined, (c) => roleFacts(c, [parsed.role]), `reading role ${parsed.role}`)).get(parsed.role);
       const mark = parseMark(facts?.comment ?? null);
-      return !facts || !mark || mark.keyId !== keyId || mark.state === 'locked' || expired(facts, ctx.clock.now());
+      return !facts || !mark || mark.keyId !== keyId || mark.state === 'locked' || facts.expired;
     },
 
     async list(_target: IssueTarget, ctx: RunContext): Promise<KeyInfo[]> {
       const marked = await db(ctx).with(undefined, (c) => markedRoles(c), 'listing the roles keyturn marked');
-      const now = ctx.clock.now();
       return marked
-        .filter((r) => r.mark.state === 'live' && !expired(r, now))
+        .filter((r) => r.mark.state === 'live' && !r.expired)
         .map((r) => ({ keyId: r.mark.keyId, name: r.mark.keyId, ...(r.mark.at ? { createdAt: r.mark.at } : {}) }));
     },
 

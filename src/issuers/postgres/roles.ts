@@ -20,8 +20,8 @@ export interface RoleFacts {
   createRole: boolean;
   bypassRls: boolean;
   inherit: boolean;
-  /** null: no expiry */
-  validUntil: Date | null;
+  /** VALID UNTIL has passed, by the server's clock (what a login is judged by) */
+  expired: boolean;
   comment: string | null;
   /** objects (in any database of the cluster) the role owns directly */
   owns: number;
@@ -59,7 +59,8 @@ export function parseMark(comment: string | null): Mark | undefined {
 
 const ROLE_QUERY = `
 SELECT r.rolname AS name, r.rolcanlogin AS "canLogin", r.rolsuper AS superuser, r.rolcreaterole AS "createRole",
-       r.rolbypassrls AS "bypassRls", r.rolinherit AS inherit, r.rolvaliduntil AS "validUntil",
+       r.rolbypassrls AS "bypassRls", r.rolinherit AS inherit,
+       coalesce(r.rolvaliduntil <= now(), false) AS expired,
        shobj_description(r.oid, 'pg_authid') AS comment,
        (SELECT count(*) FROM pg_shdepend d
          WHERE d.refclassid = 'pg_authid'::regclass AND d.refobjid = r.oid AND d.deptype = 'o')::int
@@ -74,19 +75,15 @@ export async function roleFacts(client: pg.Client, names: readonly string[]): Pr
 }
 
 /** Every role carrying keyturn's mark, live ones only (list(): what keyturn has issued and not retired). */
-export async function markedRoles(client: pg.Client): Promise<Array<{ name: string; mark: Mark; validUntil: Date | null }>> {
-  const { rows } = await client.query<{ name: string; comment: string; validUntil: Date | null }>(
-    `SELECT r.rolname AS name, shobj_description(r.oid, 'pg_authid') AS comment, r.rolvaliduntil AS "validUntil"
+export async function markedRoles(client: pg.Client): Promise<Array<{ name: string; mark: Mark; expired: boolean }>> {
+  const { rows } = await client.query<{ name: string; comment: string; expired: boolean }>(
+    `SELECT r.rolname AS name, shobj_description(r.oid, 'pg_authid') AS comment, coalesce(r.rolvaliduntil <= now(), false) AS expired
        FROM pg_roles r WHERE shobj_description(r.oid, 'pg_authid') LIKE 'keyturn keyId=%'`,
   );
   return rows.flatMap((row) => {
     const mark = parseMark(row.comment);
-    return mark ? [{ name: row.name, mark, validUntil: row.validUntil }] : [];
+    return mark ? [{ name: row.name, mark, expired: row.expired }] : [];
   });
-}
-
-export function expired(facts: { validUntil: Date | null }, now: Date): boolean {
-  return facts.validUntil !== null && facts.validUntil.getTime() <= now.getTime();
 }
 
 /** A problem keyturn refuses to rotate past, with the audit rule id that reports it. */
