@@ -129,6 +129,19 @@ export async function main(args: string[]): Promise<void> {
       lazy(() => import('./commands/revoke.js')),
     )
     .command(
+      'scan [paths..]',
+      'look for managed secrets (and their encodings) in files and, with --git, in history; exit 1 on findings',
+      (y) =>
+        y
+          .positional('paths', { type: 'string', array: true, describe: 'files or folders (default: .)' })
+          .option('git', { type: 'boolean', describe: "also every commit of the paths' git repositories" })
+          .option('revoke', { type: 'boolean', describe: 'revoke (leak mode) every key found' })
+          .option('yes', { alias: 'y', type: 'boolean', describe: 'with --revoke: do not ask (required without a terminal)' })
+          .option('max-size', positiveIntegerOption('max-size', 4096, 'skip files larger than this many MB (default 50)'))
+          .option('concurrency', concurrencyOption),
+      lazy(() => import('./commands/scan.js')),
+    )
+    .command(
       'audit',
       'check every key against the security rules, live at the issuer too; exit 1 on errors',
       (y) => y.option('strict', { type: 'boolean', describe: 'an overdue key is an error' }),

@@ -3,6 +3,8 @@
  * hash: one pass over the text whatever the number of forms, so redacting megabytes of
  * output against dozens of secrets stays fast. A form may ask for a longer run of matching
  * windows than k before it counts (an encoding whose k characters stand for less of a secret).
+ * `keyturn scan` uses the same index another way: it indexes only the first window of each
+ * form and asks `each` for every position a form may start at (src/scan/matcher.ts).
  */
 
 /** [start, end) of a text to mask */
@@ -15,11 +17,19 @@ const FILTER_BITS = 1 << 20;
 export class GramIndex {
   /** hash → window → the shortest matching run it takes for that window to count */
   private readonly windows = new Map<number, Map<string, number>>();
-  private readonly filter = new Uint32Array(FILTER_BITS >>> 5);
+  private readonly filter: Uint32Array;
+  /** filter bits - 1 (a power of two) */
+  private readonly mask: number;
   /** BASE^(k-1) mod 2^32, to roll the leading character out */
   private readonly lead: number;
 
-  constructor(readonly k: number) {
+  /** `filterBits`: a power of two; more bits, fewer Map lookups for an index of many windows (scan) */
+  constructor(
+    readonly k: number,
+    filterBits = FILTER_BITS,
+  ) {
+    this.filter = new Uint32Array(Math.max(32, filterBits) >>> 5);
+    this.mask = Math.max(32, filterBits) - 1;
     let lead = 1;
     for (let i = 1; i < k; i++) lead = Math.imul(lead, BASE);
     this.lead = lead;
@@ -39,7 +49,7 @@ export class GramIndex {
       const known = bucket.get(window);
       if (known === undefined || run < known) {
         bucket.set(window, run);
-        this.filter[(hash & (FILTER_BITS - 1)) >>> 5]! |= 1 << (hash & 31);
+        this.filter[(hash & this.mask) >>> 5]! |= 1 << (hash & 31);
         added = true;
       }
       if (i + k >= form.length) return added;
@@ -49,7 +59,7 @@ export class GramIndex {
 
   /** Append to `spans` every run of indexed windows in the text that is long enough to count. */
   find(text: string, spans: Span[]): void {
-    const { k, lead, filter, windows } = this;
+    const { k, lead, filter, windows, mask } = this;
     if (text.length < k) return;
     let hash = hashOf(text, k);
     let start = -1;
@@ -61,7 +71,7 @@ export class GramIndex {
       needed = Infinity;
     };
     for (let i = 0; ; i++) {
-      if ((filter[(hash & (FILTER_BITS - 1)) >>> 5]! & (1 << (hash & 31))) !== 0) {
+      if ((filter[(hash & mask) >>> 5]! & (1 << (hash & 31))) !== 0) {
         const run = windows.get(hash)?.get(text.slice(i, i + k));
         if (run !== undefined) {
           // overlapping hits make one run
@@ -75,6 +85,25 @@ export class GramIndex {
       }
       if (i + k >= text.length) return close();
       // rolled inline: this loop runs once per character of every text keyturn writes
+      hash = (Math.imul((hash - Math.imul(text.charCodeAt(i), lead)) | 0, BASE) + text.charCodeAt(i + k)) | 0;
+    }
+  }
+
+  /**
+   * Every position of `text` whose k characters are an indexed window, in order: one pass,
+   * whatever the number of windows. The caller checks what starts there.
+   */
+  each(text: string, onHit: (at: number, window: string) => void): void {
+    const { k, lead, filter, windows, mask } = this;
+    if (text.length < k) return;
+    let hash = hashOf(text, k);
+    const last = text.length - k;
+    for (let i = 0; ; i++) {
+      if ((filter[(hash & mask) >>> 5]! & (1 << (hash & 31))) !== 0) {
+        const window = text.slice(i, i + k);
+        if (windows.get(hash)?.has(window)) onHit(i, window);
+      }
+      if (i >= last) return;
       hash = (Math.imul((hash - Math.imul(text.charCodeAt(i), lead)) | 0, BASE) + text.charCodeAt(i + k)) | 0;
     }
   }

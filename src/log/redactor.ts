@@ -123,7 +123,7 @@ export class Redactor {
  * The texts of a secret that must never appear: the value itself, and for a multi-line
  * value its body without PEM armor, each line, and the lines joined (a re-wrapped key).
  */
-function secretParts(value: string): string[] {
+export function secretParts(value: string): string[] {
   const parts = new Set([value.trim()]);
   if (/[\r\n]/.test(value)) {
     const lines = value
@@ -140,7 +140,7 @@ function secretParts(value: string): string[] {
 
 /** Each part as a tool might print it. Pieces of a long part are caught by the index, so
  * base64 is taken at every byte alignment: the base64 of any fragment is then a piece of one. */
-function encodings(part: string): Array<[keyof typeof MIN_RUN, string]> {
+export function encodings(part: string): Array<[keyof typeof MIN_RUN, string]> {
   const forms: Array<[keyof typeof MIN_RUN, string]> = [['text', part]];
   const json = JSON.stringify(part).slice(1, -1);
   forms.push(['text', json], ['text', JSON.stringify(json).slice(1, -1)]);

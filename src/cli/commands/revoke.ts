@@ -46,7 +46,10 @@ export async function run(argv: RevokeArgs): Promise<ExitCodeValue> {
         return ExitCode.ok;
       }
       if (!(await confirmed(session, plan, argv.yes))) return ExitCode.ok;
-      return revokeAll(session, plan, chosen, argv);
+      const { report, exitCode } = await revokeAll(session, plan, chosen, argv);
+      if (session.options.json) session.out.json({ ...report, exitCode });
+      else printReport(session, report);
+      return exitCode;
     },
     { dryRun: argv.dryRun },
   );
@@ -80,6 +83,17 @@ export function choose(config: Config, argv: Pick<RevokeArgs, 'keys' | 'issuer' 
   return pool.map((p) => ({ key: p.key, trigger: 'revoke', why: `leak: ${argv.reason}${p.why.length ? ` (${p.why.join('; ')})` : ''}` }));
 }
 
+/** The selected keys in leak mode (scan --revoke too): plan, confirm on a terminal, run; undefined when the operator declined. */
+export async function leakResponse(
+  session: Session,
+  chosen: Selected[],
+  argv: { reason: string; yes?: boolean; concurrency?: number },
+): Promise<{ report: MassRevokeReport; exitCode: ExitCodeValue } | undefined> {
+  const plan = await buildPlan(session.config, session.res, { selection: {}, trigger: 'revoke', reason: argv.reason, chosen });
+  if (!(await confirmed(session, plan, argv.yes))) return undefined;
+  return revokeAll(session, plan, chosen, argv);
+}
+
 async function confirmed(session: Session, plan: Plan, yes: boolean | undefined): Promise<boolean> {
   const { prompt } = session.ctx;
   if (yes) return true;
@@ -97,8 +111,13 @@ async function confirmed(session: Session, plan: Plan, yes: boolean | undefined)
   return false;
 }
 
-async function revokeAll(session: Session, plan: Plan, chosen: Selected[], argv: RevokeArgs): Promise<ExitCodeValue> {
-  const { ctx, out, config } = session;
+async function revokeAll(
+  session: Session,
+  plan: Plan,
+  chosen: Selected[],
+  argv: { reason: string; concurrency?: number },
+): Promise<{ report: MassRevokeReport; exitCode: ExitCodeValue }> {
+  const { ctx, config } = session;
   const byId = new Map(chosen.map((s) => [s.key.id, s.key]));
   const blocked = new Map(
     plan.keys
@@ -123,10 +142,7 @@ async function revokeAll(session: Session, plan: Plan, chosen: Selected[], argv:
       onResult: progress ? (r) => say(`${r.outcome === 'completed' ? '✓' : '✗'} ${r.key}: ${r.outcome}`) : undefined,
     },
   );
-  const exitCode = exitCodeFor(report.results);
-  if (session.options.json) out.json({ ...report, exitCode });
-  else printReport(session, report);
-  return exitCode;
+  return { report, exitCode: exitCodeFor(report.results) };
 }
 
 function deathText(d: Death): string {
@@ -137,7 +153,7 @@ function deathText(d: Death): string {
   return `${d.oldKeyId ?? 'old key'} ${state} at +${seconds(d.deadAfterMs)}${tries}`;
 }
 
-function printReport(session: Session, report: MassRevokeReport): void {
+export function printReport(session: Session, report: MassRevokeReport): void {
   const { out } = session;
   out.line('Old keys:');
   out.table(
