@@ -31,6 +31,7 @@ export interface PgKeyOptions {
 
 export interface CliResult {
   exitCode: number;
+  signal?: string;
   stdout: string;
   stderr: string;
 }
@@ -69,7 +70,12 @@ export class PgWorkspace {
       env: { ...this.env, ...env },
       reject: false,
       ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
-    }).then((r) => ({ exitCode: typeof r.exitCode === 'number' ? r.exitCode : -1, stdout: String(r.stdout), stderr: String(r.stderr) }));
+    }).then((r) => ({
+      exitCode: typeof r.exitCode === 'number' ? r.exitCode : -1,
+      signal: r.signal ?? undefined,
+      stdout: String(r.stdout),
+      stderr: String(r.stderr),
+    }));
   }
 
   async store(): Promise<SecretStore> {

@@ -1,0 +1,95 @@
+/**
+ * kill -9 at every step of a postgres rotation, then a rerun, against a real server: the key
+ * ends rotated once more with exactly one role CURRENT and working with the stored password,
+ * the old password refused (the other role locked, or in single the role's password
+ * replaced), and no role left holding a password keyturn does not know — including a crash
+ * right after the password was set and before the store had it (the orphan is found by its
+ * mark and undone). test/support/crash-matrix.ts drives the `command` provider; this is its
+ * postgres counterpart.
+ */
+import { expect } from 'chai';
+import { setUpRoles, startCluster, type PgCluster } from '../../support/postgres-cluster.js';
+import { ADMIN, PgWorkspace } from './workspace.js';
+
+const POINTS = [
+  'lock:before',
+  'create:before',
+  'issuer.create',
+  'create:after',
+  'stage:before',
+  'store.stage',
+  'stage:after',
+  'promote:before',
+  'store.promote',
+  'promote:after',
+  'restart:before',
+  'restart:after',
+  'verify:before',
+  'issuer.verify',
+  'verify:after',
+  'retire:before',
+  'issuer.revoke',
+  'retire:after',
+  'record:before',
+  'record:after',
+  'unlock:after',
+];
+
+describe('postgres issuer: SIGKILL at each step, then a rerun', function () {
+  this.timeout(60_000);
+  let cluster: PgCluster;
+  let n = 0;
+
+  before(async () => {
+    cluster = await startCluster();
+    await setUpRoles(cluster, { adminPassword: ADMIN.password });
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  for (const strategy of ['alternating', 'single'] as const) {
+    for (const point of POINTS) {
+      it(`${strategy}: killed at ${point}`, async () => {
+        n++;
+        const roles = strategy === 'alternating' ? [`c${n}_blue`, `c${n}_green`] : [`c${n}_one`];
+        await cluster.sql(roles.map((r) => `CREATE ROLE ${r} LOGIN IN ROLE app`));
+        const spec = strategy === 'alternating' ? `{ roles: [${roles.join(', ')}] }` : `{ strategy: single, role: ${roles[0]} }`;
+        const ws = await PgWorkspace.create(cluster, [{ id: 'pg-key', spec }]);
+        try {
+          const first = await ws.run(['rotate', 'pg-key', '--yes']);
+          expect(first.exitCode, first.stderr).to.equal(0);
+          const initial = (await ws.versions('pg-key')).current!;
+
+          const killed = await ws.run(['rotate', 'pg-key', '--yes'], { KEYTURN_FAILPOINTS: `${point}=kill` });
+          expect(killed.signal, `killed at ${point}: ${killed.stderr}`).to.equal('SIGKILL');
+          const rerun = await ws.run(['rotate', 'pg-key', '--yes']);
+          expect(rerun.exitCode, rerun.stderr).to.equal(0);
+
+          const { current, pending } = await ws.versions('pg-key');
+          const store = await ws.store();
+          expect(pending, 'no PENDING version').to.equal(undefined);
+          expect(await store.journal(ws.ref('pg-key')), 'no journal').to.equal(undefined);
+          expect(current!.keyId).to.not.equal(initial.keyId);
+          const user = current!.material.username!;
+          expect(await ws.login(user, current!.material.password!), 'CURRENT logs in').to.equal(undefined);
+          expect(await ws.login(initial.material.username!, initial.material.password!), 'the old password is refused').to.equal('28P01');
+          expect(ws.consumer('pg-key-app')).to.deep.equal({ user, keyId: current!.keyId });
+          for (const role of roles) {
+            const state = await ws.role(role);
+            if (role === user) {
+              expect(state.expired, `${role} is CURRENT`).to.equal(false);
+              expect(state.comment).to.match(new RegExp(`^keyturn keyId=${current!.keyId} state=live`));
+            } else {
+              // the other role: locked (no overlap here), never live with a password keyturn lost
+              expect(state.expired, `${role} is locked`).to.equal(true);
+              expect(state.comment).to.match(/state=locked/);
+            }
+          }
+        } finally {
+          await ws.cleanup();
+        }
+      });
+    }
+  }
+});
