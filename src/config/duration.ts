@@ -16,12 +16,27 @@ export const DURATION_PATTERN = '^(?=\\d)(?:\\d{1,7}w)?(?:\\d{1,7}d)?(?:\\d{1,8}
 const DURATION = new RegExp(DURATION_PATTERN);
 const PART = /(\d+)(ms|w|d|h|m|s)/g;
 
+/**
+ * A file of 10,000 keys writes the same few durations tens of thousands of times (30d, 5s),
+ * and config load reads each twice (its range, then normalize): the answers are kept. Bounded,
+ * so a long-running process fed odd texts does not grow without end.
+ */
+const parsed = new Map<string, number | undefined>();
+const PARSED_LIMIT = 4096;
+
 /** Milliseconds, or undefined when the text is not a duration (or too large to count exactly). */
 export function parseDuration(text: string): number | undefined {
-  if (typeof text !== 'string' || !DURATION.test(text)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(PART)) total += Number(amount) * UNIT_MS[unit as Unit];
-  return Number.isSafeInteger(total) ? total : undefined;
+  if (typeof text !== 'string') return undefined;
+  if (parsed.has(text)) return parsed.get(text);
+  let total: number | undefined;
+  if (DURATION.test(text)) {
+    total = 0;
+    for (const [, amount, unit] of text.matchAll(PART)) total += Number(amount) * UNIT_MS[unit as Unit];
+    if (!Number.isSafeInteger(total)) total = undefined;
+  }
+  if (parsed.size >= PARSED_LIMIT) parsed.clear();
+  parsed.set(text, total);
+  return total;
 }
 
 const TIMEOUT_UNITS: Record<string, number> = { ms: 1, s: UNIT_MS.s, m: UNIT_MS.m, h: UNIT_MS.h };

@@ -6,6 +6,7 @@
  * positions instead of a run failing after promote. Reads unvalidated data through loose().
  */
 import { issuerKind } from '../issuers/kinds.js';
+import type { IssuerKind } from '../issuers/spec.js';
 import type { ProblemList } from './problems.js';
 import { loose, looseList } from './raw-types.js';
 import { resolveIssuer } from './references.js';
@@ -17,12 +18,19 @@ export function checkIssuerSpecs(data: unknown, problems: ProblemList): unknown[
   const defaults = loose(root.defaults);
   const issuers = loose(root.issuers);
   const keys = looseList(root.keys);
+  // thousands of keys share a few issuers: each issuer's kind and options are looked up once
+  const declared = new Map<string, { type: unknown; kind: IssuerKind | undefined; options: Record<string, unknown> }>();
   for (let index = 0; index < keys.length; index++) {
     const key = loose(keys[index]);
     const name = resolveIssuer(key, defaults);
     if (name === undefined || !Object.hasOwn(issuers, name)) continue;
-    const { type, ...options } = loose(issuers[name]);
-    const kind = typeof type === 'string' ? issuerKind(type) : undefined;
+    let issuer = declared.get(name);
+    if (!issuer) {
+      const { type, ...options } = loose(issuers[name]);
+      issuer = { type, kind: typeof type === 'string' ? issuerKind(type) : undefined, options };
+      declared.set(name, issuer);
+    }
+    const { type, kind, options } = issuer;
     if (!kind) continue;
     const report = (path: ReadonlyArray<string | number>, message: string, hint?: string) =>
       problems.add(['keys', index, 'spec', ...path], message, hint);

@@ -44,16 +44,10 @@ export interface FileFacts {
   hash: string;
 }
 
-const durations = new Map<string, number>();
-
 /** Milliseconds of a duration the schema has accepted (its pattern rules out overflow). */
 function ms(text: string): number {
-  let value = durations.get(text);
-  if (value === undefined) {
-    value = parseDuration(text);
-    if (value === undefined) throw new Error(`internal: schema-valid duration ${JSON.stringify(text)} did not parse`);
-    durations.set(text, value);
-  }
+  const value = parseDuration(text);
+  if (value === undefined) throw new Error(`internal: schema-valid duration ${JSON.stringify(text)} did not parse`);
   return value;
 }
 

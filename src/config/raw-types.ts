@@ -104,12 +104,12 @@ export interface RawConfig {
   keys?: RawKey[];
 }
 
-/** A view of unvalidated data: fields that are not objects read as an empty object. */
 /** A JSON or YAML mapping: an object that is not an array. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A view of unvalidated data: fields that are not objects read as an empty object. */
 export function loose(value: unknown): Record<string, unknown> {
   return isRecord(value) ? value : {};
 }

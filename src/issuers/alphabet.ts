@@ -26,11 +26,16 @@ export const NAMED_ALPHABETS: Record<string, string> = {
 export interface Alphabet {
   /** as written in the spec: base62, hex, custom:… */
   name: string;
-  chars: string[];
+  readonly chars: readonly string[];
 }
 
 /** Parse `base62` | `alnum` | `hex` | `base64url` | `printable` | `custom:<chars>`; an error string when invalid. */
+/** Named alphabets, built once: config load asks for one per key. */
+const named = new Map<string, Alphabet>();
+
 export function parseAlphabet(name: string): Alphabet | string {
+  const known = named.get(name);
+  if (known) return known;
   if (name.startsWith('custom:')) {
     const chars = Array.from(name.slice('custom:'.length));
     if (chars.length < 2) return 'a custom alphabet needs at least 2 characters';
@@ -38,9 +43,11 @@ export function parseAlphabet(name: string): Alphabet | string {
     if (chars.length > 256) return 'a custom alphabet may hold at most 256 characters';
     return { name, chars };
   }
-  const chars = NAMED_ALPHABETS[name];
+  const chars = Object.hasOwn(NAMED_ALPHABETS, name) ? NAMED_ALPHABETS[name] : undefined;
   if (!chars) return `unknown alphabet "${name}" (base62, alnum, hex, base64url, printable or custom:<chars>)`;
-  return { name, chars: Array.from(chars) };
+  const alphabet: Alphabet = Object.freeze({ name, chars: Object.freeze(Array.from(chars)) });
+  named.set(name, alphabet);
+  return alphabet;
 }
 
 /** `length` characters drawn uniformly and independently from the alphabet. */

@@ -8,7 +8,7 @@ import { issuerConfig, keyConfig, makeContext, rejectionOf } from './support.js'
 const issuer = createRandomIssuer(issuerConfig('random'));
 const target = (spec: Record<string, unknown>) => ({ key: keyConfig({ spec }), issuer: issuerConfig('random') });
 
-function chiSquare(values: string[], alphabet: string[]): number {
+function chiSquare(values: string[], alphabet: readonly string[]): number {
   const counts = new Map(alphabet.map((c) => [c, 0]));
   let total = 0;
   for (const value of values) {
@@ -71,6 +71,15 @@ describe('random issuer', () => {
     expect(issued.material.value).to.have.length(8);
     expect((await rejectionOf(issuer.create(target({ alphabet: 'base32' }), ctx))).code).to.equal('ECONFIG');
     expect((await rejectionOf(issuer.create(target({ alphabet: 'custom:aab' }), ctx))).message).to.include('repeats');
+  });
+
+  it('knows its named alphabets only: a name inherited by every object (toString, constructor) is no alphabet', () => {
+    expect((parseAlphabet('hex') as Alphabet).chars.join('')).to.equal('0123456789abcdef');
+    expect(parseAlphabet('hex')).to.equal(parseAlphabet('hex'));
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty'])
+      expect(parseAlphabet(name), name)
+        .to.be.a('string')
+        .and.match(/^unknown alphabet/);
   });
 
   it('is uniform over many samples (chi-square), and the same bound catches modulo bias', () => {
