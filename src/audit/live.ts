@@ -19,12 +19,12 @@ const EXPIRY_NOTICE_MS = 14 * DAY;
 const KEY_LIMIT = 30;
 const KEY_LIMIT_NOTICE = 27;
 
-function accountOf(key: KeyConfig): string {
+export function accountOf(key: KeyConfig): string {
   const spec = key.spec;
   return String(spec.email ?? spec.subAccountId ?? spec.account ?? 'main');
 }
 
-function groupByAccount(keys: KeyConfig[]): Map<string, KeyConfig[]> {
+export function groupByAccount(keys: KeyConfig[]): Map<string, KeyConfig[]> {
   const groups = new Map<string, KeyConfig[]>();
   for (const key of keys) {
     const id = `${key.issuer}\u0000${accountOf(key)}`;
@@ -34,7 +34,7 @@ function groupByAccount(keys: KeyConfig[]): Map<string, KeyConfig[]> {
 }
 
 /** Key ids the store accounts for (current, staged, in overlap), and each key's current one. */
-async function keysInStore(keys: KeyConfig[], res: Resources): Promise<{ known: Set<string>; current: Map<KeyConfig, string> }> {
+export async function keysInStore(keys: KeyConfig[], res: Resources): Promise<{ known: Set<string>; current: Map<KeyConfig, string> }> {
   const known = new Set<string>();
   const current = new Map<KeyConfig, string>();
   for (const key of keys) {

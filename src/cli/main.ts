@@ -144,7 +144,14 @@ export async function main(args: string[]): Promise<void> {
     .command(
       'audit',
       'check every key against the security rules, live at the issuer too; exit 1 on errors',
-      (y) => y.option('strict', { type: 'boolean', describe: 'an overdue key is an error' }),
+      (y) =>
+        y
+          .option('strict', { type: 'boolean', describe: 'an overdue key is an error' })
+          .option('delete-unknown', {
+            type: 'boolean',
+            describe: 'delete (after asking) the keys issuers hold that rotation.yaml does not know',
+          })
+          .option('yes', { alias: 'y', type: 'boolean', describe: 'with --delete-unknown: do not ask (required without a terminal)' }),
       lazy(() => import('./commands/audit.js')),
     )
     .command(
