@@ -295,7 +295,7 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
       youngKeys.delete(keyId!);
     }
     if (isJson && targetHeader.startsWith('secretsmanager.')) {
-      let input: Record<string, unknown> = {};
+      let input: Record<string, unknown>;
       try {
         input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
       } catch {

@@ -14,7 +14,8 @@ import { expect } from 'chai';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { execa } from 'execa';
-import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
+import { adminClientConfig } from '../../bench/moto.js';
+import { startStrictMoto, type StrictMoto } from '../../scripts/aws-strict-moto.js';
 import { removeTempDir, tempDir } from '../support/temp-dir.js';
 
 const run = promisify(execFile);
@@ -27,14 +28,14 @@ interface Creds {
 
 describe('aws-iam in aws-secrets-manager, end to end through the CLI', function () {
   this.timeout(120_000);
-  let moto: Moto;
+  let moto: StrictMoto;
   let iam: IAMClient;
   let sm: SecretsManagerClient;
   let dir: string;
   const prefix = `e2e-${randomBytes(3).toString('hex')}/`;
 
   before(async () => {
-    moto = await startMoto();
+    moto = await startStrictMoto();
     iam = new IAMClient(adminClientConfig(moto));
     sm = new SecretsManagerClient(adminClientConfig(moto));
     dir = await tempDir('keyturn-aws-e2e-');

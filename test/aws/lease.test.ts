@@ -1,25 +1,26 @@
 /**
- * The Secrets Manager lease across machines: a create-only lock secret, so of several takers
+ * The Secrets Manager lease across machines: a compare-and-set on the state secret, so of several takers
  * racing from separate store instances (separate clients, as separate hosts would be) exactly
  * one wins, on moto with signatures checked.
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { isKeyturnError } from '../../src/errors.js';
 import { SecretsManagerStore } from '../../src/stores/aws/secrets-store.js';
 import type { Lease } from '../../src/stores/types.js';
-import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
+import { adminClientConfig } from '../../bench/moto.js';
+import { startStrictMoto, type StrictMoto } from '../../scripts/aws-strict-moto.js';
 import type { StoreRef } from '../../src/model.js';
 
-describe('aws-secrets-manager lease (lock secret) on moto_server', function () {
+describe('aws-secrets-manager lease (state secret) on moto_server', function () {
   this.timeout(60_000);
-  let moto: Moto;
+  let moto: StrictMoto;
   const prefix = `kl-${randomBytes(3).toString('hex')}/`;
   const newStore = () => new SecretsManagerStore({ client: new SecretsManagerClient(adminClientConfig(moto)), prefix });
 
   before(async () => {
-    moto = await startMoto();
+    moto = await startStrictMoto();
   });
   after(async () => {
     await moto?.stop();
@@ -63,17 +64,22 @@ describe('aws-secrets-manager lease (lock secret) on moto_server', function () {
     await Promise.all([holder, ...stores].map((s) => s.close()));
   });
 
-  it('the lock is its own secret keyturn-lock/<name> holding owner, token and expiry, and is deleted on release', async () => {
+  it('the lease is a field of the state secret keyturn-state/<name> (owner, token, expiry), gone on release; the state stays', async () => {
     const ref: StoreRef = { store: 's', path: 'visible', key: 'visible' };
     const store = newStore();
     const lease = await store.lease(ref, 'me:1:cccccc', 60_000);
     const client = new SecretsManagerClient(adminClientConfig(moto));
-    const value = await client.send(new GetSecretValueCommand({ SecretId: `keyturn-lock/${prefix}visible`, VersionStage: 'AWSCURRENT' }));
-    expect(JSON.parse(value.SecretString!)).to.deep.equal({ owner: 'me:1:cccccc', token: lease.token, expiresAt: lease.expiresAt });
+    const read = async () =>
+      JSON.parse(
+        (await client.send(new GetSecretValueCommand({ SecretId: `keyturn-state/${prefix}visible`, VersionStage: 'AWSCURRENT' })))
+          .SecretString!,
+      ) as { lease?: unknown };
+    expect((await read()).lease).to.deep.equal({ owner: 'me:1:cccccc', token: lease.token, expiresAt: lease.expiresAt });
     await lease.release();
-    const left = await client.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [`keyturn-lock/${prefix}visible`] }] }));
-    expect(left.SecretList ?? []).to.have.length(0);
-    // the lock never shows up as a managed secret's history
+    expect((await read()).lease).to.equal(undefined);
+    // taken again at once: nothing was deleted, so AWS's asynchronous deletion is never in the way
+    const again = await store.lease(ref, 'me:1:dddddd', 60_000);
+    await again.release();
     expect(await store.history()).to.deep.equal([]);
     client.destroy();
     await store.close();

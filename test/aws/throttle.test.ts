@@ -9,19 +9,20 @@ import { expect } from 'chai';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clientConfig } from '../../src/aws/client-config.js';
 import { SecretsManagerStore } from '../../src/stores/aws/secrets-store.js';
-import { adminClientConfig, startMoto, type Moto } from '../../bench/moto.js';
+import { adminClientConfig } from '../../bench/moto.js';
+import { startStrictMoto, type StrictMoto } from '../../scripts/aws-strict-moto.js';
 import { rejection } from '../support/expect-rejection.js';
 
 describe('aws clients retry throttling (429 ThrottlingException) with backoff', function () {
   this.timeout(60_000);
-  let moto: Moto;
+  let moto: StrictMoto;
   let proxy: http.Server;
   let endpoint: string;
   let throttleNext = 0;
   const seen: number[] = [];
 
   before(async () => {
-    moto = await startMoto();
+    moto = await startStrictMoto();
     const target = new URL(moto.endpoint);
     proxy = http.createServer((req, res) => {
       seen.push(Date.now());

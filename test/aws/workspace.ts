@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { adminClientConfig, type Moto } from '../../bench/moto.js';
 import { SecretsManagerStore } from '../../src/stores/aws/secrets-store.js';
 import { Workspace, type WorkspaceOptions } from '../support/workspace.js';
@@ -47,10 +47,18 @@ export function secretsView(moto: Moto, prefix: string) {
       const value = await client.send(new GetSecretValueCommand({ SecretId: name(key), VersionStage: 'AWSCURRENT' }));
       return JSON.parse(value.SecretString!) as Record<string, string>;
     },
-    /** whether the key's lock secret (keyturn-lock/<name>, the lease) exists */
+    /** whether the key's state secret (keyturn-state/<name>) holds a lease */
     async locked(key: string): Promise<boolean> {
-      const found = await client.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [`keyturn-lock/${name(key)}`] }] }));
-      return (found.SecretList ?? []).length > 0;
+      try {
+        const state = await client.send(new GetSecretValueCommand({ SecretId: `keyturn-state/${name(key)}`, VersionStage: 'AWSCURRENT' }));
+        return (JSON.parse(state.SecretString!) as { lease?: unknown }).lease !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    /** the managed secret's tags */
+    async tags(key: string): Promise<{ Key?: string; Value?: string }[]> {
+      return (await client.send(new DescribeSecretCommand({ SecretId: name(key) }))).Tags ?? [];
     },
     close: () => client.destroy(),
   };

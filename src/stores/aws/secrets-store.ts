@@ -1,12 +1,20 @@
 /**
  * The `aws-secrets-manager` store: AWS's own staging protocol on real labels. stage is
  * PutSecretValue(ClientRequestToken, [AWSPENDING]); promote moves AWSCURRENT (AWS puts
- * AWSPREVIOUS on the old version) and then removes AWSPENDING; rollback moves AWSCURRENT back.
- * Every read of material names its VersionStage. Rotation metadata, the journal and history
- * live in the secret's tags (see tags.ts and docs/aws.md); the lease is a lock secret (lock.ts).
- * While this process holds a key's lease, DescribeSecret results are remembered (cache.ts).
+ * AWSPREVIOUS on the old version); rollback moves AWSCURRENT back. Every read of material names
+ * its VersionStage. keyturn's own state (lease, journal, record, full history, version facts)
+ * lives in a state secret it owns, `keyturn-state/<name>` (state.ts, state-secret.ts), written
+ * with a one-call compare-and-set; the managed secret keeps only a readable summary in at most 4
+ * tags. A secret a previous keyturn wrote (state in tags) is read as such and migrated by the
+ * first state write (legacy.ts). docs/aws.md has the design and its AWS references.
+ *
+ * Under its lease this process is the only keyturn writer of a key, so it remembers the state and
+ * the DescribeSecret it read (cache.ts), and holds back the writes a crash may lose without harm
+ * (record, history, the journal's clear, a checkpoint the labels already prove) until the next
+ * write or the release: the journal's last durable checkpoint then resumes the rotation.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
@@ -23,12 +31,22 @@ import {
 import { awsErrorName } from '../../aws/client-config.js';
 import { errors } from '../../errors.js';
 import type { Lease, LeaseHolder, SecretStore, StoredVersion } from '../types.js';
-import { recordFromTags, recordPatchTags } from './record-tags.js';
-import { blobKeys, decodeBlob, encodeBlob, type TagPair, type Tags } from './tags.js';
-import { holder, PLACEHOLDER_VALUE, PLACEHOLDER_VERSION, tokenFor, versionTag, type Label, type VersionMeta } from './versions.js';
-import { fitHistory } from './history.js';
+import { decodeBlob, type Tags } from './tags.js';
+import {
+  holder,
+  isVersionOf,
+  parseToken,
+  PLACEHOLDER_VALUE,
+  PLACEHOLDER_VERSION,
+  versionTag,
+  versionToken,
+  type Label,
+  type VersionMeta,
+} from './versions.js';
 import { DescribeCache, type Described } from './cache.js';
-import { LockSecrets, type LockValue } from './lock.js';
+import { emptyState, patchRecord, STATE_PREFIX, stateName, withHistory, type LeaseValue, type StateDoc } from './state.js';
+import { StateConflict, StateSecrets } from './state-secret.js';
+import { hasLegacyState, legacyKeys, MANAGED, stateFromTags, summaryTags } from './legacy.js';
 import type { HistoryEntry, JournalEntry, KeyMaterial, RotationRecord, StoreRef } from '../../model.js';
 
 export interface SecretsStoreOptions {
@@ -39,12 +57,27 @@ export interface SecretsStoreOptions {
   keyIdField?: string;
   /** let keyturn write labels on a secret that has Lambda rotation enabled (the two would race) */
   allowLambdaRotation?: boolean;
+  /** keep the readable summary tags (rotated-at, rotation id, key id) on the managed secret (default true; one TagResource per rotation) */
+  summaryTags?: boolean;
   now?: () => number;
 }
 
-const JOURNAL = 'keyturn:journal';
-const HISTORY = 'keyturn:history';
-const MANAGED = { Key: 'keyturn:managed', Value: 'true' };
+/** What this process knows of one secret's state: the document and the version it read or wrote. */
+interface Session {
+  versionId?: string;
+  doc: StateDoc;
+  /** the journal as last written (held-back checkpoints are judged against it) */
+  durableJournal?: JournalEntry;
+  /** the record as last written (the summary tags follow it) */
+  durableRecord: RotationRecord;
+  /** changes not written yet (only while this process holds the lease) */
+  dirty: boolean;
+  /** legacy tag keys to remove once the state is written */
+  legacy: string[];
+}
+
+/** read → change → compare-and-set, at most this many times when other writers win */
+const ATTEMPTS = 6;
 
 export class SecretsManagerStore implements SecretStore {
   readonly type = 'aws-secrets-manager';
@@ -52,14 +85,18 @@ export class SecretsManagerStore implements SecretStore {
   private readonly prefix: string;
   private readonly now: () => number;
   private readonly cache: DescribeCache;
-  private readonly locks: LockSecrets;
+  private readonly states: StateSecrets;
+  private readonly sessions = new Map<string, Session>();
+  /** lease tokens this instance took and still holds */
+  private readonly tokens = new Set<string>();
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: SecretsStoreOptions) {
     this.client = options.client;
     this.prefix = options.prefix ?? '';
     this.now = options.now ?? Date.now;
     this.cache = new DescribeCache(this.now);
-    this.locks = new LockSecrets(this.client, this.now);
+    this.states = new StateSecrets(this.client);
   }
 
   describe(ref: StoreRef): string {
@@ -87,16 +124,16 @@ export class SecretsManagerStore implements SecretStore {
     let d = await this.read(ref);
     this.refuseLambda(ref, d);
     if (!d.exists) d = await this.create(ref);
-    const token = tokenFor(rotationId);
-    const labels = d.stages.get(token);
-    if (labels) {
+    const existing = [...d.stages.keys()].find((id) => isVersionOf(id, rotationId));
+    if (existing) {
+      const labels = d.stages.get(existing) ?? [];
       const label = labels.includes('AWSPENDING') ? 'AWSPENDING' : labels.includes('AWSCURRENT') ? 'AWSCURRENT' : undefined;
-      if (!label)
-        throw errors.store(`rotation ${rotationId} of ${ref.key} was rolled back; it cannot be staged again`, 'start a new rotation');
-      const stored = await this.value(ref, label, token);
-      if (isDeepStrictEqual(stored, copy.material)) return;
+      if (!label) throw rolledBack(ref, rotationId);
+      const stored = await this.value(ref, label, existing);
+      if (isDeepStrictEqual(stored?.material, copy.material)) return;
       throw errors.stageConflict(ref.key, rotationId);
     }
+    const token = versionToken(rotationId, copy.keyId);
     const current = holder(d.stages, 'AWSCURRENT');
     const meta: VersionMeta = {
       r: rotationId,
@@ -105,49 +142,61 @@ export class SecretsManagerStore implements SecretStore {
       m: copy.meta ?? {},
       ...(current ? { p: current } : {}),
     };
-    // The tag goes first: a crash before PutSecretValue leaves a harmless tag, never a version without its key id.
-    await this.tag(ref, encodeBlob(versionTag(token), meta));
-    await this.untagStaleVersions(ref, d, token);
-    // AWS moves AWSPENDING off an abandoned version by itself; that unfinished rotation was
-    // already resumed or rolled back by the engine (it holds the journal) before a new stage.
-    await this.write(ref, () =>
-      this.client.send(
-        new PutSecretValueCommand({
-          SecretId: this.name(ref),
-          ClientRequestToken: token,
-          SecretString: JSON.stringify(copy.material),
-          VersionStages: ['AWSPENDING'],
-        }),
-      ),
+    // The version's facts must outlive a crash right after PutSecretValue: when its id names the
+    // key (versionToken) and there is no public meta, they can wait for the next state write.
+    const canWait = parseToken(token) !== undefined && Object.keys(meta.m).length === 0;
+    await this.change(
+      ref,
+      (doc) => {
+        doc.versions = keptVersions(doc.versions, d.stages, token);
+        doc.versions[token] = meta;
+      },
+      { holdBack: canWait },
     );
+    let stages: string[] | undefined;
+    try {
+      const out = await this.write(ref, () =>
+        this.client.send(
+          new PutSecretValueCommand({
+            SecretId: this.name(ref),
+            ClientRequestToken: token,
+            SecretString: JSON.stringify(copy.material),
+            VersionStages: ['AWSPENDING'],
+          }),
+        ),
+      );
+      stages = out.VersionStages;
+    } catch (error) {
+      // the version exists with other content: AWS hides it once it has no label (a rolled-back rotation)
+      if (awsErrorName(error) === 'ResourceExistsException') throw rolledBack(ref, rotationId);
+      throw error;
+    }
+    // the same token and content is ignored by AWS: labels stay as they were (none, if it was rolled back)
+    if (stages && !stages.includes('AWSPENDING')) throw rolledBack(ref, rotationId);
     this.cache.staged(this.name(ref), token);
   }
 
   async promote(ref: StoreRef, rotationId: string): Promise<void> {
     const d = await this.read(ref);
     this.refuseLambda(ref, d);
-    const token = tokenFor(rotationId);
-    const labels = d.stages.get(token) ?? [];
-    if (labels.includes('AWSCURRENT')) {
-      // a promote interrupted between its two calls: finish it
-      if (labels.includes('AWSPENDING')) await this.moveLabel(ref, 'AWSPENDING', undefined, token);
-      return;
-    }
-    if (!labels.includes('AWSPENDING')) {
-      throw errors.notPendingVersion(ref.key, rotationId);
-    }
-    await this.moveLabel(ref, 'AWSCURRENT', token, holder(d.stages, 'AWSCURRENT'));
-    await this.moveLabel(ref, 'AWSPENDING', undefined, token);
+    const id = [...d.stages.keys()].find((v) => isVersionOf(v, rotationId));
+    const labels = (id && d.stages.get(id)) || [];
+    // AWSPENDING left on the AWSCURRENT version is a finished rotation (AWS's own Lambda rotation
+    // leaves it so, and "any later invocation of RotateSecret" only objects to AWSPENDING on
+    // another version); the next PutSecretValue(AWSPENDING) moves it. One call saved per rotation.
+    if (labels.includes('AWSCURRENT')) return;
+    if (!id || !labels.includes('AWSPENDING')) throw errors.notPendingVersion(ref.key, rotationId);
+    await this.moveLabel(ref, 'AWSCURRENT', id, holder(d.stages, 'AWSCURRENT'));
   }
 
   async rollback(ref: StoreRef, rotationId: string): Promise<void> {
     const d = await this.read(ref);
-    const token = tokenFor(rotationId);
-    const labels = d.stages.get(token) ?? [];
-    if (!labels.includes('AWSCURRENT')) {
-      if (labels.includes('AWSPENDING')) {
+    const id = [...d.stages.keys()].find((v) => isVersionOf(v, rotationId));
+    const labels = (id && d.stages.get(id)) || [];
+    if (!id || !labels.includes('AWSCURRENT')) {
+      if (id && labels.includes('AWSPENDING')) {
         this.refuseLambda(ref, d);
-        await this.moveLabel(ref, 'AWSPENDING', undefined, token);
+        await this.moveLabel(ref, 'AWSPENDING', undefined, id);
       }
       return;
     }
@@ -158,91 +207,139 @@ export class SecretsManagerStore implements SecretStore {
         `cannot roll back ${ref.key}: ${this.name(ref)} has no AWSPREVIOUS version to restore`,
         'restore the old key by hand with UpdateSecretVersionStage',
       );
-    if (labels.includes('AWSPENDING')) await this.moveLabel(ref, 'AWSPENDING', undefined, token);
+    if (labels.includes('AWSPENDING')) await this.moveLabel(ref, 'AWSPENDING', undefined, id);
     // AWS now puts AWSPREVIOUS on the rolled-back version; move it to the one before `restored`.
-    await this.moveLabel(ref, 'AWSCURRENT', restored, token);
-    const before = decodeBlob<VersionMeta>(d.tags, versionTag(restored))?.p;
-    await this.moveLabel(ref, 'AWSPREVIOUS', before, token);
+    await this.moveLabel(ref, 'AWSCURRENT', restored, id);
+    const before = (await this.versionMeta(ref, d, restored))?.p;
+    await this.moveLabel(ref, 'AWSPREVIOUS', before, id);
   }
 
   async rotation(ref: StoreRef): Promise<RotationRecord> {
-    return recordFromTags((await this.read(ref, false)).tags);
+    return structuredClone((await this.state(ref)).doc.record);
   }
 
   async record(ref: StoreRef, patch: Partial<RotationRecord>): Promise<void> {
     const copy = structuredClone(patch);
-    const { set, remove } = recordPatchTags(copy);
-    if (set.length) await this.tag(ref, set);
-    if (remove.length) await this.untag(ref, remove);
+    await this.change(ref, (doc) => (doc.record = patchRecord(doc.record, copy)), { holdBack: true });
   }
 
   async appendHistory(ref: StoreRef, entry: HistoryEntry): Promise<void> {
     const copy = structuredClone(entry);
-    const d = await this.read(ref, false);
-    const history = decodeBlob<HistoryEntry[]>(d.tags, HISTORY) ?? [];
-    // one entry per (rotation id, outcome): a resumed run's entry replaces the first one
-    const kept = history.filter((h) => !(h.rotationId === copy.rotationId && h.outcome === copy.outcome));
-    await this.tag(ref, fitHistory(HISTORY, [...kept, copy]));
+    await this.change(ref, (doc) => (doc.history = withHistory(doc.history, copy)), { holdBack: true });
   }
 
   async history(ref?: StoreRef): Promise<HistoryEntry[]> {
-    if (ref) return decodeBlob<HistoryEntry[]>((await this.read(ref, false)).tags, HISTORY) ?? [];
+    if (ref) {
+      const { doc } = await this.state(ref);
+      return structuredClone(await this.states.fullHistory(this.name(ref), doc));
+    }
     const all: HistoryEntry[] = [];
-    for await (const entry of this.listManaged()) {
-      all.push(...(decodeBlob<HistoryEntry[]>(tagMap(entry.Tags), HISTORY) ?? []));
+    const seen = new Set<string>();
+    for await (const entry of this.list(`${STATE_PREFIX}${this.prefix}`, undefined)) {
+      const secret = (entry.Name ?? '').slice(STATE_PREFIX.length);
+      if (!secret.startsWith(this.prefix)) continue;
+      const read = await this.states.read(secret).catch(() => undefined);
+      // archives and anything else under the prefix that is not a state document
+      if (!read || read.doc.secret === undefined) continue;
+      seen.add(secret);
+      all.push(...(await this.states.fullHistory(secret, read.doc)));
+    }
+    // secrets a previous keyturn wrote and no run has migrated yet
+    for await (const entry of this.list(this.prefix, 'keyturn:history')) {
+      if (!entry.Name || seen.has(entry.Name) || entry.Name.startsWith(STATE_PREFIX)) continue;
+      all.push(...(decodeBlob<HistoryEntry[]>(tagMap(entry.Tags), 'keyturn:history') ?? []));
     }
     return all.sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : a.finishedAt > b.finishedAt ? 1 : 0));
   }
 
   async journal(ref: StoreRef): Promise<JournalEntry | undefined> {
-    return decodeBlob<JournalEntry>((await this.read(ref, false)).tags, JOURNAL);
+    const journal = (await this.state(ref)).doc.journal;
+    return journal === undefined ? undefined : structuredClone(journal);
   }
 
   async writeJournal(ref: StoreRef, entry: JournalEntry | undefined): Promise<void> {
     const copy = entry === undefined ? undefined : structuredClone(entry);
-    if (copy === undefined) await this.untag(ref, blobKeys(JOURNAL));
-    else await this.tag(ref, encodeBlob(JOURNAL, copy, { compress: true }));
+    const session = this.heldSession(this.name(ref));
+    // Clearing the journal waits for the release (a crash before it resumes at the last
+    // checkpoint, whose steps are idempotent); so does a checkpoint the labels already prove.
+    const holdBack = copy === undefined || (session !== undefined && this.proven(ref, session, copy));
+    await this.change(
+      ref,
+      (doc) => {
+        if (copy === undefined) delete doc.journal;
+        else doc.journal = copy;
+      },
+      { holdBack },
+    );
   }
 
   /**
-   * The lease is a create-only lock secret (lock.ts): CreateSecret is the compare-and-set.
-   * Holding it is also what lets this process remember the secret's DescribeSecret.
+   * The lease is a field of the state document, taken with the state's compare-and-set: of
+   * several takers that read the same version exactly one writes its successor.
    */
   async lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease> {
     if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw errors.store(`lease ttl must be positive, got ${ttlMs}`);
     const name = this.name(ref);
-    const lockName = this.locks.lockName(name);
-    let held: LockValue = await this.locks.acquire(lockName, ref.key, owner, ttlMs);
+    let held: LeaseValue | undefined;
+    let seen: LeaseValue | undefined;
+    for (let attempt = 0; attempt < ATTEMPTS && !held; attempt += 1) {
+      const session = await this.fresh(ref);
+      seen = session.doc.lease;
+      if (seen && Date.parse(seen.expiresAt) > this.now() && seen.owner !== owner)
+        throw errors.leaseHeld(ref.key, seen.owner, seen.expiresAt);
+      const value: LeaseValue = { owner, token: randomBytes(16).toString('hex'), expiresAt: new Date(this.now() + ttlMs).toISOString() };
+      try {
+        await this.exclusive(name, () => this.commit(ref, session, { ...session.doc, lease: value }));
+        held = value;
+      } catch (error) {
+        if (!(error instanceof StateConflict)) throw error;
+      }
+    }
+    if (!held) throw errors.leaseHeld(ref.key, seen?.owner ?? 'another run', seen?.expiresAt ?? new Date(this.now()).toISOString());
+    this.tokens.add(held.token);
     this.cache.hold(name, held.token, Date.parse(held.expiresAt));
+    let released = false;
+    const token = held.token;
     const lease: Lease = {
       owner,
-      token: held.token,
+      token,
       expiresAt: held.expiresAt,
       renew: async (ttl: number) => {
-        try {
-          held = await this.locks.renew(lockName, ref.key, held, ttl);
-        } catch (error) {
-          this.cache.drop(name, held.token);
-          throw error;
-        }
-        this.cache.hold(name, held.token, Date.parse(held.expiresAt));
-        lease.expiresAt = held.expiresAt;
+        const expiresAt = new Date(this.now() + ttl).toISOString();
+        await this.whileOurs(ref, token, (doc) => ({ ...doc, lease: { owner, token, expiresAt } }), true);
+        this.cache.hold(name, token, Date.parse(expiresAt));
+        lease.expiresAt = expiresAt;
       },
       release: async () => {
-        this.cache.drop(name, held.token);
-        await this.locks.removeIf(lockName, (v) => v.token === held.token);
+        if (released) return;
+        try {
+          await this.whileOurs(ref, token, withoutLease, false);
+        } finally {
+          released = true;
+          this.tokens.delete(token);
+          this.cache.drop(name, token);
+        }
       },
     };
     return lease;
   }
 
   async leaseHolder(ref: StoreRef): Promise<LeaseHolder | undefined> {
-    const lock = await this.locks.read(this.locks.lockName(this.name(ref)));
-    return lock ? { owner: lock.owner, expiresAt: lock.expiresAt } : undefined;
+    const lease = (await this.fresh(ref)).doc.lease;
+    return lease ? { owner: lease.owner, expiresAt: lease.expiresAt } : undefined;
   }
 
   async breakLease(ref: StoreRef, owner: string): Promise<void> {
-    await this.locks.removeIf(this.locks.lockName(this.name(ref)), (v) => v.owner === owner);
+    for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+      const session = await this.fresh(ref);
+      if (session.doc.lease?.owner !== owner) return;
+      try {
+        await this.exclusive(this.name(ref), () => this.commit(ref, session, withoutLease(session.doc)));
+        return;
+      } catch (error) {
+        if (!(error instanceof StateConflict)) throw error;
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -251,6 +348,168 @@ export class SecretsManagerStore implements SecretStore {
 
   private name(ref: StoreRef): string {
     return `${this.prefix}${ref.path}`;
+  }
+
+  /** One state write per secret at a time in this process (the lease's renewal runs beside the engine). */
+  private exclusive<T>(name: string, f: () => Promise<T>): Promise<T> {
+    const before = this.queues.get(name) ?? Promise.resolve();
+    const next = before.then(f, f);
+    this.queues.set(
+      name,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  /** The session of a secret whose lease this instance holds (unexpired), else undefined. */
+  private heldSession(name: string): Session | undefined {
+    const s = this.sessions.get(name);
+    const lease = s?.doc.lease;
+    if (!s || !lease || !this.tokens.has(lease.token) || Date.parse(lease.expiresAt) <= this.now()) return undefined;
+    return s;
+  }
+
+  /** The state: remembered under our lease, read otherwise. */
+  private async state(ref: StoreRef): Promise<Session> {
+    return this.heldSession(this.name(ref)) ?? this.fresh(ref);
+  }
+
+  /** The state as AWS holds it now; a secret a previous keyturn wrote is read from its tags. */
+  private async fresh(ref: StoreRef): Promise<Session> {
+    const name = this.name(ref);
+    const read = await this.states.read(name);
+    let session: Session;
+    if (read) {
+      session = {
+        versionId: read.versionId,
+        doc: read.doc,
+        durableJournal: read.doc.journal,
+        durableRecord: read.doc.record,
+        dirty: false,
+        legacy: [],
+      };
+    } else {
+      const d = await this.read(ref, false);
+      const legacy = d.exists && hasLegacyState(d.tags);
+      const doc = legacy ? stateFromTags(name, d.tags) : emptyState(name);
+      session = {
+        doc,
+        durableJournal: doc.journal,
+        durableRecord: legacy ? {} : doc.record,
+        dirty: false,
+        legacy: legacy ? legacyKeys(d.tags) : [],
+      };
+    }
+    this.sessions.set(name, session);
+    return session;
+  }
+
+  /**
+   * Apply `f` to the state and write it (compare-and-set, again from a fresh read when another
+   * writer won). Under our lease a change marked holdBack only updates the remembered state.
+   */
+  private async change(ref: StoreRef, f: (doc: StateDoc) => void, options: { holdBack: boolean }): Promise<void> {
+    const name = this.name(ref);
+    await this.exclusive(name, async () => {
+      const held = this.heldSession(name);
+      if (held) {
+        const doc = structuredClone(held.doc);
+        f(doc);
+        if (options.holdBack) {
+          held.doc = doc;
+          held.dirty = true;
+          return;
+        }
+        try {
+          await this.commit(ref, held, doc);
+          return;
+        } catch (error) {
+          if (!(error instanceof StateConflict)) throw error;
+          // someone wrote our state under our lease: it was lost (expired, broken) or taken over
+          this.sessions.delete(name);
+          throw errors.leaseLost(ref.key);
+        }
+      }
+      for (let attempt = 0; ; attempt += 1) {
+        const session = await this.fresh(ref);
+        const doc = structuredClone(session.doc);
+        f(doc);
+        try {
+          await this.commit(ref, session, doc);
+          return;
+        } catch (error) {
+          if (!(error instanceof StateConflict) || attempt + 1 >= ATTEMPTS) throw error;
+        }
+      }
+    });
+  }
+
+  /** A write that needs our lease token to still be the state's: renew and release. */
+  private async whileOurs(ref: StoreRef, token: string, next: (doc: StateDoc) => StateDoc, mustHold: boolean): Promise<void> {
+    const name = this.name(ref);
+    await this.exclusive(name, async () => {
+      for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+        let session = this.sessions.get(name);
+        if (!session || session.doc.lease?.token !== token || attempt > 0) session = await this.fresh(ref);
+        if (session.doc.lease?.token !== token) {
+          if (!mustHold) return;
+          const now = session.doc.lease;
+          throw errors.leaseHeld(ref.key, now?.owner ?? 'nobody', now?.expiresAt ?? new Date(this.now()).toISOString());
+        }
+        try {
+          await this.commit(ref, session, next(structuredClone(session.doc)));
+          return;
+        } catch (error) {
+          if (!(error instanceof StateConflict)) throw error;
+        }
+      }
+      if (mustHold) throw errors.leaseLost(ref.key);
+    });
+  }
+
+  /** Write `doc` over the session's version; then the legacy tags go and the summary is refreshed. */
+  private async commit(ref: StoreRef, session: Session, doc: StateDoc): Promise<void> {
+    const name = this.name(ref);
+    const versionId = await this.states.write(name, session.versionId, doc);
+    const before = session.durableRecord;
+    session.versionId = versionId;
+    session.doc = doc;
+    session.durableJournal = doc.journal;
+    session.durableRecord = doc.record;
+    session.dirty = false;
+    this.sessions.set(name, session);
+    if (session.legacy.length) {
+      await this.untag(ref, session.legacy);
+      session.legacy = [];
+    }
+    if (this.options.summaryTags !== false) await this.summarize(ref, before, doc.record);
+  }
+
+  /** The readable tags follow the record: one TagResource when they changed, none on a secret that does not exist. */
+  private async summarize(ref: StoreRef, before: RotationRecord, after: RotationRecord): Promise<void> {
+    const pairs = summaryTags(after);
+    if (isDeepStrictEqual(summaryTags(before), pairs)) return;
+    const d = await this.read(ref, false);
+    const changed = pairs.filter((p) => d.tags.get(p.Key) !== p.Value);
+    if (!d.exists || changed.length === 0) return;
+    try {
+      await this.write(ref, () => this.client.send(new TagResourceCommand({ SecretId: this.name(ref), Tags: changed })));
+      this.cache.tagged(this.name(ref), changed);
+    } catch (error) {
+      // the summary is for people; the state secret holds the truth
+      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+    }
+  }
+
+  /** A journal write that only records what the labels already prove: restart is next, and the new version is AWSCURRENT. */
+  private proven(ref: StoreRef, session: Session, entry: JournalEntry): boolean {
+    const before = session.durableJournal;
+    if (!before || before.rotationId !== entry.rotationId || before.step !== 'create' || entry.step !== 'restart') return false;
+    if (before.status !== entry.status || before.trigger !== entry.trigger || before.oldKeyId !== entry.oldKeyId) return false;
+    if (!isDeepStrictEqual(before.notes, entry.notes)) return false;
+    const d = this.cache.get(this.name(ref), true);
+    const id = d && [...d.stages.keys()].find((v) => isVersionOf(v, entry.rotationId));
+    return Boolean(id && d!.stages.get(id)?.includes('AWSCURRENT') && parseToken(id)?.keyId === entry.newKeyId);
   }
 
   /** DescribeSecret, or what this process remembers of it under its lease (`stages`: whether the labels are needed). */
@@ -272,9 +531,9 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   /** A write whose outcome is unknown when it fails: the remembered DescribeSecret is dropped. */
-  private async write(ref: StoreRef, send: () => Promise<unknown>): Promise<void> {
+  private async write<T>(ref: StoreRef, send: () => Promise<T>): Promise<T> {
     try {
-      await send();
+      return await send();
     } catch (error) {
       this.cache.forget(this.name(ref));
       throw error;
@@ -296,6 +555,7 @@ export class SecretsManagerStore implements SecretStore {
       );
     } catch (error) {
       if (awsErrorName(error) !== 'ResourceExistsException') throw error;
+      this.cache.forget(this.name(ref));
       return this.read(ref);
     }
     const d: Described = {
@@ -318,30 +578,42 @@ export class SecretsManagerStore implements SecretStore {
     }
   }
 
+  /** What keyturn knows of a version: the state's facts, else a legacy tag, else what its id names. */
+  private async versionMeta(ref: StoreRef, d: Described, id: string): Promise<VersionMeta | undefined> {
+    const fromState = (await this.state(ref)).doc.versions[id];
+    if (fromState) return fromState;
+    const fromTag = decodeBlob<VersionMeta>(d.tags, versionTag(id));
+    if (fromTag) return fromTag;
+    const named = parseToken(id);
+    return named ? { r: named.rotationId, k: named.keyId, c: '', m: {} } : undefined;
+  }
+
   private async labeled(ref: StoreRef, label: Label): Promise<StoredVersion | undefined> {
     const d = await this.read(ref);
     const id = holder(d.stages, label);
     if (!id || id === PLACEHOLDER_VERSION) return undefined;
     // AWSPENDING on the CURRENT version is a finished rotation (AWS's Lambda leaves it so)
     if (label === 'AWSPENDING' && d.stages.get(id)?.includes('AWSCURRENT')) return undefined;
-    const material = await this.value(ref, label, id);
-    if (!material) return undefined;
-    const meta = decodeBlob<VersionMeta>(d.tags, versionTag(id));
+    const [read, meta] = await Promise.all([this.value(ref, label, id), this.versionMeta(ref, d, id)]);
+    if (!read) return undefined;
     const keyIdField = this.options.keyIdField;
     return {
       rotationId: meta?.r ?? id,
-      keyId: meta?.k ?? (keyIdField ? (material[keyIdField] ?? '') : ''),
-      material,
-      createdAt: meta?.c ?? new Date(0).toISOString(),
+      keyId: meta?.k ?? (keyIdField ? (read.material[keyIdField] ?? '') : ''),
+      material: read.material,
+      createdAt: meta?.c || read.createdAt,
       meta: meta?.m ?? {},
     };
   }
 
   /** The material under `label`, or undefined when the label moved to another version since the describe. */
-  private async value(ref: StoreRef, label: Label, expected: string): Promise<KeyMaterial | undefined> {
+  private async value(ref: StoreRef, label: Label, expected: string): Promise<{ material: KeyMaterial; createdAt: string } | undefined> {
     const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.name(ref), VersionStage: label }));
     if (out.VersionId !== expected) return undefined;
-    return parseMaterial(out.SecretString, this.name(ref));
+    return {
+      material: parseMaterial(out.SecretString, this.name(ref)),
+      createdAt: (out.CreatedDate ?? new Date(0)).toISOString(),
+    };
   }
 
   private async moveLabel(ref: StoreRef, label: Label, to: string | undefined, from: string | undefined): Promise<void> {
@@ -357,19 +629,7 @@ export class SecretsManagerStore implements SecretStore {
     await this.write(ref, () => this.client.send(new UpdateSecretVersionStageCommand(input)));
   }
 
-  private async tag(ref: StoreRef, tags: TagPair[]): Promise<void> {
-    const send = () => this.write(ref, () => this.client.send(new TagResourceCommand({ SecretId: this.name(ref), Tags: tags })));
-    try {
-      await send();
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
-      await this.create(ref);
-      await send();
-    }
-    this.cache.tagged(this.name(ref), tags);
-  }
-
-  /** UntagResource of the keys the secret holds (all of them when we do not know its tags). */
+  /** UntagResource of the keys the secret holds. */
   private async untag(ref: StoreRef, keys: string[]): Promise<void> {
     const present = this.cache.present(this.name(ref), keys);
     if (present.length === 0) return;
@@ -381,31 +641,40 @@ export class SecretsManagerStore implements SecretStore {
     this.cache.untagged(this.name(ref), present);
   }
 
-  /** Drop the tags of versions that no label (or PREVIOUS's rollback target) still needs: a secret holds at most 50 tags. */
-  private async untagStaleVersions(ref: StoreRef, d: Described, staging: string): Promise<void> {
-    const keep = new Set<string>([staging]);
-    for (const [id, labels] of d.stages) {
-      if (labels.length === 0) continue;
-      keep.add(id);
-      const p = decodeBlob<VersionMeta>(d.tags, versionTag(id))?.p;
-      if (p) keep.add(p);
-    }
-    const stale = [...d.tags.keys()].filter((k) => k.startsWith('keyturn:v:') && !keep.has(k.slice('keyturn:v:'.length).split(':')[0]!));
-    if (stale.length) await this.untag(ref, stale);
-  }
-
-  private async *listManaged(): AsyncGenerator<SecretListEntry> {
+  private async *list(namePrefix: string, tagKey: string | undefined): AsyncGenerator<SecretListEntry> {
     let NextToken: string | undefined;
     do {
       const filters = [
-        { Key: 'tag-key' as const, Values: [HISTORY] },
-        ...(this.prefix ? [{ Key: 'name' as const, Values: [this.prefix] }] : []),
+        ...(tagKey ? [{ Key: 'tag-key' as const, Values: [tagKey] }] : []),
+        ...(namePrefix ? [{ Key: 'name' as const, Values: [namePrefix] }] : []),
       ];
       const out = await this.client.send(new ListSecretsCommand({ Filters: filters, NextToken, MaxResults: 100 }));
-      for (const entry of out.SecretList ?? []) if ((entry.Name ?? '').startsWith(this.prefix)) yield entry;
+      for (const entry of out.SecretList ?? []) if ((entry.Name ?? '').startsWith(namePrefix)) yield entry;
       NextToken = out.NextToken;
     } while (NextToken);
   }
+}
+
+/** The facts of versions still labelled (and PREVIOUS's rollback target), plus the one being staged: the state stays small. */
+function keptVersions(versions: Record<string, VersionMeta>, stages: Map<string, string[]>, staging: string): Record<string, VersionMeta> {
+  const keep = new Set<string>([staging]);
+  for (const [id, labels] of stages) {
+    if (labels.length === 0) continue;
+    keep.add(id);
+    const p = versions[id]?.p;
+    if (p) keep.add(p);
+  }
+  return Object.fromEntries(Object.entries(versions).filter(([id]) => keep.has(id)));
+}
+
+function withoutLease(doc: StateDoc): StateDoc {
+  const copy = { ...doc };
+  delete copy.lease;
+  return copy;
+}
+
+function rolledBack(ref: StoreRef, rotationId: string) {
+  return errors.store(`rotation ${rotationId} of ${ref.key} was rolled back; it cannot be staged again`, 'start a new rotation');
 }
 
 function tagMap(tags: { Key?: string; Value?: string }[] | undefined): Tags {
@@ -428,3 +697,5 @@ function parseMaterial(text: string | undefined, name: string): KeyMaterial {
   }
   return parsed as KeyMaterial;
 }
+
+export { stateName };

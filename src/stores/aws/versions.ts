@@ -39,3 +39,27 @@ export function holder(stages: Map<string, string[]>, label: Label): string | un
   for (const [id, labels] of stages) if (labels.includes(label)) return id;
   return undefined;
 }
+
+/**
+ * The version id of a rotation's key: `kt-<rotation id>--<key id>--` padded with x to AWS's
+ * 32-character minimum, so the version itself names its key: a crash right after
+ * PutSecretValue loses nothing the resume needs even before the state secret records it.
+ * Rotation or key ids that do not fit (other characters, `--`, longer than 64 in all) get the
+ * older form, tokenFor(rotationId), and their facts are written to the state first.
+ */
+export function versionToken(rotationId: string, keyId: string): string {
+  const token = `kt-${rotationId}--${keyId}--`;
+  const fits = /^[A-Za-z0-9-]+$/.test(rotationId) && /^[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*$/.test(keyId) && !rotationId.includes('--');
+  return fits && token.length <= 64 ? token.padEnd(32, 'x') : tokenFor(rotationId);
+}
+
+/** The rotation and key a version id names (versionToken), or undefined for any other id. */
+export function parseToken(versionId: string): { rotationId: string; keyId: string } | undefined {
+  const m = /^kt-([A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)--([A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*)--x*$/.exec(versionId);
+  return m ? { rotationId: m[1]!, keyId: m[2]! } : undefined;
+}
+
+/** Whether version `versionId` belongs to `rotationId` (either id form). */
+export function isVersionOf(versionId: string, rotationId: string): boolean {
+  return versionId === tokenFor(rotationId) || parseToken(versionId)?.rotationId === rotationId;
+}
