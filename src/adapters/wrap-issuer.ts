@@ -22,7 +22,7 @@ export function wrapIssuer(name: string, issuer: Issuer): Issuer {
   const mutate = <T>(method: string, target: IssueTarget, ctx: RunContext, work: () => Promise<T>) =>
     ctx.dryRun ? Promise.reject(refusedInDryRun(adapter, method)) : call(method, target, work);
   const replaced: Partial<Issuer> = {
-    describe: (target) => tagSync(adapter, () => issuer.describe(target)),
+    describe: (target, currentKeyId) => tagSync(adapter, () => issuer.describe(target, currentKeyId)),
     create: (target, ctx) =>
       mutate('create', target, ctx, () => issuer.create(target, ctx).then((issued) => checkIssuedKey(adapter, target.key.id, issued))),
     verify: (key, target, ctx) => call('verify', target, () => issuer.verify(key, target, ctx)),

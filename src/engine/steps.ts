@@ -76,7 +76,7 @@ const create: Step = {
   name: 'create',
   modes: ['routine', 'leak'],
   checkpoint: true,
-  describe: (v) => `${v.issuerName}: ${v.issuer.describe(v.target)}`,
+  describe: (v) => `${v.issuerName}: ${v.issuer.describe(v.target, v.currentKeyId)}`,
   async run(job) {
     const issued = await job.issuer.create(job.target, issuerContext(job));
     job.ctx.redactor.addMaterial(issued.material);

@@ -47,8 +47,8 @@ export interface Issuer {
   readonly type: string;
   /** true when create() changes something outside keyturn (then crash recovery may need list()) */
   readonly createsRemotely: boolean;
-  /** One line for plans: what create will do, never a secret. */
-  describe(target: IssueTarget): string;
+  /** One line for plans: what create will do, never a secret. `currentKeyId`: the key the store holds as CURRENT, if any. */
+  describe(target: IssueTarget, currentKeyId?: string): string;
   create(target: IssueTarget, ctx: IssuerContext): Promise<IssuedKey>;
   /** Smoke test with the NEW key; throws EVERIFY when it does not work as declared. */
   verify(key: IssuedKey, target: IssueTarget, ctx: IssuerContext): Promise<void>;

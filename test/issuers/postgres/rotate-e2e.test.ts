@@ -73,6 +73,17 @@ describe('postgres issuer: end to end through the CLI against a real server', fu
     expect(green.comment).to.match(new RegExp(`^keyturn keyId=${one.cur.keyId} state=locked`));
   });
 
+  it('plan shows which role is active and which one the rotation will set', async () => {
+    const { cur } = await current('db-alt');
+    const active = cur.material.username!;
+    const next = active === 'app_blue' ? 'app_green' : 'app_blue';
+    const plan = await cli(['plan', 'db-alt']);
+    expect(plan.exitCode, plan.stderr).to.equal(0);
+    expect(plan.stdout).to.include(
+      `set a fresh password (SCRAM verifier) on role ${next} at ${cluster.host}:${cluster.port}/appdb (${active} is active`,
+    );
+  });
+
   it('alternating with an overlap: the old role keeps working until the window passes, and the next rotation retires it first', async () => {
     const first = await cli(['rotate', 'db-overlap', '--yes']);
     expect(first.exitCode, first.stderr).to.equal(0);
