@@ -1,18 +1,32 @@
 /**
- * The Vault stand-in: an HTTP server speaking the part of Vault's API keyturn uses (KV v2,
- * a KV v1 mount to be refused, sys/health, sys/mounts, sys/internal/ui/mounts, token
- * lookup/renew, AppRole login) with Vault's envelopes, status codes and error strings,
- * behind a TCP front end that accepts the LIST method. See docs/vault.md for what it does not do.
+ * The Vault stand-in: an HTTP server speaking the part of Vault's API keyturn uses, routed by
+ * the table in routes.ts, behind a TCP front end that accepts the LIST method. Around the
+ * routes it does what Vault's core does, in the same order (hashicorp/vault http/handler.go,
+ * http/logical.go, vault/request_handling.go): sys/health without a token, sealed, the
+ * namespace header, the refusal to write to a path ending in "/", login paths without a token,
+ * the token check, the ACL, then the route; Vault's envelopes and error bodies. Optional
+ * persistence in a file (`dataFile`). See docs/vault.md for what it does not do.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { TokenTable, type AppRole, type Capability, type TokenOptions } from './auth.js';
+import {
+  TokenTable,
+  type AppRole,
+  type JwtConfig,
+  type JwtRole,
+  type KubernetesConfig,
+  type KubernetesRole,
+  type PathRule,
+  type TokenOptions,
+} from './auth.js';
 import { Faults, type FaultConfig } from './faults.js';
-import { VaultHttpError, notFound } from './http-error.js';
+import { VaultHttpError, badRequest, unsupportedOperation } from './http-error.js';
 import { KvEngine } from './kv-engine.js';
 import { listFrontEnd } from './list-front.js';
+import { candidates, capabilityFor, type Call, type Reply, type Space, type StandInState } from './routes.js';
+import { loadState, saveState } from './state-file.js';
 
 export interface StandInOptions {
   host?: string;
@@ -23,11 +37,20 @@ export interface StandInOptions {
   kv2Mounts?: string[];
   /** KV v1 mounts (default ["kv1"]), present so keyturn's refusal of v1 can be proven */
   kv1Mounts?: string[];
+  /**
+   * Vault Enterprise namespaces that exist (each with its own mounts). Undefined: Vault CE,
+   * which ignores X-Vault-Namespace and serves every request from the root namespace.
+   */
+  namespaces?: string[];
+  /** keep the state (secrets, tokens, roles) in this file across restarts, as Vault's file storage does */
+  dataFile?: string;
 }
 
 export interface StandInStats {
   requests: number;
   byMethod: Record<string, number>;
+  /** by route name (routes.ts), for the request counts by purpose */
+  byRoute: Record<string, number>;
 }
 
 export interface VaultStandIn {
@@ -36,29 +59,40 @@ export interface VaultStandIn {
   tokens: TokenTable;
   faults: Faults;
   stats: StandInStats;
+  /** Vault Enterprise namespaces that exist, or undefined (CE) */
+  namespaces: Set<string> | undefined;
   close(): Promise<void>;
 }
-
-type Reply = { status: number; body?: unknown; envelope?: boolean };
 
 export async function startVaultStandIn(options: StandInOptions = {}): Promise<VaultStandIn> {
   const host = options.host ?? '127.0.0.1';
   const rootToken = options.rootToken ?? 'root';
   const tokens = new TokenTable();
-  tokens.add(rootToken);
   const faults = new Faults();
-  const stats: StandInStats = { requests: 0, byMethod: {} };
+  const stats: StandInStats = { requests: 0, byMethod: {}, byRoute: {} };
   const kv2 = new Set(options.kv2Mounts ?? ['secret']);
   const kv1 = new Set(options.kv1Mounts ?? ['kv1']);
-  /** per namespace ("" is the root namespace): a KV v2 engine per mount, and KV v1 maps */
-  const spaces = new Map<string, { v2: Map<string, KvEngine>; v1: Map<string, Map<string, Record<string, unknown>>> }>();
-  const space = (ns: string) => {
-    let s = spaces.get(ns);
-    if (!s) {
-      s = { v2: new Map([...kv2].map((m) => [m, new KvEngine()])), v1: new Map([...kv1].map((m) => [m, new Map()])) };
-      spaces.set(ns, s);
-    }
-    return s;
+  const namespaces = options.namespaces === undefined ? undefined : new Set(options.namespaces.map(trimSlashes));
+  const spaces = new Map<string, Space>();
+  const state: StandInState = {
+    tokens,
+    faults,
+    kv2,
+    kv1,
+    approleMounts: new Set(['approle']),
+    space(ns: string) {
+      let s = spaces.get(ns);
+      if (!s) {
+        s = { v2: new Map([...kv2].map((m) => [m, new KvEngine()])), v1: new Map([...kv1].map((m) => [m, new Map()])) };
+        spaces.set(ns, s);
+      }
+      return s;
+    },
+  };
+  if (options.dataFile) loadState(options.dataFile, { tokens, space: state.space, spaces });
+  if (!tokensHas(tokens, rootToken)) tokens.add(rootToken);
+  const persist = () => {
+    if (options.dataFile) saveState(options.dataFile, { tokens, spaces });
   };
 
   const server = http.createServer((req, res) => {
@@ -69,11 +103,21 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://standin');
     const raw = await readBody(req);
-    if (url.pathname.startsWith('/_standin/')) return send(res, admin(req.method ?? 'GET', url.pathname.slice('/_standin/'.length), raw));
+    if (url.pathname.startsWith('/_standin/')) {
+      const reply = admin(req.method ?? 'GET', url.pathname.slice('/_standin/'.length), raw);
+      if (reply.status < 300 && req.method === 'POST') persist();
+      return send(res, reply);
+    }
     if (!url.pathname.startsWith('/v1/')) return send(res, { status: 404, body: { errors: [] } });
     const apiPath = decodeURIComponent(url.pathname.slice('/v1/'.length));
     stats.requests += 1;
-    const method = isList(req.method, url) ? 'LIST' : (req.method ?? 'GET');
+    let method = req.method ?? 'GET';
+    try {
+      if (method === 'GET' && parseBool(url.searchParams.get('list') ?? '', 'list')) method = 'LIST';
+    } catch {
+      // http/logical.go buildLogicalRequestNoAuth: strconv.ParseBool fails → 400 with no message
+      return send(res, { status: 400, body: { errors: [] } });
+    }
     stats.byMethod[method] = (stats.byMethod[method] ?? 0) + 1;
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     const decision = faults.decide(apiPath);
@@ -83,154 +127,74 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
     }
     if (decision.kind === 'fail')
       return send(res, { status: decision.status, body: { errors: [`stand-in injected fault: ${decision.status}`] } });
+    let reply: Reply;
     try {
-      send(res, route(method, apiPath, url, raw, req));
+      reply = route(method, apiPath, url, raw, req);
     } catch (error) {
-      if (error instanceof VaultHttpError) return send(res, { status: error.status, body: error.body ?? { errors: error.errors } });
-      throw error;
+      reply = replyOf(error);
     }
+    if (reply.status < 400 && (method === 'POST' || method === 'PUT' || method === 'DELETE')) persist();
+    send(res, reply);
   }
 
   function route(method: string, apiPath: string, url: URL, raw: string, req: http.IncomingMessage): Reply {
-    if (apiPath === 'sys/health') return health(url);
+    if (apiPath === 'sys/health') {
+      stats.byRoute['sys/health'] = (stats.byRoute['sys/health'] ?? 0) + 1;
+      return health(method, url);
+    }
     if (faults.sealed) throw new VaultHttpError(503, ['Vault is sealed']);
+    const ns = namespaceOf(header(req, 'x-vault-namespace'), apiPath);
+    // vault/request_handling.go handleCancelableRequest, before the token is looked at
+    if (apiPath.endsWith('/') && (method === 'POST' || method === 'PUT')) throw badRequest("cannot write to a path ending in '/'");
     const body = parseJson(raw);
     const token = header(req, 'x-vault-token');
-    const ns = (header(req, 'x-vault-namespace') ?? '').replace(/^\/+|\/+$/g, '');
-    if (apiPath === 'auth/approle/login' && method === 'POST') {
-      return { status: 200, body: { auth: tokens.login(body.role_id, body.secret_id) }, envelope: true };
+    const found = candidates(state, apiPath);
+    const match = found.find((f) => f.route.methods.includes(method));
+    const call: Call = { method, path: apiPath, query: url.searchParams, body, token, ns, groups: match?.groups ?? {} };
+    if (match?.route.login) {
+      stats.byRoute[match.route.name] = (stats.byRoute[match.route.name] ?? 0) + 1;
+      return match.route.handle(state, call);
     }
-    if (apiPath === 'auth/token/lookup-self' && method === 'GET') return ok(tokens.lookup(requireToken(token)));
-    if (apiPath === 'auth/token/renew-self' && (method === 'POST' || method === 'PUT')) {
-      return { status: 200, body: { auth: tokens.renew(requireToken(token), Number(body.increment) || undefined) }, envelope: true };
+    tokens.check(token);
+    tokens.authorize(token, apiPath, capabilityFor(match?.route, state, call));
+    if (!match) {
+      if (found.length > 0) throw unsupportedOperation();
+      throw new VaultHttpError(404, [`no handler for route ${JSON.stringify(apiPath)}. route entry not found.`]);
     }
-    if (apiPath === 'sys/mounts' && method === 'GET') {
-      tokens.authorize(token, apiPath, 'read');
-      const mounts = Object.fromEntries([
-        ...[...kv2].map((m) => [`${m}/`, mountInfo(m, '2')]),
-        ...[...kv1].map((m) => [`${m}/`, mountInfo(m, '1')]),
-      ]);
-      return { status: 200, body: { ...mounts, data: mounts }, envelope: true };
-    }
-    if (apiPath.startsWith('sys/internal/ui/mounts/')) {
-      tokens.check(token);
-      const target = apiPath.slice('sys/internal/ui/mounts/'.length);
-      const mount = target.split('/')[0] ?? '';
-      if (kv2.has(mount)) return ok(mountInfo(mount, '2'));
-      if (kv1.has(mount)) return ok(mountInfo(mount, '1'));
-      throw new VaultHttpError(403, [
-        `preflight capability check returned 403, please ensure client's policies grant access to path "${target}/"`,
-      ]);
-    }
-    const [mount = '', ...restParts] = apiPath.split('/');
-    if (kv2.has(mount)) return kvV2(space(ns).v2.get(mount)!, method, mount, restParts, body, url, token);
-    if (kv1.has(mount)) return kvV1(space(ns).v1.get(mount)!, method, apiPath, restParts.join('/'), body, token);
-    throw new VaultHttpError(404, [`no handler for route "${apiPath}". route entry not found.`]);
+    stats.byRoute[match.route.name] = (stats.byRoute[match.route.name] ?? 0) + 1;
+    const reply = match.route.handle(state, call);
+    return reply.envelope ? { ...reply, body: { mount_type: match.route.mountType, ...(reply.body as object) } } : reply;
   }
 
-  function kvV2(
-    kv: KvEngine,
-    method: string,
-    mount: string,
-    parts: string[],
-    body: Record<string, unknown>,
-    url: URL,
-    token: string | undefined,
-  ): Reply {
-    const [kind = '', ...pathParts] = parts;
-    const path = pathParts.join('/');
-    const apiPath = [mount, kind, path].join('/');
-    const cap = (c: Capability) => tokens.authorize(token, apiPath, c);
-    const exists = () => {
-      try {
-        kv.readMetadata(path);
-        return true;
-      } catch {
-        return false;
-      }
+  /** CE ignores the header; Enterprise serves a namespace that exists and refuses one that does not. */
+  function namespaceOf(value: string | undefined, apiPath: string): string {
+    if (namespaces === undefined) return '';
+    const ns = trimSlashes(value ?? '');
+    if (ns === '' || ns === 'root') return '';
+    if (!namespaces.has(ns))
+      throw new VaultHttpError(404, [`no handler for route ${JSON.stringify(`${ns}/${apiPath}`)}. route entry not found.`]);
+    return ns;
+  }
+
+  /** http/sys_health.go getSysHealth: flags parsed as Go bools (a bad one is 400), codes as integers. */
+  function health(method: string, url: URL): Reply {
+    if (method !== 'GET' && method !== 'HEAD') return { status: 405, body: { errors: [] } };
+    const q = url.searchParams;
+    let standbyOk: boolean;
+    try {
+      standbyOk = q.has('standbyok') ? parseBool(q.get('standbyok')!, 'standbyok') : false;
+    } catch {
+      return { status: 400, body: { errors: [] } };
+    }
+    const code = (name: string, fallback: number): number | undefined => {
+      if (!q.has(name)) return fallback;
+      const n = Number(q.get(name));
+      return /^-?\d+$/.test(q.get(name) ?? '') ? n : undefined;
     };
-    if (kind === 'data') {
-      if (method === 'GET') {
-        cap('read');
-        const version = url.searchParams.get('version');
-        return ok(kv.read(path, version === null ? undefined : Number(version)));
-      }
-      if (method === 'POST' || method === 'PUT') {
-        cap(exists() ? 'update' : 'create');
-        return ok(kv.write(path, body));
-      }
-      if (method === 'DELETE') {
-        cap('delete');
-        kv.deleteLatest(path);
-        return { status: 204 };
-      }
-    }
-    if (kind === 'metadata') {
-      if (method === 'LIST') {
-        cap('list');
-        return ok(kv.list(path));
-      }
-      if (method === 'GET') {
-        cap('read');
-        return ok(kv.readMetadata(path));
-      }
-      if (method === 'POST' || method === 'PUT') {
-        cap(exists() ? 'update' : 'create');
-        kv.writeMetadata(path, body);
-        return { status: 204 };
-      }
-      if (method === 'DELETE') {
-        cap('delete');
-        kv.deleteMetadata(path);
-        return { status: 204 };
-      }
-    }
-    if ((kind === 'delete' || kind === 'undelete' || kind === 'destroy') && (method === 'POST' || method === 'PUT')) {
-      cap('update');
-      if (kind === 'delete') kv.deleteVersions(path, body.versions);
-      else if (kind === 'undelete') kv.undeleteVersions(path, body.versions);
-      else kv.destroyVersions(path, body.versions);
-      return { status: 204 };
-    }
-    throw new VaultHttpError(405, ['1 error occurred:\n\t* unsupported operation\n\n']);
-  }
-
-  function kvV1(
-    kv: Map<string, Record<string, unknown>>,
-    method: string,
-    apiPath: string,
-    path: string,
-    body: Record<string, unknown>,
-    token: string | undefined,
-  ): Reply {
-    if (method === 'LIST') {
-      tokens.authorize(token, apiPath, 'list');
-      const base = path === '' || path.endsWith('/') ? path : `${path}/`;
-      const keys = [...new Set([...kv.keys()].filter((k) => k.startsWith(base)).map((k) => k.slice(base.length).replace(/\/.*$/, '/')))];
-      if (keys.length === 0) throw notFound();
-      return ok({ keys: keys.sort() });
-    }
-    if (method === 'GET') {
-      tokens.authorize(token, apiPath, 'read');
-      const found = kv.get(path);
-      if (!found) throw notFound();
-      return ok(structuredClone(found));
-    }
-    if (method === 'POST' || method === 'PUT') {
-      tokens.authorize(token, apiPath, kv.has(path) ? 'update' : 'create');
-      kv.set(path, structuredClone(body));
-      return { status: 204 };
-    }
-    if (method === 'DELETE') {
-      tokens.authorize(token, apiPath, 'delete');
-      kv.delete(path);
-      return { status: 204 };
-    }
-    throw new VaultHttpError(405, ['1 error occurred:\n\t* unsupported operation\n\n']);
-  }
-
-  function health(url: URL): Reply {
-    const body = {
+    const codes = { sealed: code('sealedcode', 503), standby: code('standbycode', 429), active: code('activecode', 200) };
+    if (codes.sealed === undefined || codes.standby === undefined || codes.active === undefined)
+      return { status: 400, body: { errors: [] } };
+    const body: Record<string, unknown> = {
       initialized: true,
       sealed: faults.sealed,
       standby: faults.standby && !faults.sealed,
@@ -239,13 +203,11 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
       replication_dr_mode: 'disabled',
       server_time_utc: Math.floor(Date.now() / 1000),
       version: '1.15.0+standin',
-      cluster_name: 'keyturn-standin',
-      cluster_id: 'standin',
     };
-    const flag = (name: string) => ['1', 't', 'true'].includes(url.searchParams.get(name) ?? '');
-    if (faults.sealed) return { status: Number(url.searchParams.get('sealedcode') ?? 503), body };
-    if (faults.standby) return { status: flag('standbyok') ? 200 : Number(url.searchParams.get('standbycode') ?? 429), body };
-    return { status: 200, body };
+    if (!faults.sealed) Object.assign(body, { cluster_name: 'keyturn-standin', cluster_id: 'standin' });
+    if (faults.sealed) return { status: codes.sealed, body };
+    if (faults.standby) return { status: standbyOk ? codes.active : codes.standby, body };
+    return { status: codes.active, body };
   }
 
   /** Test and operator controls; not Vault's API, never counted or faulted. */
@@ -256,15 +218,35 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
       return { status: 204 };
     }
     if (what === 'faults') return { status: 200, body: { config: faults.current, injected: faults.injected } };
-    if (what === 'token' && method === 'POST') {
-      tokens.add(String(body.token), body.options as TokenOptions);
-      return { status: 204 };
+    if (method === 'POST') {
+      switch (what) {
+        case 'token':
+          tokens.add(String(body.token), body.options as TokenOptions);
+          return { status: 204 };
+        case 'policy':
+          tokens.addPolicy(String(body.name), body.rules as PathRule[]);
+          return { status: 204 };
+        case 'approle':
+          tokens.addRole(body as unknown as AppRole);
+          return { status: 204 };
+        case 'kubernetes/config':
+          tokens.configureKubernetes(String(body.mount ?? 'kubernetes'), body as unknown as KubernetesConfig);
+          return { status: 204 };
+        case 'kubernetes/role':
+          tokens.addKubernetesRole(String(body.mount ?? 'kubernetes'), body as unknown as KubernetesRole);
+          return { status: 204 };
+        case 'jwt/config':
+          tokens.configureJwt(String(body.mount ?? 'jwt'), body as unknown as JwtConfig);
+          return { status: 204 };
+        case 'jwt/role':
+          tokens.addJwtRole(String(body.mount ?? 'jwt'), body as unknown as JwtRole);
+          return { status: 204 };
+        case 'namespace':
+          namespaces?.add(trimSlashes(String(body.path)));
+          return { status: 204 };
+      }
     }
-    if (what === 'approle' && method === 'POST') {
-      tokens.addRole(body as unknown as AppRole);
-      return { status: 204 };
-    }
-    if (what === 'stats') return { status: 200, body: { ...stats, renewals: tokens.renewals } };
+    if (what === 'stats') return { status: 200, body: { ...stats, renewals: tokens.renewals, logins: tokens.logins } };
     return { status: 404, body: { errors: [] } };
   }
 
@@ -280,6 +262,7 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
     tokens,
     faults,
     stats,
+    namespaces,
     async close() {
       server.closeAllConnections();
       await Promise.all([new Promise((r) => front.close(r)), new Promise((r) => server.close(r))]);
@@ -287,11 +270,19 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
   };
 }
 
-function ok(data: unknown): Reply {
-  return { status: 200, body: { data }, envelope: true };
+function replyOf(error: unknown): Reply {
+  if (error instanceof VaultHttpError) {
+    return error.body !== undefined
+      ? { status: error.status, body: error.body, envelope: true }
+      : { status: error.status, body: { errors: error.errors } };
+  }
+  throw error;
 }
 
-/** Vault's success envelope around `data` (and `auth`), or an error body as it stands. */
+/**
+ * Vault's success envelope (sdk/logical translate_response.go HTTPResponse) around `data`,
+ * `auth` and `warnings`, or an error body as it stands. A handler with nothing to return: 204.
+ */
 function send(res: http.ServerResponse, reply: Reply): void {
   if (res.destroyed) return;
   if (reply.status === 204) {
@@ -308,16 +299,32 @@ function send(res: http.ServerResponse, reply: Reply): void {
         wrap_info: null,
         warnings: null,
         auth: null,
+        mount_type: '',
         ...(reply.body as object),
       }
     : reply.body;
-  const text = JSON.stringify(body);
+  const text = `${JSON.stringify(body)}\n`;
   res.writeHead(reply.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
 }
 
-function isList(method: string | undefined, url: URL): boolean {
-  // Vault parses `list` as a Go bool: 1, t, T, TRUE, true, True all count
-  return method === 'GET' && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(url.searchParams.get('list') ?? '');
+/** parseutil.ParseBool (mapstructure's weak string → bool): strconv.ParseBool, and "" is false. */
+function parseBool(value: string, name: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False', ''].includes(value)) return false;
+  throw badRequest(`bad value for ${name} parameter`);
+}
+
+function trimSlashes(s: string): string {
+  return s.replace(/^\/+|\/+$/g, '');
+}
+
+function tokensHas(tokens: TokenTable, token: string): boolean {
+  try {
+    tokens.check(token);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
@@ -325,18 +332,14 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function requireToken(token: string | undefined): string {
-  if (token === undefined) throw new VaultHttpError(403, ['permission denied']);
-  return token;
-}
-
+/** http/logical.go parseJSONRequest: an empty body is no data; anything but a JSON object is refused. */
 function parseJson(raw: string): Record<string, unknown> {
   if (raw.trim() === '') return {};
   try {
     const value: unknown = JSON.parse(raw);
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   } catch {
-    throw new VaultHttpError(400, ['error parsing JSON']);
+    throw badRequest('error parsing JSON');
   }
 }
 
@@ -344,16 +347,4 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function mountInfo(mount: string, version: string) {
-  return {
-    type: 'kv',
-    path: `${mount}/`,
-    description: '',
-    options: { version },
-    config: { default_lease_ttl: 0, max_lease_ttl: 0 },
-    local: false,
-    seal_wrap: false,
-  };
 }

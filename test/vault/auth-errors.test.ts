@@ -11,7 +11,7 @@ import { VaultClient } from '../../src/stores/vault/client.js';
 import { rejection } from '../support/expect-rejection.js';
 import { removeTempDir, tempDir } from '../support/temp-dir.js';
 import { rawRequest } from './raw-http.js';
-import { openVault, standIn } from './support.js';
+import { keyturnPolicy, openVault, standIn } from './support.js';
 
 const ref = { store: 'vault', path: 'app/auth-test', key: 'auth-test' };
 
@@ -38,7 +38,8 @@ describe('vault store: auth and operator errors', function () {
   });
 
   it("logs in with AppRole from the environment; a wrong secret id is refused with Vault's message and without the secret", async () => {
-    vault.tokens.addRole({ roleId: 'keyturn-role', secretId: 'sid-correct-horse', token: { ttl: 600 } });
+    vault.tokens.addPolicy('keyturn', keyturnPolicy());
+    vault.tokens.addRole({ name: 'keyturn', roleId: 'keyturn-role', secretId: 'sid-correct-horse', policies: ['keyturn'], ttl: 600 });
     const store = await openVault({ ...env, VAULT_ROLE_ID: 'keyturn-role', VAULT_SECRET_ID: 'sid-correct-horse' });
     await store.record(ref, { currentKeyId: 'kid-2' });
     await store.close();
@@ -57,18 +58,24 @@ describe('vault store: auth and operator errors', function () {
     await store.close();
   });
 
-  it('sends the namespace: documents land in it and nowhere else', async () => {
-    const store = await openVault({ ...env, VAULT_TOKEN: vault.rootToken, VAULT_NAMESPACE: 'team-a' });
-    await store.record(ref, { currentKeyId: 'kid-ns' });
-    await store.close();
-    const inside = await rawRequest(vault.url, 'GET', '/v1/secret/data/keyturn/app/auth-test/state', {
-      token: vault.rootToken,
-      headers: { 'X-Vault-Namespace': 'team-a' },
-    });
-    expect(inside.status).to.equal(200);
-    expect((await rawRequest(vault.url, 'GET', '/v1/secret/data/keyturn/app/auth-test/state', { token: vault.rootToken })).status).to.equal(
-      404,
-    );
+  it('sends the namespace (Vault Enterprise): documents land in it and nowhere else', async () => {
+    const ent = await standIn({ namespaces: ['team-a'] });
+    try {
+      const store = await openVault({ VAULT_ADDR: ent.url, VAULT_TOKEN: ent.rootToken, VAULT_NAMESPACE: 'team-a' });
+      await store.record(ref, { currentKeyId: 'kid-ns' });
+      await store.close();
+      const inside = await rawRequest(ent.url, 'GET', '/v1/secret/data/keyturn/app/auth-test/state', {
+        token: ent.rootToken,
+        headers: { 'X-Vault-Namespace': 'team-a' },
+      });
+      expect(inside.status).to.equal(200);
+      const root = await rawRequest(ent.url, 'GET', '/v1/secret/data/keyturn/app/auth-test/state', { token: ent.rootToken });
+      expect(root.status).to.equal(404);
+      // a namespace that does not exist is refused at open, not written around
+      await rejection(openVault({ VAULT_ADDR: ent.url, VAULT_TOKEN: ent.rootToken, VAULT_NAMESPACE: 'team-b' }));
+    } finally {
+      await ent.close();
+    }
   });
 
   it('refuses a KV v1 mount with a clear message', async () => {
