@@ -18,6 +18,8 @@ export async function adminRoute(sandbox: Sandbox, method: string, path: string,
       state.addAccount(master);
       for (const sub of (body.subAccounts as string[] | undefined) ?? []) state.addAccount(sub, master);
       let management = state.keysOf(master).find((k) => k.manageSubAccounts);
+      // Binance's sub-account key endpoints are TRADE: the master's key needs Spot & Margin Trading (older state files lack it)
+      if (management && !management.canTrade) management = state.update(management.apiKey, { canTrade: true });
       if (!management || body.newManagementKey === true) {
         const ips = (body.ipList as string[] | undefined) ?? [];
         management = state.addKey(
@@ -27,7 +29,7 @@ export async function adminRoute(sandbox: Sandbox, method: string, path: string,
             status: ips.length ? 2 : 1,
             ipList: ips,
             secretKey: randomToken(64),
-            canTrade: false,
+            canTrade: true,
             canMarginLoanRepay: false,
             canFuturesTrade: false,
             canUniversalTransfer: false,

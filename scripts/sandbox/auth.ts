@@ -26,7 +26,8 @@ export function keyOf(state: SandboxState, req: Incoming): SandboxKey {
   if (!/^[A-Za-z0-9]{64}$/.test(apiKey)) throw refuse.keyFormat();
   const key = state.key(apiKey);
   if (!key) throw refuse.key();
-  if (key.status === 2 && !key.ipList.includes(req.address)) throw refuse.key();
+  // status 3: only the named third party's servers, which are never this caller
+  if (key.status !== 1 && !key.ipList.includes(req.address)) throw refuse.key();
   return key;
 }
 

@@ -1,9 +1,11 @@
 /**
- * The Binance endpoints the sandbox serves: server time, a signed account read, a trade and a
- * withdrawal (to prove permissions are enforced), apiRestrictions, and the master account's
- * sub-account key management (create, delete, query, IP restriction, permissions).
+ * The Binance endpoints the sandbox serves: server time, exchangeInfo, a signed account read,
+ * orders (validated like Binance's, src: market.ts), trades, a withdrawal (to prove permissions
+ * are enforced), apiRestrictions, and the master account's sub-account key management (create,
+ * delete, query, IP restriction and its IP-list delete, permissions).
  */
 import { ApiError, refuse } from './errors.js';
+import { exchangeInfo, symbolOf, validateOrder } from './market.js';
 import { parseEd25519PublicKey } from './signature.js';
 import { MAX_KEYS_PER_ACCOUNT, randomToken, type SandboxAccount, type SandboxKey, type SandboxState } from './state.js';
 
@@ -83,6 +85,7 @@ export function publicView(key: SandboxKey) {
     canVanillaOptions: key.canVanillaOptions,
     status: key.status,
     ipList: key.ipList,
+    ...(key.thirdPartyName ? { thirdPartyName: key.thirdPartyName } : {}),
     createTime: key.createTime,
     keyType: key.publicKey ? 'Ed25519' : 'HMAC',
   };
@@ -90,7 +93,7 @@ export function publicView(key: SandboxKey) {
 
 export function restrictionsView(key: SandboxKey) {
   return {
-    ipRestrict: key.status === 2,
+    ipRestrict: key.status !== 1,
     createTime: key.createTime,
     enableReading: true,
     enableSpotAndMarginTrading: key.canTrade,
@@ -110,9 +113,10 @@ function createSubKey(state: SandboxState, call: Call) {
   const account = subAccountOf(state, call);
   const apiName = required(call.params, 'apiName');
   const status = required(call.params, 'status');
-  if (status !== '1' && status !== '2') throw refuse.badParam("Parameter 'status' must be 1 or 2.");
+  if (status !== '1' && status !== '2' && status !== '3') throw refuse.badParam("Parameter 'status' must be 1, 2 or 3.");
   const ips = ipList(call.params);
   if (status === '2' && ips.length === 0) throw refuse.mandatory('ipAddress');
+  const thirdPartyName = status === '3' ? required(call.params, 'thirdPartyName') : undefined;
   if (call.queryParams.has('publicKey')) throw refuse.badParam('publicKey must be sent in the request body, not in the query string.');
   const publicKey = call.params.get('publicKey') ?? undefined;
   if (publicKey !== undefined && !parseEd25519PublicKey(publicKey))
@@ -122,8 +126,9 @@ function createSubKey(state: SandboxState, call: Call) {
     {
       apiName,
       account: account.email,
-      status: status === '2' ? 2 : 1,
+      status: status === '3' ? 3 : status === '2' ? 2 : 1,
       ipList: status === '2' ? ips : [],
+      thirdPartyName,
       secretKey: publicKey ? undefined : randomToken(64),
       publicKey,
       canTrade: flag(call.params, 'canTrade'),
@@ -144,6 +149,16 @@ function createSubKey(state: SandboxState, call: Call) {
 export const ROUTES: Record<string, Route> = {
   'GET /api/v3/ping': { security: 'NONE', weight: 1, handle: () => ({}) },
   'GET /api/v3/time': { security: 'NONE', weight: 1, handle: (_s, call) => ({ serverTime: call.now }) },
+  'GET /api/v3/exchangeInfo': { security: 'NONE', weight: 20, handle: (_s, call) => exchangeInfo(call.now, { ipWeight: 6000 }) },
+  // the sandbox matches no orders: an account's trades are always none, for a symbol it lists
+  'GET /api/v3/myTrades': {
+    security: 'USER_DATA',
+    weight: 20,
+    handle: (_s, { params }) => {
+      symbolOf(params);
+      return [];
+    },
+  },
   'GET /api/v3/account': {
     security: 'USER_DATA',
     weight: 20,
@@ -165,22 +180,32 @@ export const ROUTES: Record<string, Route> = {
   'POST /api/v3/order': {
     security: 'TRADE',
     weight: 1,
-    handle: (_s, { params, now }) => ({
-      symbol: required(params, 'symbol'),
-      orderId: now,
-      clientOrderId: params.get('newClientOrderId') ?? `sandbox${now}`,
-      transactTime: now,
-      status: 'NEW',
-      side: required(params, 'side'),
-      type: required(params, 'type'),
-    }),
+    handle: (_s, { params, now }) => {
+      const { symbol, side, type } = validateOrder(params);
+      return {
+        symbol: symbol.symbol,
+        orderId: now,
+        orderListId: -1,
+        clientOrderId: params.get('newClientOrderId') ?? `sandbox${now}`,
+        transactTime: now,
+        price: params.get('price') ?? '0.00000000',
+        origQty: params.get('quantity') ?? '0.00000000',
+        executedQty: '0.00000000',
+        cummulativeQuoteQty: '0.00000000',
+        status: 'NEW',
+        timeInForce: params.get('timeInForce') ?? 'GTC',
+        type,
+        side,
+        fills: [],
+      };
+    },
   },
   // validated like an order but never matched: what a bot's dry-run loop calls (weight 1)
   'POST /api/v3/order/test': {
     security: 'TRADE',
     weight: 1,
     handle: (_s, { params }) => {
-      for (const name of ['symbol', 'side', 'type']) required(params, name);
+      validateOrder(params);
       return {};
     },
   },
@@ -237,6 +262,22 @@ export const ROUTES: Record<string, Route> = {
       return { status: String(updated.status), ipList: updated.ipList, updateTime: call.now, apiKey: updated.apiKey };
     },
   },
+  'DELETE /sapi/v1/sub-account/subAccountApi/ipRestriction/ipList': {
+    security: 'MANAGE',
+    weight: 3000,
+    uid: true,
+    handle: (state, call) => {
+      const { key } = subKeyOf(state, call);
+      const gone = new Set(
+        required(call.params, 'ipAddress')
+          .split(',')
+          .map((ip) => ip.trim())
+          .filter(Boolean),
+      );
+      const updated = state.update(key.apiKey, { ipList: key.ipList.filter((ip) => !gone.has(ip)) })!;
+      return { ipRestrict: String(updated.status !== 1), ipList: updated.ipList, updateTime: call.now, apiKey: updated.apiKey };
+    },
+  },
   'POST /sapi/v1/sub-account/subAccountApiPermission': {
     security: 'MANAGE',
     weight: 3000,
@@ -257,15 +298,19 @@ export const ROUTES: Record<string, Route> = {
   },
 };
 
-/** Permission check after authentication: Binance answers -2015 for a key that may not do this. */
-export function permitted(security: Security, key: SandboxKey): void {
+/**
+ * Permission check after authentication: Binance answers -2015 for a key that may not do this.
+ * MANAGE is Binance's TRADE on the master account: the sub-account key endpoints are labelled
+ * TRADE and need "Enable Spot & Margin Trading" on the master's key; a sub-account's key never may.
+ */
+export function permitted(security: Security, key: SandboxKey, state: SandboxState): void {
   const ok =
     security === 'TRADE'
       ? key.canTrade
       : security === 'WITHDRAW'
         ? key.enableWithdrawals
         : security === 'MANAGE'
-          ? key.manageSubAccounts === true
+          ? key.canTrade && state.account(key.account)?.master === undefined
           : true;
   if (!ok) throw refuse.key();
 }

@@ -45,6 +45,8 @@ export class Sandbox {
   faults: Fault[] = [];
   clockOffsetMs = 0;
   stats: Stats = { requests: 0, byKey: {} };
+  /** method and path of each request as it arrived (the last 10,000): the order tests assert on */
+  arrivals: string[] = [];
   /** when the last request arrived (Date.now()), for --idle-exit */
   lastRequestAt = Date.now();
   private weights = new Map<string, { minute: number; used: number }>();
@@ -79,14 +81,24 @@ export class Sandbox {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Add `weight` to a bucket for this minute; throws 429 past the limit. Returns the weight used. */
-  private spend(bucket: string, weight: number, limit: number, now: number): number {
+  /**
+   * Add `weight` to a bucket for this minute and report it in `header`; past the limit a 429
+   * that carries the header too (Binance counts the refused request). Returns the weight used.
+   */
+  private spend(bucket: string, weight: number, limit: number, now: number, header: string, headers: Record<string, string>): number {
     const minute = Math.floor(now / 60_000);
     const entry = this.weights.get(bucket);
     const used = (entry && entry.minute === minute ? entry.used : 0) + weight;
-    if (used > limit) throw refuse.tooMany(Math.ceil(((minute + 1) * 60_000 - now) / 1000));
     this.weights.set(bucket, { minute, used });
+    headers[header] = String(used);
+    if (used > limit) throw refuse.tooMany(Math.ceil(((minute + 1) * 60_000 - now) / 1000), limit);
     return used;
+  }
+
+  /** The weight a bucket has used this minute, for replies that spend none (an injected 429 or 418). */
+  private used(bucket: string, now: number): number {
+    const entry = this.weights.get(bucket);
+    return entry && entry.minute === Math.floor(now / 60_000) ? entry.used : 0;
   }
 
   resetWeights(): void {
@@ -125,6 +137,8 @@ export class Sandbox {
     const path = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
     const method = req.method ?? 'GET';
+    this.arrivals.push(`${method} ${path}`);
+    if (this.arrivals.length > 10_000) this.arrivals.splice(0, this.arrivals.length - 10_000);
     const address = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     const headers: Record<string, string> = { 'Content-Type': 'application/json;charset=UTF-8' };
     const apiKeyHeader = typeof req.headers['x-mbx-apikey'] === 'string' ? req.headers['x-mbx-apikey'] : undefined;
@@ -145,38 +159,44 @@ export class Sandbox {
     }
 
     const fault = this.takeFault(method, path);
+    const sapi = path.startsWith('/sapi/');
+    const ipBucket = `ip:${address}:${sapi ? 'sapi' : 'api'}`;
+    const ipHeader = sapi ? 'X-SAPI-USED-IP-WEIGHT-1M' : 'X-MBX-USED-WEIGHT-1M';
+    const ipLimit = this.options.ipWeightLimit ?? (sapi ? 12_000 : 6_000);
     try {
       if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms ?? 1000));
-      if (fault?.kind === 'rate-limit') throw refuse.tooMany(fault.retryAfter ?? 1);
-      if (fault?.kind === 'ban') throw refuse.banned(fault.retryAfter ?? 60);
+      if (fault?.kind === 'rate-limit' || fault?.kind === 'ban') {
+        headers[ipHeader] = String(this.used(ipBucket, this.now()));
+        throw fault.kind === 'ban' ? refuse.banned(fault.retryAfter ?? 60) : refuse.tooMany(fault.retryAfter ?? 1, ipLimit);
+      }
       if (fault?.kind === 'error')
         throw new ApiError(fault.status ?? 503, -1000, 'An unknown error occurred while processing the request.');
 
       const route = ROUTES[`${method} ${path}`];
-      if (!route) throw refuse.unknownPath();
+      if (!route) {
+        this.spend(ipBucket, 1, ipLimit, this.now(), ipHeader, headers);
+        throw refuse.unknownPath();
+      }
       const now = this.now();
       const bodyParams = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded') ? rawBody : '';
       const queryParams = new URLSearchParams(rawQuery);
       const params = new URLSearchParams(rawQuery);
       for (const [k, v] of new URLSearchParams(bodyParams)) params.append(k, v);
 
-      const sapi = path.startsWith('/sapi/');
-      const ipUsed = this.spend(
-        `ip:${address}:${sapi ? 'sapi' : 'api'}`,
-        route.uid ? 1 : route.weight,
-        this.options.ipWeightLimit ?? (sapi ? 12_000 : 6_000),
-        now,
-      );
-      if (sapi) headers['X-SAPI-USED-IP-WEIGHT-1M'] = String(ipUsed);
-      else headers['X-MBX-USED-WEIGHT-1M'] = String(ipUsed);
+      this.spend(ipBucket, route.uid ? 1 : route.weight, ipLimit, now, ipHeader, headers);
 
       const call: Call = { method, path, params, queryParams, now };
       if (route.security !== 'NONE') {
         call.key = authenticate(this.state, { apiKeyHeader, rawQuery, rawBody: bodyParams, params, address }, now);
-        permitted(route.security, call.key);
+        permitted(route.security, call.key, this.state);
         if (route.uid) {
-          headers['X-SAPI-USED-UID-WEIGHT-1M'] = String(
-            this.spend(`uid:${call.key.account}`, route.weight, this.options.uidWeightLimit ?? 180_000, now),
+          this.spend(
+            `uid:${call.key.account}`,
+            route.weight,
+            this.options.uidWeightLimit ?? 180_000,
+            now,
+            'X-SAPI-USED-UID-WEIGHT-1M',
+            headers,
           );
         }
       }

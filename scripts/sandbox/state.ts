@@ -13,8 +13,9 @@ export interface SandboxKey {
   publicKey?: string;
   apiName: string;
   account: string;
-  /** 1 = unrestricted, 2 = trusted IPs only */
-  status: 1 | 2;
+  /** 1 = unrestricted, 2 = trusted IPs only, 3 = a third party's IPs (thirdPartyName) */
+  status: 1 | 2 | 3;
+  thirdPartyName?: string;
   ipList: string[];
   canTrade: boolean;
   canMarginLoanRepay: boolean;

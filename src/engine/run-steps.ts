@@ -19,11 +19,12 @@ export async function runSteps(job: RotationJob, from: StepName): Promise<Rotati
     steps.findIndex((s) => s.name === from),
   );
   for (const step of steps.slice(start)) {
-    job.ctx.logger.info(`${job.key.id}: ${step.name}`, { rotationId: job.journal.rotationId });
     try {
+      // a mass revoke holds a lane here until every old key is dead: the step begins after
+      await job.hooks?.before?.(job, step.name);
+      job.ctx.logger.info(`${job.key.id}: ${step.name}`, { rotationId: job.journal.rotationId });
       // A checkpoint that cannot be written fails its step: the step has not begun.
       // stage is no checkpoint: the issuer's answer goes into the store before anything else.
-      await job.hooks?.before?.(job, step.name);
       if (step.checkpoint) await saveJournal(job, step.name);
       else job.journal.step = step.name;
       await runStep(step, job);

@@ -125,8 +125,15 @@ describe('keyturn revoke: many keys, every old key dead before any replacement (
 
   it('revoke --all: every old key refused, all deleted before the first create, every key replaced, the bot healthy on its new key', async () => {
     const before = await currents();
+    const from = sandbox.arrivals.length;
     const r = await cli(['revoke', '--all', '--reason', 'server breached', '--yes', '--json']);
     expect(r.exitCode, r.out).to.equal(0);
+    // on the exchange: every delete arrived before the first create
+    const arrivals = sandbox.arrivals.slice(from);
+    const deletes = arrivals.flatMap((a, i) => (a === 'DELETE /sapi/v1/sub-account/subAccountApi' ? [i] : []));
+    const firstCreateAt = arrivals.indexOf('POST /sapi/v1/sub-account/subAccountApi');
+    expect(deletes).to.have.length(KEYS.length);
+    expect(firstCreateAt).to.be.greaterThan(Math.max(...deletes));
     const report = JSON.parse(r.stdout) as {
       deaths: Array<{ key: string; oldKeyId: string; deadAfterMs: number; proven: boolean; attempts: number }>;
       allDeadAfterMs: number;

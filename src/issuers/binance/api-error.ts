@@ -24,7 +24,8 @@ const ADVICE: Record<number, string> = {
   [-2014]: 'the API key has the wrong format: the stored management key is damaged',
   [-2015]:
     "the API key, the caller's IP or the key's permissions refuse this: check that this machine's address is on the key's IP whitelist " +
-    'and that the key has the permission (the management key needs sub-account management)',
+    "and that the key has the permission (the management key is the master account's, with 'Enable Spot & Margin Trading' ticked: " +
+    'Binance labels the sub-account key endpoints TRADE)',
   [-12022]: "the account already has 30 API keys, Binance's limit: delete unused keys (keyturn audit lists them)",
   [-12008]: 'the sub-account does not exist or does not belong to this master account: check spec.email',
 };
