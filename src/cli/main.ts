@@ -167,6 +167,17 @@ export async function main(args: string[]): Promise<void> {
       lazy(() => import('./commands/history.js')),
     )
     .command(
+      'report',
+      'evidence for auditors: every key, rotation, offboarding and revoke over a date range (HTML, CSV or JSON)',
+      (y) =>
+        y
+          .option('format', { choices: ['html', 'csv', 'json'] as const, describe: 'default: from --out, else html (json with --json)' })
+          .option('out', { type: 'string', requiresArg: true, describe: 'write the report to this file (created 0600), not stdout' })
+          .option('since', { type: 'string', requiresArg: true, describe: 'from this date (2026-01-01, UTC) or time (…T09:00:00Z)' })
+          .option('until', { type: 'string', requiresArg: true, describe: 'to this date (the whole day) or time; default now' }),
+      lazy(() => import('./commands/report.js')),
+    )
+    .command(
       'store <action> <store> [path]',
       'put an admin credential into a store (JSON on stdin, or hidden prompts), or list its paths and field names',
       (y) =>
