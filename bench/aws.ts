@@ -26,7 +26,8 @@ import { mapWithConcurrency } from '../src/engine/pool.js';
 import { runRotations } from '../src/engine/run.js';
 import { loadIssuer } from '../src/issuers/registry.js';
 import { SecretsManagerStore } from '../src/stores/aws/secrets-store.js';
-import { adminClientConfig, startMoto, type Moto } from './moto.js';
+import { adminClientConfig, type Moto } from './moto.js';
+import { startStrictMoto } from '../scripts/aws-strict-moto.js';
 import { benchContext } from './support.js';
 
 const KEYS = Number(process.env.BENCH_AWS_KEYS ?? 200);
@@ -137,7 +138,8 @@ done
 }
 
 async function main(): Promise<void> {
-  const moto = await startMoto();
+  // AWS's rules on moto (scripts/aws-strict-front.ts): the bench must not lean on moto's laxness either
+  const moto = await startStrictMoto();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-bench-aws-'));
   try {
     const admin = new SecretsManagerClient(adminClientConfig(moto));

@@ -15,6 +15,8 @@
  * - ClientRequestToken: a version that exists with other content fails with
  *   ResourceExistsException, the same content is ignored, labels untouched ("you can't modify a
  *   secret version": PutSecretValue, ClientRequestToken);
+ * - BatchGetSecretValue answers each secret's AWSCURRENT version ("retrieves the contents of the
+ *   secrets": AWSCURRENT, as GetSecretValue without a stage); moto answers a stale default version;
  * - IAM propagation: an access key is refused (InvalidClientTokenId) for `iamPropagationMs`
  *   after CreateAccessKey (IAM: "changes … are eventually consistent");
  * - throttling: more than `throttle.perSecond` calls answer ThrottlingException (Secrets
@@ -35,7 +37,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 
 export type StrictRule =
-  'tag-count' | 'tag-length' | 'async-delete' | 'unlabelled-versions' | 'request-token' | 'iam-propagation' | 'throttle';
+  'tag-count' | 'tag-length' | 'async-delete' | 'unlabelled-versions' | 'request-token' | 'batch-current' | 'iam-propagation' | 'throttle';
 
 export interface StrictFrontOptions {
   /** moto_server's endpoint */
@@ -101,6 +103,7 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
     'async-delete': 0,
     'unlabelled-versions': 0,
     'request-token': 0,
+    'batch-current': 0,
     'iam-propagation': 0,
     throttle: 0,
   };
@@ -267,6 +270,28 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
         if (kept.length === (out.Versions ?? []).length) return answer;
         fired['unlabelled-versions'] += 1;
         return { ...answer, body: JSON.stringify({ ...out, Versions: kept }) };
+      }
+      case 'BatchGetSecretValue': {
+        // AWS answers each secret's AWSCURRENT; moto answers its "default" version, which stays the
+        // old one after UpdateSecretVersionStage moved AWSCURRENT (docs/aws.md). Served right here.
+        const answer = await forward(req, body);
+        if (answer.status !== 200) return answer;
+        const out = JSON.parse(answer.body) as { SecretValues?: Record<string, unknown>[] };
+        let fixed = false;
+        for (const entry of out.SecretValues ?? []) {
+          const current = await admin.send(new GetSecretValueCommand({ SecretId: String(entry.ARN), VersionStage: 'AWSCURRENT' }));
+          if (current.VersionId === entry.VersionId) continue;
+          fixed = true;
+          Object.assign(entry, {
+            VersionId: current.VersionId,
+            SecretString: current.SecretString,
+            VersionStages: current.VersionStages,
+            CreatedDate: current.CreatedDate ? current.CreatedDate.getTime() / 1000 : entry.CreatedDate,
+          });
+        }
+        if (!fixed) return answer;
+        fired['batch-current'] += 1;
+        return { ...answer, body: JSON.stringify(out) };
       }
       default:
         return forward(req, body);

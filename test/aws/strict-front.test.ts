@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import {
+  BatchGetSecretValueCommand,
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
@@ -14,6 +15,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
   TagResourceCommand,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -137,6 +139,34 @@ describe('the strict front before moto_server: each AWS rule fires', function ()
     );
     const overwritten = await direct.send(new GetSecretValueCommand({ SecretId: id, VersionId: token }));
     expect(overwritten.SecretString, 'moto overwrote the version').to.equal('{"v":2}');
+  });
+
+  it("BatchGetSecretValue answers each secret's AWSCURRENT (moto answers the version that was current before a label move)", async () => {
+    const id = name('batch');
+    await sm.send(new CreateSecretCommand({ Name: id, SecretString: '{"v":1}', ClientRequestToken: 'b1'.padEnd(32, 'x') }));
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: id,
+        SecretString: '{"v":2}',
+        ClientRequestToken: 'b2'.padEnd(32, 'x'),
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: id,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: 'b2'.padEnd(32, 'x'),
+        RemoveFromVersionId: 'b1'.padEnd(32, 'x'),
+      }),
+    );
+    const raw = await direct.send(new BatchGetSecretValueCommand({ SecretIdList: [id] }));
+    expect(raw.SecretValues?.[0]?.VersionId, 'moto: the old version').to.equal('b1'.padEnd(32, 'x'));
+    const before = moto.front.fired['batch-current'];
+    const strict = await sm.send(new BatchGetSecretValueCommand({ SecretIdList: [id] }));
+    expect(strict.SecretValues?.[0]?.VersionId).to.equal('b2'.padEnd(32, 'x'));
+    expect(strict.SecretValues?.[0]?.SecretString).to.equal('{"v":2}');
+    expect(moto.front.fired['batch-current']).to.equal(before + 1);
   });
 
   it('a new IAM access key is refused by STS until it has propagated', async () => {

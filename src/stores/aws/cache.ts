@@ -2,8 +2,8 @@
  * DescribeSecret results remembered only while this process holds the secret's lease: then no
  * other keyturn run writes the secret, so our own writes are the only changes, and the cache
  * follows them instead of re-reading. Tag writes are applied exactly (a tag is a key/value).
- * PutSecretValue(AWSPENDING) is applied too (AWS moves the label to the new version); after an
- * UpdateSecretVersionStage the labels are marked unknown and the next read describes again.
+ * PutSecretValue(AWSPENDING) is applied too (AWS moves the label to the new version), and so is
+ * an UpdateSecretVersionStage that succeeded, with the AWSPREVIOUS move AWS documents for it.
  * A failed write forgets the entry: its outcome is unknown. Entries never outlive the lease.
  */
 import type { TagPair, Tags } from './tags.js';
@@ -76,9 +76,27 @@ export class DescribeCache {
     });
   }
 
-  labelsMoved(name: string): void {
-    const e = this.entries.get(name);
-    if (e) e.stagesKnown = false;
+  /**
+   * UpdateSecretVersionStage succeeded: apply it as AWS documents it. The label leaves `from` and
+   * goes to `to`; "whenever you move AWSCURRENT, Secrets Manager automatically moves the label
+   * AWSPREVIOUS to the version that AWSCURRENT was removed from" (UpdateSecretVersionStage).
+   */
+  labelsMoved(name: string, label: string, to: string | undefined, from: string | undefined): void {
+    this.update(name, (d) => {
+      const stages = new Map([...d.stages].map(([id, labels]) => [id, labels.filter((l) => l !== label)] as [string, string[]]));
+      if (to) stages.set(to, [...(stages.get(to) ?? []), label]);
+      if (label === 'AWSCURRENT' && from && to) {
+        for (const [id, labels] of stages)
+          stages.set(
+            id,
+            labels.filter((l) => l !== 'AWSPREVIOUS'),
+          );
+        stages.set(from, [...(stages.get(from) ?? []), 'AWSPREVIOUS']);
+      }
+      // versions left without a label are deprecated: AWS no longer lists them
+      for (const [id, labels] of stages) if (labels.length === 0) stages.delete(id);
+      return { ...d, stages };
+    });
   }
 
   /** Which of `keys` the secret may hold: all of them when we do not know its tags. */

@@ -45,7 +45,7 @@ import {
 } from './versions.js';
 import { DescribeCache, type Described } from './cache.js';
 import { emptyState, patchRecord, STATE_PREFIX, stateName, withHistory, type LeaseValue, type StateDoc } from './state.js';
-import { StateConflict, StateSecrets } from './state-secret.js';
+import { StateConflict, StateSecrets, type CurrentValue } from './state-secret.js';
 import { hasLegacyState, legacyKeys, MANAGED, stateFromTags, summaryTags } from './legacy.js';
 import type { HistoryEntry, JournalEntry, KeyMaterial, RotationRecord, StoreRef } from '../../model.js';
 
@@ -90,6 +90,10 @@ export class SecretsManagerStore implements SecretStore {
   /** lease tokens this instance took and still holds */
   private readonly tokens = new Set<string>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** the managed secret's AWSCURRENT read with the state when the lease was taken (valid under it, until a label moves) */
+  private readonly prefetched = new Map<string, CurrentValue>();
+  /** a DescribeSecret read by fresh() before the lease was taken */
+  private readonly described = new Map<string, Described>();
 
   constructor(private readonly options: SecretsStoreOptions) {
     this.client = options.client;
@@ -144,7 +148,7 @@ export class SecretsManagerStore implements SecretStore {
     };
     // The version's facts must outlive a crash right after PutSecretValue: when its id names the
     // key (versionToken) and there is no public meta, they can wait for the next state write.
-    const canWait = parseToken(token) !== undefined && Object.keys(meta.m).length === 0;
+    const canWait = parseToken(token) !== undefined && Object.entries(meta.m).every(([k, v]) => k === 'rotationId' && v === rotationId);
     await this.change(
       ref,
       (doc) => {
@@ -283,7 +287,7 @@ export class SecretsManagerStore implements SecretStore {
     let held: LeaseValue | undefined;
     let seen: LeaseValue | undefined;
     for (let attempt = 0; attempt < ATTEMPTS && !held; attempt += 1) {
-      const session = await this.fresh(ref);
+      const session = await this.fresh(ref, attempt === 0);
       seen = session.doc.lease;
       if (seen && Date.parse(seen.expiresAt) > this.now() && seen.owner !== owner)
         throw errors.leaseHeld(ref.key, seen.owner, seen.expiresAt);
@@ -298,6 +302,9 @@ export class SecretsManagerStore implements SecretStore {
     if (!held) throw errors.leaseHeld(ref.key, seen?.owner ?? 'another run', seen?.expiresAt ?? new Date(this.now()).toISOString());
     this.tokens.add(held.token);
     this.cache.hold(name, held.token, Date.parse(held.expiresAt));
+    const described = this.described.get(name);
+    if (described) this.cache.remember(name, described);
+    this.described.delete(name);
     let released = false;
     const token = held.token;
     const lease: Lease = {
@@ -318,6 +325,7 @@ export class SecretsManagerStore implements SecretStore {
           released = true;
           this.tokens.delete(token);
           this.cache.drop(name, token);
+          this.prefetched.delete(name);
         }
       },
     };
@@ -374,10 +382,21 @@ export class SecretsManagerStore implements SecretStore {
     return this.heldSession(this.name(ref)) ?? this.fresh(ref);
   }
 
-  /** The state as AWS holds it now; a secret a previous keyturn wrote is read from its tags. */
-  private async fresh(ref: StoreRef): Promise<Session> {
+  /**
+   * The state as AWS holds it now; a secret a previous keyturn wrote is read from its tags.
+   * `withCurrent`: also read the managed secret's AWSCURRENT, in the same call (taking a lease).
+   */
+  private async fresh(ref: StoreRef, withCurrent = false): Promise<Session> {
     const name = this.name(ref);
-    const read = await this.states.read(name);
+    let read;
+    if (withCurrent) {
+      const both = await this.states.readWithCurrent(name);
+      read = both.state;
+      if (both.current) this.prefetched.set(name, both.current);
+      else this.prefetched.delete(name);
+    } else {
+      read = await this.states.read(name);
+    }
     let session: Session;
     if (read) {
       session = {
@@ -390,6 +409,8 @@ export class SecretsManagerStore implements SecretStore {
       };
     } else {
       const d = await this.read(ref, false);
+      // a lease about to be taken remembers it (the cache keeps nothing before the lease)
+      this.described.set(name, d);
       const legacy = d.exists && hasLegacyState(d.tags);
       const doc = legacy ? stateFromTags(name, d.tags) : emptyState(name);
       session = {
@@ -470,8 +491,11 @@ export class SecretsManagerStore implements SecretStore {
   /** Write `doc` over the session's version; then the legacy tags go and the summary is refreshed. */
   private async commit(ref: StoreRef, session: Session, doc: StateDoc): Promise<void> {
     const name = this.name(ref);
-    const versionId = await this.states.write(name, session.versionId, doc);
-    const before = session.durableRecord;
+    // the summary tags go beside the state write (a failed state write leaves them one rotation ahead: harmless)
+    const [versionId] = await Promise.all([
+      this.states.write(name, session.versionId, doc),
+      this.options.summaryTags !== false ? this.summarize(ref, session.durableRecord, doc.record) : undefined,
+    ]);
     session.versionId = versionId;
     session.doc = doc;
     session.durableJournal = doc.journal;
@@ -482,7 +506,6 @@ export class SecretsManagerStore implements SecretStore {
       await this.untag(ref, session.legacy);
       session.legacy = [];
     }
-    if (this.options.summaryTags !== false) await this.summarize(ref, before, doc.record);
   }
 
   /** The readable tags follow the record: one TagResource when they changed, none on a secret that does not exist. */
@@ -585,7 +608,8 @@ export class SecretsManagerStore implements SecretStore {
     const fromTag = decodeBlob<VersionMeta>(d.tags, versionTag(id));
     if (fromTag) return fromTag;
     const named = parseToken(id);
-    return named ? { r: named.rotationId, k: named.keyId, c: '', m: {} } : undefined;
+    // the engine stages every version with meta { rotationId }: all else is written before the version
+    return named ? { r: named.rotationId, k: named.keyId, c: '', m: { rotationId: named.rotationId } } : undefined;
   }
 
   private async labeled(ref: StoreRef, label: Label): Promise<StoredVersion | undefined> {
@@ -608,6 +632,10 @@ export class SecretsManagerStore implements SecretStore {
 
   /** The material under `label`, or undefined when the label moved to another version since the describe. */
   private async value(ref: StoreRef, label: Label, expected: string): Promise<{ material: KeyMaterial; createdAt: string } | undefined> {
+    const known = this.prefetched.get(this.name(ref));
+    if (label === 'AWSCURRENT' && known?.versionId === expected && this.heldSession(this.name(ref))) {
+      return { material: parseMaterial(known.text, this.name(ref)), createdAt: known.createdAt };
+    }
     const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.name(ref), VersionStage: label }));
     if (out.VersionId !== expected) return undefined;
     return {
@@ -624,9 +652,9 @@ export class SecretsManagerStore implements SecretStore {
       MoveToVersionId: to,
       RemoveFromVersionId: from,
     };
-    // AWS also moves AWSPREVIOUS when AWSCURRENT moves: the labels are read again rather than modelled.
-    this.cache.labelsMoved(this.name(ref));
     await this.write(ref, () => this.client.send(new UpdateSecretVersionStageCommand(input)));
+    this.cache.labelsMoved(this.name(ref), label, to, from);
+    this.prefetched.delete(this.name(ref));
   }
 
   /** UntagResource of the keys the secret holds. */

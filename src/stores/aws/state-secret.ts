@@ -5,6 +5,7 @@
  * StateConflict: the caller reads again and decides (retry, or its lease is gone).
  */
 import {
+  BatchGetSecretValueCommand,
   CreateSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -28,6 +29,13 @@ export interface ReadState {
   doc: StateDoc;
 }
 
+/** A managed secret's AWSCURRENT value as read with the state (never logged: it is the key). */
+export interface CurrentValue {
+  versionId: string;
+  text: string | undefined;
+  createdAt: string;
+}
+
 const STATE_TAG = { Key: 'keyturn:state', Value: 'true' };
 
 export class StateSecrets {
@@ -44,6 +52,27 @@ export class StateSecrets {
       throw error;
     }
     return { versionId: out.VersionId, doc: this.parse(out.SecretString, secretName) };
+  }
+
+  /**
+   * The state and the managed secret's AWSCURRENT in one BatchGetSecretValue: a lease is followed
+   * by reading the old key, so taking it costs no extra call for that read.
+   */
+  async readWithCurrent(secretName: string): Promise<{ state?: ReadState; current?: CurrentValue }> {
+    const name = stateName(secretName);
+    const out = await this.client.send(new BatchGetSecretValueCommand({ SecretIdList: [name, secretName] }));
+    for (const e of out.Errors ?? []) {
+      if (e.ErrorCode !== 'ResourceNotFoundException') {
+        throw errors.store(`reading ${e.SecretId} failed: ${e.ErrorCode ?? 'error'}${e.Message ? ` (${e.Message})` : ''}`);
+      }
+    }
+    const result: { state?: ReadState; current?: CurrentValue } = {};
+    for (const v of out.SecretValues ?? []) {
+      if (v.Name === name) result.state = { versionId: v.VersionId, doc: this.parse(v.SecretString, secretName) };
+      else if (v.Name === secretName && v.VersionId)
+        result.current = { versionId: v.VersionId, text: v.SecretString, createdAt: (v.CreatedDate ?? new Date(0)).toISOString() };
+    }
+    return result;
   }
 
   parse(text: string | undefined, secretName: string): StateDoc {
