@@ -8,18 +8,29 @@ import path from 'node:path';
 import createClient from 'node-vault';
 import type { VaultStandIn } from '../../scripts/vault/server.js';
 import { Workspace, type WorkspaceOptions } from '../support/workspace.js';
+import { login, type LoginMethod, type LoginSetup } from './login-setup.js';
 import { openVault } from './support.js';
 
-export async function vaultWorkspace(vault: VaultStandIn, options: WorkspaceOptions = {}): Promise<Workspace> {
+/** With `auth`, the CLI logs in that way (test/vault/login-setup.ts) instead of using the root token. */
+export async function vaultWorkspace(
+  vault: VaultStandIn,
+  options: WorkspaceOptions = {},
+  auth: LoginMethod = 'token',
+  setup: LoginSetup = {},
+): Promise<Workspace> {
   const ws = await Workspace.create(options);
+  const creds = await login(vault, auth, ws.dir, setup);
   const file = path.join(ws.dir, 'rotation.yaml');
   const yaml = await readFile(file, 'utf8');
-  const replaced = yaml.replace('local: { type: file, path: store.enc }', 'local: { type: vault, mount: secret }');
+  const replaced = yaml.replace(
+    'local: { type: file, path: store.enc }',
+    `local: { type: vault, mount: secret${creds.yaml === '' ? '' : `, ${creds.yaml}`} }`,
+  );
   if (replaced === yaml) throw new Error('the workspace rotation.yaml changed shape: update test/vault/workspace.ts');
   await writeFile(file, replaced);
-  ws.env.VAULT_ADDR = vault.url;
-  ws.env.VAULT_TOKEN = vault.rootToken;
-  ws.store = () => openVault({ VAULT_ADDR: vault.url, VAULT_TOKEN: vault.rootToken });
+  delete ws.env.VAULT_TOKEN;
+  Object.assign(ws.env, creds.env);
+  ws.store = () => openVault(creds.env, creds.options);
   return ws;
 }
 

@@ -40,7 +40,22 @@ export interface ClientStats {
   /** HTTP requests sent, retries included */
   requests: number;
   retries: number;
+  /** logins (the first included) and token renewals */
+  logins: number;
+  renewals: number;
 }
+
+/** A token's lease as Vault states it at login, lookup or renewal. */
+export interface TokenLease {
+  /** seconds; 0: the token never expires */
+  ttl: number;
+  renewable: boolean;
+}
+
+/** Renew (or log in again) when this fraction of the token's life has passed. */
+const RENEW_FRACTION = 2 / 3;
+/** A token this close to its expiry is replaced before a request rather than after a refusal. */
+const EXPIRY_MARGIN_MS = 1000;
 
 type Raw = {
   read(path: string, options?: object): Promise<any>;
@@ -48,12 +63,8 @@ type Raw = {
   delete(path: string, options?: object): Promise<any>;
   list(path: string, options?: object): Promise<any>;
   health(args?: object): Promise<any>;
-  approleLogin(args: object): Promise<any>;
   tokenLookupSelf(args?: object): Promise<any>;
   tokenRenewSelf(args?: object): Promise<any>;
-  startTokenRenewal(options?: object): Promise<unknown>;
-  stopTokenRenewal(): void;
-  on(event: string, listener: (value: unknown) => void): void;
   token: string | undefined;
 };
 
@@ -64,9 +75,15 @@ const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDO
 
 export class VaultClient {
   readonly endpoint: string;
-  readonly stats: ClientStats = { requests: 0, retries: 0 };
+  readonly stats: ClientStats = { requests: 0, retries: 0, logins: 0, renewals: 0 };
   /** the last failure of background token renewal, for the next error message */
   renewalError: string | undefined;
+  /** how to get a new token (undefined: a fixed token, from the environment or a file) */
+  private relogin: (() => Promise<TokenLease>) | undefined;
+  /** when the current token expires (ms since the epoch; 0: never) and whether renew-self can extend it */
+  private lease = { expiresAt: 0, renewable: false, ttl: 0 };
+  private timer: NodeJS.Timeout | undefined;
+  private loggingIn: Promise<void> | undefined;
   private readonly raw: Raw;
   private readonly attempts: number;
   private readonly backoffMs: number;
@@ -89,9 +106,6 @@ export class VaultClient {
       // node-vault's debug output prints every written body: secrets must never reach it
       debug: () => undefined,
     } as never) as unknown as Raw;
-    this.raw.on('token:error:renew', (error) => {
-      this.renewalError = failureOf(error).message;
-    });
   }
 
   set token(token: string) {
@@ -178,32 +192,113 @@ export class VaultClient {
     return { sealed: body?.sealed === true, standby: body?.standby === true, initialized: body?.initialized !== false };
   }
 
-  /** AppRole login: node-vault keeps the returned token for the calls that follow. */
-  async approleLogin(roleId: string, secretId: string, mount = 'approle'): Promise<{ ttl: number; renewable: boolean }> {
-    const body = await this.call({ method: 'POST', path: `auth/${mount}/login` }, () =>
-      this.raw.approleLogin({ role_id: roleId, secret_id: secretId, mount_point: mount }),
-    );
-    return { ttl: Number(body.auth?.lease_duration ?? 0), renewable: body.auth?.renewable === true };
+  /** POST auth/<mount>/login (AppRole, Kubernetes, JWT): the returned token is used for the calls that follow. */
+  async login(mount: string, body: Record<string, string>): Promise<TokenLease> {
+    const answer = await this.call({ method: 'POST', path: `auth/${mount}/login` }, () => this.raw.write(`auth/${mount}/login`, body));
+    const auth = answer?.auth;
+    if (typeof auth?.client_token !== 'string') throw new Error(`Vault's answer to auth/${mount}/login holds no token`);
+    this.raw.token = auth.client_token;
+    this.stats.logins += 1;
+    return { ttl: Number(auth.lease_duration ?? 0), renewable: auth.renewable === true };
   }
 
-  async lookupSelf(): Promise<{ ttl: number; renewable: boolean }> {
+  /** AppRole login (kept for callers of the older name). */
+  async approleLogin(roleId: string, secretId: string, mount = 'approle'): Promise<TokenLease> {
+    return this.login(mount, { role_id: roleId, secret_id: secretId });
+  }
+
+  async lookupSelf(): Promise<TokenLease> {
     const body = await this.call({ method: 'GET', path: 'auth/token/lookup-self' }, () => this.raw.tokenLookupSelf());
     return { ttl: Number(body.data?.ttl ?? 0), renewable: body.data?.renewable === true };
   }
 
-  /** Renew the token in the background at 2/3 of its TTL, for runs longer than the token lives. */
+  /**
+   * Keep the session alive from here on: `relogin` (when the method can log in again) is called
+   * when the token cannot be renewed any more, expires, or Vault calls it invalid; the token is
+   * renewed at 2/3 of its life while Vault extends it.
+   */
+  keepAlive(lease: TokenLease, relogin?: () => Promise<TokenLease>): void {
+    this.relogin = relogin;
+    this.adopt(lease);
+  }
+
+  /** Kept for callers of the older name: renew in the background, no way to log in again. */
   startRenewal(ttlSeconds: number): void {
-    void this.raw.startTokenRenewal({ ttl: ttlSeconds, renewFraction: 2 / 3 }).catch((error: unknown) => {
-      this.renewalError = failureOf(error).message;
-    });
+    this.keepAlive({ ttl: ttlSeconds, renewable: true });
   }
 
   stopRenewal(): void {
-    this.raw.stopTokenRenewal();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private adopt(lease: TokenLease): void {
+    this.lease = { expiresAt: lease.ttl > 0 ? Date.now() + lease.ttl * 1000 : 0, renewable: lease.renewable, ttl: lease.ttl };
+    this.schedule(lease.ttl);
+  }
+
+  private schedule(ttlSeconds: number): void {
+    this.stopRenewal();
+    if (ttlSeconds <= 0 || (!this.lease.renewable && !this.relogin)) return;
+    this.timer = setTimeout(() => void this.refresh(), Math.max(50, ttlSeconds * 1000 * RENEW_FRACTION));
+    this.timer.unref();
+  }
+
+  /** Renew; when Vault gives less than asked (the max TTL is near) or refuses, log in again if the method can. */
+  private async refresh(): Promise<void> {
+    try {
+      if (this.lease.renewable) {
+        const asked = this.lease.ttl;
+        const body = await this.call({ method: 'POST', path: 'auth/token/renew-self' }, () =>
+          this.raw.tokenRenewSelf({ increment: asked }),
+        );
+        this.stats.renewals += 1;
+        const ttl = Number(body?.auth?.lease_duration ?? 0);
+        this.lease.expiresAt = ttl > 0 ? Date.now() + ttl * 1000 : 0;
+        this.renewalError = undefined;
+        if (ttl >= asked * RENEW_FRACTION || !this.relogin) return this.schedule(ttl);
+        // capped by the token's max TTL: the next step is a new login, before this token ends
+        this.stopRenewal();
+        this.timer = setTimeout(() => void this.reauthenticate().catch(() => undefined), Math.max(50, ttl * 1000 * RENEW_FRACTION));
+        this.timer.unref();
+        return;
+      }
+      await this.reauthenticate();
+    } catch (error) {
+      this.renewalError = failureOf((error as { vault?: VaultFailure }).vault ?? error).message;
+      if (this.relogin) await this.reauthenticate().catch(() => undefined);
+    }
+  }
+
+  /** One login at a time, whoever asks. */
+  private async reauthenticate(): Promise<void> {
+    if (!this.relogin) return;
+    this.loggingIn ??= this.relogin()
+      .then((lease) => this.adopt(lease))
+      .finally(() => (this.loggingIn = undefined));
+    await this.loggingIn;
+  }
+
+  private expired(): boolean {
+    return this.lease.expiresAt > 0 && Date.now() >= this.lease.expiresAt - EXPIRY_MARGIN_MS;
   }
 
   /** Run one node-vault call with bounded retries; a failure leaves as a KeyturnError carrying `vault`. */
   private async call(attempted: Attempted, send: () => Promise<any>): Promise<any> {
+    const login = attempted.path.endsWith('/login');
+    if (!login && this.relogin && (this.loggingIn || this.expired())) await this.reauthenticate();
+    try {
+      return await this.attempt(attempted, send);
+    } catch (error) {
+      // a token that ran out mid-run (or that Vault forgot) is replaced once, and the request sent again
+      const failure = (error as { vault?: VaultFailure }).vault;
+      if (login || !this.relogin || failure?.status !== 403 || !(invalidToken(failure.body) || this.expired())) throw error;
+      await this.reauthenticate();
+      return this.attempt(attempted, send);
+    }
+  }
+
+  private async attempt(attempted: Attempted, send: () => Promise<any>): Promise<any> {
     let last: VaultFailure | undefined;
     for (let attempt = 1; attempt <= this.attempts; attempt += 1) {
       this.stats.requests += 1;
@@ -227,6 +322,12 @@ export class VaultClient {
     error.vault = failure;
     throw error;
   }
+}
+
+/** Vault ≥ 1.16 adds "invalid token" to the 403 of a token it does not know (revoked, expired). */
+function invalidToken(body: unknown): boolean {
+  const errors = (body as { errors?: unknown } | undefined)?.errors;
+  return Array.isArray(errors) && errors.some((e) => typeof e === 'string' && e.includes('invalid token'));
 }
 
 /** What node-vault (or axios below it) rejected with, reduced to plain fields. Never the request: it holds the token. */

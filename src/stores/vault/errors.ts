@@ -55,6 +55,18 @@ export function translate(
     );
   }
   const said = firstError(failure.body) ?? failure.message;
+  if (status === 403 && /\blogin$/.test(attempted.path)) {
+    return new KeyturnError('EVAULTDENIED', `Vault refused the login at ${attempted.path}: ${said}`, ExitCode.failed, {
+      ...details,
+      hint: "check the role's bound service account, namespace, audience or subject, and the key Vault verifies the token with",
+    });
+  }
+  if (status === 403 && said.includes('invalid token')) {
+    return new KeyturnError('EVAULTDENIED', `Vault refused the token on ${attempted.path}: it is invalid or expired`, ExitCode.failed, {
+      ...details,
+      hint: 'give keyturn a valid token (`vault token lookup`), or a login method (approle, kubernetes, jwt): it logs in again',
+    });
+  }
   if (status === 403) {
     const capability = capabilityFor(attempted);
     const renewal = context.renewalError ? ` (token renewal had failed: ${context.renewalError})` : '';
