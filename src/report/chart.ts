@@ -20,11 +20,14 @@ export function ageChart(keys: readonly KeyReport[], range: ReportRange): string
   const x = (t: number) => LABEL + ((t - since) / span) * PLOT;
   const height = TOP + keys.length * ROW + 8;
   const rows = keys.map((k, i) => row(k, i, x)).join('\n');
+  // a range of a day or two is labelled to the minute, a longer one by day
+  const label = (t: number) =>
+    span < 2 * 86_400_000 ? new Date(t).toISOString().slice(5, 16).replace('T', ' ') : day(new Date(t).toISOString());
   const ticks = [0, 0.25, 0.5, 0.75, 1]
     .map((f) => {
       const at = x(since + f * span);
       return `<line x1="${at.toFixed(1)}" y1="${TOP - 6}" x2="${at.toFixed(1)}" y2="${height - 8}" class="grid"/>
-<text x="${at.toFixed(1)}" y="${TOP - 10}" class="tick" text-anchor="middle">${esc(day(new Date(since + f * span).toISOString()))}</text>`;
+<text x="${at.toFixed(1)}" y="${TOP - 10}" class="tick" text-anchor="middle">${esc(label(since + f * span))}</text>`;
     })
     .join('\n');
   return `<svg id="age-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}"

@@ -27,7 +27,8 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #f6f8fa; position: sticky; top: 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-code, .id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; word-break: break-all; }
+code, .id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; overflow-wrap: anywhere; }
+td.key { white-space: nowrap; }
 .standing-on-time { color: var(--ok); }
 .standing-overdue { color: var(--late); font-weight: 600; } .standing-failing { color: var(--bad); font-weight: 600; }
 .outcome-completed, .outcome-retired { color: var(--ok); } .outcome-rolled-back, .outcome-needs-attention { color: var(--bad); }
@@ -159,7 +160,7 @@ function keysTable(keys: readonly KeyReport[]): string {
               : 'on time';
       return (
         `<tr data-key="${esc(k.key)}" data-standing="${k.standing}">` +
-        `<td class="id">${esc(k.key)}</td>${td(k.purpose)}${td(k.holders.join(', '))}${td(k.issuer)}${td(k.store)}` +
+        `<td class="id key">${esc(k.key)}</td>${td(k.purpose)}${td(k.holders.join(', '))}${td(k.issuer)}${td(k.store)}` +
         `${td(k.periodMs === undefined ? 'none' : roughDuration(k.periodMs))}` +
         `<td class="num" data-field="rotations">${k.rotations.filter((r) => r.trigger !== 'retire').length}</td>` +
         `${td(when(k.lastRotatedAt) || 'never')}${td(when(k.nextDue) || (k.neverRotated ? 'now' : ''))}` +
@@ -179,7 +180,7 @@ function rotationsTable(history: readonly HistoryEntry[]): string {
       (e) =>
         `<tr data-key="${esc(e.key)}" data-rotation="${esc(e.rotationId)}" data-trigger="${esc(e.trigger)}"` +
         ` data-outcome="${esc(e.outcome)}">` +
-        `<td class="id">${esc(e.key)}</td>${td(when(e.finishedAt))}${td(e.trigger)}${td(e.actor)}` +
+        `<td class="id key">${esc(e.key)}</td>${td(when(e.finishedAt))}${td(e.trigger)}${td(e.actor)}` +
         `<td class="id">${esc(e.oldKeyId ?? '')}</td><td class="id">${esc(e.newKeyId ?? '')}</td>` +
         `<td class="outcome-${esc(e.outcome)}">${esc(e.outcome)}</td>${td(roughDuration(e.durationMs), 'num')}` +
         `${td([e.reason, e.error].filter(Boolean).join('; '))}<td class="id">${esc(e.rotationId)}</td></tr>`,
