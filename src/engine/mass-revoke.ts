@@ -155,6 +155,8 @@ export async function massRevoke(
       return true;
     },
     onResult(result) {
+      // a key blocked by policy was never touched: its old key is alive, and the report must say so
+      if (result.outcome === 'blocked') deaths.get(result.key)!.error = result.error ?? 'blocked by policy';
       releaseAll(result.key);
       settle(result.key);
       options.onResult?.(result);
@@ -162,7 +164,7 @@ export async function massRevoke(
   });
 
   const list = [...deaths.values()];
-  const deletable = list.filter((d) => !d.none && !options.blocked?.has(d.key));
+  const deletable = list.filter((d) => !d.none);
   const allDead = deletable.every((d) => d.deadAfterMs !== undefined);
   return {
     results,

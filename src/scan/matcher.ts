@@ -18,6 +18,8 @@ export interface ManagedSecret {
   field: string;
   version: Version;
   value: string;
+  /** an issuer's admin credential (a management key), not a key of rotation.yaml: no API revokes it */
+  admin?: true;
 }
 
 export type Encoding = 'as written' | 'json-escaped' | 'url-encoded' | 'base64' | 'base64url' | 'hex';

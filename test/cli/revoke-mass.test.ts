@@ -227,6 +227,17 @@ describe('keyturn revoke: many keys, every old key dead before any replacement (
     expect(await refused(before.k3)).to.equal(true);
   });
 
+  it("scan finds the master's management key (an issuer's admin credential) and --revoke says it must be deleted by hand", async () => {
+    await writeFile(path.join(dir, 'notes.txt'), `todo\nmaster key ${management.secret}\n`);
+    const before = await currents();
+    const r = await cli(['scan', 'notes.txt', '--revoke', '--yes']);
+    expect(r.exitCode, r.out).to.equal(1);
+    expect(r.stdout).to.include('notes.txt:2: issuer exchange managementKey (secret, CURRENT, as written)');
+    expect(r.stdout).to.include('issuer exchange managementKey: no API revokes it: delete it by hand');
+    expect(r.out).to.not.include(management.secret!.slice(20, 32));
+    expect((await currents()).k2.keyId).to.equal(before.k2.keyId);
+  });
+
   it('asks on a terminal: without one and without --yes nothing is deleted (exit 2); a usage error names the selection options', async () => {
     const before = await currents();
     const r = await cli(['revoke', '--all', '--reason', 'leak']);

@@ -89,14 +89,24 @@ export async function run(argv: ScanArgs): Promise<ExitCodeValue> {
         seconds: +((performance.now() - started) / 1000).toFixed(2),
       };
       const keys = [...new Set(findings.map((f) => f.key))].sort();
+      const revocable = keys.filter((id) => session.config.keys.some((k) => k.id === id));
+      const byHand = keys.filter((id) => !revocable.includes(id));
       let exitCode: ExitCodeValue = findings.length ? ExitCode.failed : ExitCode.ok;
       if (!session.options.json) printFindings(out.line, findings, summary);
       let revoked;
-      if (argv.revoke && keys.length) {
+      if (argv.revoke && byHand.length && !session.options.json) {
+        out.line();
+        for (const id of byHand) {
+          out.line(
+            `${id}: no API revokes it: delete it by hand at the exchange (web UI, 2FA), then store its replacement (keyturn store put)`,
+          );
+        }
+      }
+      if (argv.revoke && revocable.length) {
         const where = findings[0]!;
         const more = findings.length > 1 ? ` and ${findings.length - 1} more` : '';
         const reason = `found by keyturn scan (${where.commit ? `${where.commit.slice(0, 12)}:` : ''}${where.path}:${where.line}${more})`;
-        const chosen = keys.map((id) => ({
+        const chosen = revocable.map((id) => ({
           key: session.config.keys.find((k) => k.id === id)!,
           trigger: 'revoke' as const,
           why: `leak: ${reason}`,
@@ -110,7 +120,14 @@ export async function run(argv: ScanArgs): Promise<ExitCodeValue> {
       }
       ctx.logger.debug('scan done', { findings: findings.length });
       if (session.options.json) {
-        out.json({ findings, keys, summary, ...(revoked ? { revoke: { ...revoked.report, exitCode: revoked.exitCode } } : {}), exitCode });
+        out.json({
+          findings,
+          keys,
+          summary,
+          ...(argv.revoke ? { notRevocable: byHand } : {}),
+          ...(revoked ? { revoke: { ...revoked.report, exitCode: revoked.exitCode } } : {}),
+          exitCode,
+        });
       }
       return exitCode;
     },
