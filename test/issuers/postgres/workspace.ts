@@ -27,6 +27,8 @@ export interface PgKeyOptions {
   overlap?: string;
   holders?: string;
   consumer?: boolean;
+  /** the consumer's restart command (YAML flow list), instead of the test consumer */
+  restart?: string;
 }
 
 export interface CliResult {
@@ -145,7 +147,7 @@ ${
     ? ''
     : `    consumers:
       - name: ${k.id}-app
-        restart: { command: [node, ${JSON.stringify(CONSUMER)}, restart, ${k.id}-app] }
+        restart: { command: ${k.restart ?? `[node, ${JSON.stringify(CONSUMER)}, restart, ${k.id}-app]`} }
         env: { DB_USER: username, DB_PASSWORD: password, DB_HOST: host, DB_PORT: port, DB_NAME: database }
 `
 }`,
