@@ -113,6 +113,25 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
   const youngKeys = new Map<string, number>();
   /** the calls of the last second, for throttling */
   let window: number[] = [];
+  /**
+   * The versions of each secret created through the front (token → content hash), by name and
+   * ARN: a token it never saw is a new version, with no lookup. Others are looked up in moto.
+   */
+  const versions = new Map<string, Map<string, string>>();
+  /** secrets whose AWSCURRENT UpdateSecretVersionStage moved: moto's default version is stale for them */
+  const staleDefault = new Set<string>();
+
+  function remember(secretId: string, input: Record<string, unknown>, answer: Answer, content: string): Answer {
+    if (answer.status !== 200) return answer;
+    const out = JSON.parse(answer.body) as { ARN?: string; Name?: string };
+    const seen = versions.get(secretId);
+    if (seen && typeof input.ClientRequestToken === 'string') seen.set(input.ClientRequestToken, content);
+    // a put that makes the version AWSCURRENT resets moto's default version too
+    const stages = input.VersionStages as string[] | undefined;
+    if (!stages || stages.includes('AWSCURRENT')) for (const id of [secretId, out.ARN, out.Name]) if (id) staleDefault.delete(id);
+    return answer;
+  }
+
   /** one mutation per secret at a time, so a check and the write it guards are not interleaved */
   const queues = new Map<string, Promise<unknown>>();
 
@@ -204,7 +223,15 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
         const problem = tagProblem(tags);
         if (problem) return problem;
         if (new Set(tags.map((t) => t.Key)).size > MAX_TAGS) return tooManyTags(tags.length);
-        return forward(req, body);
+        const answer = await forward(req, body);
+        if (answer.status === 200) {
+          const out = JSON.parse(answer.body) as { ARN?: string; Name?: string };
+          const seen = new Map<string, string>();
+          if (typeof input.ClientRequestToken === 'string' && input.SecretString !== undefined)
+            seen.set(input.ClientRequestToken, sha(String(input.SecretString)));
+          for (const id of [name, out.ARN, out.Name]) if (id) versions.set(id, seen);
+        }
+        return answer;
       }
       case 'TagResource': {
         const tags = (input.Tags as { Key?: string; Value?: string }[] | undefined) ?? [];
@@ -221,15 +248,19 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
         const token = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined;
         if (!token) return forward(req, body);
         return serialized(secretId, async () => {
+          const seen = versions.get(secretId);
+          const content = sha(typeof input.SecretString === 'string' ? input.SecretString : undefined);
+          // a secret whose every version went through the front: a token it never saw is a new version
+          if (seen && !seen.has(token)) return remember(secretId, input, await forward(req, body), content);
           let existing: { SecretString?: string; ARN?: string; Name?: string; VersionStages?: string[] } | undefined;
           try {
             existing = await admin.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: token }));
           } catch {
             existing = undefined;
           }
-          if (!existing) return forward(req, body);
+          if (!existing) return remember(secretId, input, await forward(req, body), content);
           fired['request-token'] += 1;
-          if (sha(existing.SecretString) !== sha(typeof input.SecretString === 'string' ? input.SecretString : undefined)) {
+          if (sha(existing.SecretString) !== content) {
             return jsonError(
               'ResourceExistsException',
               `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${existing.ARN}.`,
@@ -243,11 +274,20 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
           };
         });
       }
+      case 'UpdateSecretVersionStage': {
+        const answer = await forward(req, body);
+        if (answer.status === 200 && input.VersionStage === 'AWSCURRENT') {
+          const out = JSON.parse(answer.body) as { ARN?: string; Name?: string };
+          for (const id of [secretId, out.ARN, out.Name]) if (id) staleDefault.add(id);
+        }
+        return answer;
+      }
       case 'DeleteSecret': {
         const answer = await forward(req, body);
-        if (answer.status === 200 && input.ForceDeleteWithoutRecovery === true) {
-          const name = (JSON.parse(answer.body) as { Name?: string }).Name ?? secretId;
-          deleting.set(name, Date.now() + settings.deleteDelayMs);
+        if (answer.status === 200) {
+          const out = JSON.parse(answer.body) as { Name?: string; ARN?: string };
+          for (const id of [secretId, out.Name, out.ARN]) if (id) versions.delete(id);
+          if (input.ForceDeleteWithoutRecovery === true) deleting.set(out.Name ?? secretId, Date.now() + settings.deleteDelayMs);
         }
         return answer;
       }
@@ -279,6 +319,8 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
         const out = JSON.parse(answer.body) as { SecretValues?: Record<string, unknown>[] };
         let fixed = false;
         for (const entry of out.SecretValues ?? []) {
+          // moto's default version is right unless AWSCURRENT was moved by UpdateSecretVersionStage since the last put
+          if (!staleDefault.has(String(entry.ARN)) && !staleDefault.has(String(entry.Name))) continue;
           const current = await admin.send(new GetSecretValueCommand({ SecretId: String(entry.ARN), VersionStage: 'AWSCURRENT' }));
           if (current.VersionId === entry.VersionId) continue;
           fixed = true;
