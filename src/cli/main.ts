@@ -3,6 +3,7 @@
  * keyturn's entry: the verbs and their options, and the only place errors become exit codes.
  * Command modules are imported only when their verb runs, so `keyturn --help` starts fast.
  */
+import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, isKeyturnError, type ExitCodeValue } from '../errors.js';
@@ -37,6 +38,16 @@ const selectionOptions = (y: Argv) =>
     .option('due', { type: 'boolean', describe: 'keys whose last rotation + period has passed' })
     .option('all', { type: 'boolean', describe: 'every key' })
     .option('tag', { type: 'string', describe: 'only keys with this tag' });
+
+/** `keyturn 0.1.0 (Node v20.19.0)`: package.json sits two folders above dist/src/cli, in the repository and installed alike. */
+function versionText(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return `keyturn ${pkg.version ?? 'unknown'} (Node ${process.version})`;
+  } catch {
+    return `keyturn (version unknown: package.json unreadable) (Node ${process.version})`;
+  }
+}
 
 export async function main(args: string[]): Promise<void> {
   await yargs(args)
@@ -167,6 +178,21 @@ export async function main(args: string[]): Promise<void> {
       lazy(() => import('./commands/history.js')),
     )
     .command(
+      'init',
+      'write a commented rotation.yaml (at --config) for one issuer and one store; asks on a terminal',
+      (y) =>
+        y
+          .option('issuer', {
+            type: 'string',
+            requiresArg: true,
+            describe: 'random, ed25519, command, manual, binance, aws-iam or postgres',
+          })
+          .option('store', { type: 'string', requiresArg: true, describe: 'file, vault or aws-secrets-manager' })
+          .option('force', { type: 'boolean', describe: 'replace an existing file' }),
+      lazy(() => import('./commands/init.js')),
+    )
+    .completion('completion', 'print a shell completion script (bash or zsh): keyturn completion >> ~/.bashrc')
+    .command(
       'report',
       'evidence for auditors: every key, rotation, offboarding and revoke over a date range (HTML, CSV or JSON)',
       (y) =>
@@ -188,6 +214,7 @@ export async function main(args: string[]): Promise<void> {
           .option('field', { type: 'string', array: true, describe: 'a field to ask for at the prompt (repeat)' }),
       lazy(() => import('./commands/store.js')),
     )
+    .version('version', "show keyturn's version and Node's", versionText())
     .demandCommand(1, 'name a command: keyturn --help lists them')
     .strict()
     .epilogue(
