@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { VaultHttpError, badRequest, invalidToken, permissionDenied, policyDenied } from './http-error.js';
 import { verifyJwt, type JwtClaims } from './jwt.js';
 
-export type Capability = 'create' | 'read' | 'update' | 'delete' | 'list' | 'sudo' | 'deny';
+export type Capability = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list' | 'sudo' | 'deny';
 
 export interface PathRule {
   path: string;

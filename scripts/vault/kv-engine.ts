@@ -142,6 +142,37 @@ export class KvEngine {
     if (custom !== undefined) key.custom_metadata = custom;
   }
 
+  /**
+   * PATCH metadata (path_metadata.go pathMetadataPatch): a JSON merge patch of the four fields on
+   * metadata that must exist (404 otherwise); in custom_metadata a null removes a key. The result
+   * is validated as a whole, so a patch that takes the map over 64 keys is refused.
+   */
+  patchMetadata(path: string, body: Record<string, unknown>): void {
+    const key = this.keys.get(path);
+    if (!key) throw notFound();
+    let custom = key.custom_metadata;
+    if (body.custom_metadata !== undefined) {
+      const patch = body.custom_metadata;
+      if (patch === null) custom = {};
+      else if (typeof patch !== 'object' || Array.isArray(patch)) throw fieldError('custom_metadata', patch, 'map[string]interface {}');
+      else {
+        const merged: Record<string, unknown> = { ...(key.custom_metadata ?? {}) };
+        for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+          if (v === null) delete merged[k];
+          else merged[k] = v;
+        }
+        custom = parseCustomMetadata(merged);
+      }
+    }
+    const maxVersions = body.max_versions !== undefined ? intField('max_versions', body.max_versions) : undefined;
+    const casRequired = body.cas_required !== undefined ? boolField('cas_required', body.cas_required) : undefined;
+    key.custom_metadata = custom;
+    if (maxVersions !== undefined) key.max_versions = maxVersions;
+    if (casRequired !== undefined) key.cas_required = casRequired;
+    if (typeof body.delete_version_after === 'string') key.delete_version_after = body.delete_version_after;
+    key.updated_time = this.stamp();
+  }
+
   /** DELETE metadata: every version and the metadata, permanently. A missing key is fine. */
   deleteMetadata(path: string): void {
     this.keys.delete(path);

@@ -268,6 +268,18 @@ export const ROUTES: readonly Route[] = [
     },
   },
   {
+    name: 'kv2 metadata patch',
+    source: 'hashicorp/vault-plugin-secrets-kv path_metadata.go pathMetadataPatch',
+    methods: ['PATCH'],
+    mount: 'kv2',
+    pattern: /^(?<mount>[^/]+)\/metadata\/(?<path>.*)$/,
+    mountType: 'kv',
+    handle(state, call) {
+      kv(state, call).patchMetadata(kvPath(call), call.body);
+      return noContent();
+    },
+  },
+  {
     name: 'kv2 metadata delete',
     source: 'hashicorp/vault-plugin-secrets-kv path_metadata.go pathMetadataDelete',
     methods: ['DELETE'],
@@ -318,7 +330,7 @@ export const ROUTES: readonly Route[] = [
   {
     name: 'kv2 invalid path',
     source: 'hashicorp/vault-plugin-secrets-kv backend.go pathInvalid',
-    methods: ['GET', 'LIST', 'POST', 'PUT', 'DELETE'],
+    methods: ['GET', 'LIST', 'POST', 'PUT', 'PATCH', 'DELETE'],
     mount: 'kv2',
     pattern: /^(?<mount>[^/]+)\/(?<rest>.*)$/,
     mountType: 'kv',
@@ -417,6 +429,8 @@ export function capabilityFor(route: Route | undefined, state: StandInState, cal
       return 'list';
     case 'DELETE':
       return 'delete';
+    case 'PATCH':
+      return 'patch';
     default:
       return route?.exists && !route.exists(state, call) ? 'create' : 'update';
   }

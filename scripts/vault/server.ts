@@ -44,6 +44,8 @@ export interface StandInOptions {
   namespaces?: string[];
   /** keep the state (secrets, tokens, roles) in this file across restarts, as Vault's file storage does */
   dataFile?: string;
+  /** told of every Vault API request (method, path, status), for tests that count requests by purpose */
+  onRequest?: (method: string, path: string, status: number) => void;
 }
 
 export interface StandInStats {
@@ -133,7 +135,8 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
     } catch (error) {
       reply = replyOf(error);
     }
-    if (reply.status < 400 && (method === 'POST' || method === 'PUT' || method === 'DELETE')) persist();
+    if (reply.status < 400 && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) persist();
+    options.onRequest?.(method, apiPath, reply.status);
     send(res, reply);
   }
 
@@ -146,6 +149,11 @@ export async function startVaultStandIn(options: StandInOptions = {}): Promise<V
     const ns = namespaceOf(header(req, 'x-vault-namespace'), apiPath);
     // vault/request_handling.go handleCancelableRequest, before the token is looked at
     if (apiPath.endsWith('/') && (method === 'POST' || method === 'PUT')) throw badRequest("cannot write to a path ending in '/'");
+    // http/logical.go buildLogicalRequestNoAuth: a PATCH is a JSON merge patch or nothing
+    const contentType = (header(req, 'content-type') ?? '').split(';')[0]!.trim();
+    if (method === 'PATCH' && contentType !== 'application/merge-patch+json') {
+      throw new VaultHttpError(415, [`PATCH requires Content-Type of application/merge-patch+json, provided ${contentType}`]);
+    }
     const body = parseJson(raw);
     const token = header(req, 'x-vault-token');
     const found = candidates(state, apiPath);

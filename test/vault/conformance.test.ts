@@ -242,6 +242,24 @@ describe('Vault conformance (raw HTTP)', function () {
       expectErrors(await t.req('GET', `${data(p)}?version=3`), 404, []);
     });
 
+    it('pathMetadataPatch: a JSON merge patch keeps the other custom_metadata keys, null removes one; 404 without metadata', async () => {
+      const p = fresh();
+      const patch = (body: unknown) => t.req('PATCH', meta(p), { body, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      expect((await patch({ custom_metadata: { a: '1' } })).status, 'no metadata yet').to.equal(404);
+      await t.req('POST', meta(p), { body: { custom_metadata: { owner: 'ops', gone: 'x' } } });
+      expect((await patch({ custom_metadata: { 'keyturn-key-id': 'k2', gone: null } })).status).to.equal(204);
+      expect((await t.req('GET', meta(p))).json.data.custom_metadata).to.deep.equal({ owner: 'ops', 'keyturn-key-id': 'k2' });
+    });
+
+    it('hashicorp/vault http/logical.go: a PATCH that is not application/merge-patch+json is 415', async () => {
+      const p = fresh();
+      await t.req('POST', meta(p), { body: { max_versions: 3 } });
+      const res = await t.req('PATCH', meta(p), { body: { max_versions: 4 } });
+      // the status is Vault's; the text is not pinned (written from memory, see docs/vault.md)
+      expect(res.status).to.equal(415);
+      expect(res.json.errors[0]).to.include('application/merge-patch+json');
+    });
+
     it('pathMetadataDelete: every version goes; a missing key is 204 too; the key starts again at version 1', async () => {
       const p = fresh();
       await t.req('POST', data(p), { body: { data: { n: '1' } } });

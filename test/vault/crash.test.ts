@@ -2,7 +2,9 @@
  * The kill -9 matrix (test/support/crash-matrix.ts) on the Vault stand-in, a fresh Vault per
  * case (every workspace uses the same secret paths). Vault's own surface, read as an
  * application and an operator would: the latest version is CURRENT, no stray pending
- * document, the lease released (it lives in the key's state document), the state document there.
+ * document, the lease released and the journal cleared (both in the key's state document, now
+ * written together with the record and history at the end), the state document there. Once
+ * with the root token, once logged in with Kubernetes auth.
  */
 import { expect } from 'chai';
 import { sha256 } from '../support/invariants.js';
@@ -10,25 +12,29 @@ import { crashMatrix } from '../support/crash-matrix.js';
 import { standIn } from './support.js';
 import { consumerClient, vaultWorkspace } from './workspace.js';
 
-crashMatrix('vault stand-in', async () => {
-  const vault = await standIn();
-  const ws = await vaultWorkspace(vault, { keys: 1 }).catch(async (error: unknown) => {
-    await vault.close();
-    throw error;
-  });
-  const consumer = consumerClient(vault);
-  return {
-    ws,
-    expectStoreSettled: async (key, settled) => {
-      expect(sha256((await consumer.latest(key))!.secret!), 'latest is CURRENT').to.equal(settled.currentSecretSha256);
-      const docs = await consumer.sideDocs(key);
-      expect(docs, 'no stray pending').to.not.include('pending');
-      expect(docs, 'the state document is there').to.include('state');
-      expect(((await consumer.sideDoc(key, 'state')) as { lease?: unknown } | undefined)?.lease, 'lease released').to.equal(undefined);
-    },
-    cleanup: async () => {
-      await ws.cleanup();
+for (const auth of ['token', 'kubernetes'] as const) {
+  crashMatrix(`vault stand-in, logged in with ${auth}`, async () => {
+    const vault = await standIn();
+    const ws = await vaultWorkspace(vault, { keys: 1 }, auth).catch(async (error: unknown) => {
       await vault.close();
-    },
-  };
-});
+      throw error;
+    });
+    const consumer = consumerClient(vault);
+    return {
+      ws,
+      expectStoreSettled: async (key, settled) => {
+        expect(sha256((await consumer.latest(key))!.secret!), 'latest is CURRENT').to.equal(settled.currentSecretSha256);
+        const docs = await consumer.sideDocs(key);
+        expect(docs, 'no stray pending').to.not.include('pending');
+        expect(docs, 'the state document is there').to.include('state');
+        const state = (await consumer.sideDoc(key, 'state')) as { lease?: unknown; journal?: unknown } | undefined;
+        expect(state?.lease, 'lease released').to.equal(undefined);
+        expect(state?.journal, 'journal cleared').to.equal(undefined);
+      },
+      cleanup: async () => {
+        await ws.cleanup();
+        await vault.close();
+      },
+    };
+  });
+}

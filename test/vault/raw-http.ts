@@ -23,7 +23,9 @@ export function rawRequest(
   const lines = [`${method} ${path} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
   if (options.token !== undefined) lines.push(`X-Vault-Token: ${options.token}`);
   for (const [k, v] of Object.entries(options.headers ?? {})) lines.push(`${k}: ${v}`);
-  if (payload !== '') lines.push('Content-Type: application/json', `Content-Length: ${Buffer.byteLength(payload)}`);
+  const typed = Object.keys(options.headers ?? {}).some((k) => k.toLowerCase() === 'content-type');
+  if (payload !== '' && !typed) lines.push('Content-Type: application/json');
+  if (payload !== '') lines.push(`Content-Length: ${Buffer.byteLength(payload)}`);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(url.port), url.hostname);
     const chunks: Buffer[] = [];

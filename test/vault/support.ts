@@ -14,6 +14,6 @@ export async function openVault(env: Record<string, string>, options: Record<str
 
 /** The policy docs/vault.md asks for: keyturn's paths on the mount, nothing else. */
 export function keyturnPolicy(mount = 'secret'): PathRule[] {
-  const all = ['create', 'read', 'update', 'delete', 'list'] as PathRule['capabilities'];
+  const all = ['create', 'read', 'update', 'patch', 'delete', 'list'] as PathRule['capabilities'];
   return ['data', 'metadata', 'delete'].map((kind) => ({ path: `${mount}/${kind}/*`, capabilities: all }));
 }

@@ -60,6 +60,8 @@ const EXPIRY_MARGIN_MS = 1000;
 type Raw = {
   read(path: string, options?: object): Promise<any>;
   write(path: string, data: unknown, options?: object): Promise<any>;
+  /** PATCH with Content-Type application/merge-patch+json */
+  update(path: string, data: unknown, options?: object): Promise<any>;
   delete(path: string, options?: object): Promise<any>;
   list(path: string, options?: object): Promise<any>;
   health(args?: object): Promise<any>;
@@ -155,6 +157,14 @@ export class VaultClient {
 
   async writeMetadata(path: string, body: { custom_metadata?: Record<string, string>; max_versions?: number }): Promise<void> {
     await this.call({ method: 'POST', path }, () => this.raw.write(path, body));
+  }
+
+  /**
+   * A JSON merge patch of the metadata (Vault ≥ 1.9, capability "patch"): custom_metadata keys
+   * merge server-side, so nothing is read first and an operator's keys are never lost.
+   */
+  async patchMetadata(path: string, body: { custom_metadata?: Record<string, string | null> }): Promise<void> {
+    await this.call({ method: 'PATCH', path }, () => this.raw.update(path, body));
   }
 
   /** Every version and the metadata, permanently (missing is fine). */

@@ -5,6 +5,10 @@
  * (someone else wrote) re-reads and re-applies. A decision not to write, or a refusal, is
  * only trusted on a fresh read, never on the cache. `peek` hands the cache to the store,
  * which serves reads from it only where it can tell nobody else writes (under its own lease).
+ *
+ * A deferred change (`defer`) is applied to the remembered document at once and written with
+ * the next write to that path (or `flush`), in the same check-and-set: what Vault holds is
+ * always the documents as of some earlier call, never a later change without an earlier one.
  */
 import { isCasConflict } from './errors.js';
 import type { VaultClient } from './client.js';
@@ -22,6 +26,8 @@ const MAX_CAS_ROUNDS = 8;
 export class Documents {
   private readonly seen = new Map<string, Seen>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** changes acknowledged but not yet written, oldest first, re-applied to a fresh read */
+  private readonly deferred = new Map<string, ((doc: unknown) => unknown)[]>();
 
   constructor(private readonly client: VaultClient) {}
 
@@ -54,6 +60,35 @@ export class Documents {
     return run;
   }
 
+  /**
+   * Apply `change` to the remembered document now and write it with the next write to `path`.
+   * Only for a document this process remembers (false otherwise: the caller writes at once).
+   * `change` may throw (e.g. the lease was lost) when it is applied again to a fresh read.
+   */
+  defer<T>(path: string, change: (doc: T | undefined) => T | undefined | typeof UNCHANGED): boolean {
+    const seen = this.seen.get(path);
+    if (!seen || this.queues.has(path)) return false;
+    const apply = (doc: unknown) => {
+      const next = change(doc as T | undefined);
+      return next === UNCHANGED ? doc : next;
+    };
+    const next = change(structuredClone(seen.doc) as T | undefined);
+    if (next === UNCHANGED) return true;
+    seen.doc = structuredClone(next);
+    this.deferred.set(path, [...(this.deferred.get(path) ?? []), apply]);
+    return true;
+  }
+
+  /** Write what was deferred on `path`, if anything. */
+  flush(path: string): Promise<void> {
+    if (!this.deferred.get(path)?.length) return Promise.resolve();
+    return this.update<unknown, void>(path, (doc) => ({ next: doc, value: undefined }));
+  }
+
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.deferred.keys()].map((path) => this.flush(path)));
+  }
+
   /** Remove the document and all its versions (the pending material must not linger in old versions). */
   async remove(path: string): Promise<void> {
     await this.client.deleteMetadata(path.replace(/^([^/]+)\/data\//, '$1/metadata/'));
@@ -64,7 +99,9 @@ export class Documents {
     let lastConflict: unknown;
     for (let round = 0; round < MAX_CAS_ROUNDS; round += 1) {
       const cached = round === 0 ? this.seen.get(path) : undefined;
+      // the remembered document already holds the deferred changes; a fresh read gets them applied (fetch)
       const base = cached ?? (await this.fetch(path));
+      const pending = this.deferred.get(path)?.length ?? 0;
       let result: Change<T, R>;
       try {
         result = change(structuredClone(base.doc) as T | undefined);
@@ -77,11 +114,13 @@ export class Documents {
       }
       if (result.next === UNCHANGED) {
         if (cached) continue;
-        return result.value;
+        if (pending === 0) return result.value;
+        result = { next: base.doc as T | undefined, value: result.value };
       }
       try {
         const version = await this.client.writeData(path, { doc: JSON.stringify(result.next ?? null) }, base.version);
         this.seen.set(path, { version, doc: structuredClone(result.next) });
+        this.deferred.get(path)?.splice(0, pending);
         return result.value;
       } catch (error) {
         this.seen.delete(path);
@@ -98,6 +137,7 @@ export class Documents {
       read.state === 'present'
         ? { version: read.version, doc: decode(read.data.doc) }
         : { version: read.state === 'deleted' ? read.version : 0, doc: undefined };
+    for (const apply of this.deferred.get(path) ?? []) seen.doc = apply(structuredClone(seen.doc));
     this.seen.set(path, seen);
     return seen;
   }

@@ -14,7 +14,7 @@ export interface VaultFailure {
 }
 
 export interface Attempted {
-  method: 'GET' | 'POST' | 'DELETE' | 'LIST';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'LIST';
   /** the API path, without /v1/ */
   path: string;
 }
@@ -25,6 +25,7 @@ export const CAS_MISMATCH = 'check-and-set parameter did not match the current v
 export function capabilityFor({ method, path }: Attempted): string {
   if (method === 'LIST') return 'list';
   if (method === 'DELETE') return 'delete';
+  if (method === 'PATCH') return 'patch';
   if (method === 'GET') return 'read';
   if (/^[^/]+\/(delete|undelete|destroy)\//.test(path)) return 'update';
   return /\/login$/.test(path) || path.startsWith('auth/token/') ? 'update' : 'create or update';

@@ -64,6 +64,31 @@ export class History {
     if (changed && entry.outcome === 'completed') await mirrorToMetadata(this.client, this.paths.secretMetadata(ref), entry);
   }
 
+  /**
+   * The same append, written with the next write to the state document, when the entry fits in
+   * the state document's recent list (no batch to move). False: the caller appends at once.
+   */
+  async appendDeferred(ref: StoreRef, entry: HistoryEntry, guard: (doc: VaultState | undefined) => void): Promise<boolean> {
+    const statePath = this.paths.document(ref, 'state');
+    const recent = this.docs.peek<VaultState>(statePath)?.doc?.recent ?? [];
+    const index = recent.findIndex((h) => sameEntry(h, entry));
+    if (index < 0 && recent.length >= RECENT_HISTORY) return false;
+    if (index >= 0 && isDeepStrictEqual(recent[index], entry)) return true;
+    const deferred = this.docs.defer<VaultState>(statePath, (doc) => {
+      guard(doc);
+      const list = [...(doc?.recent ?? [])];
+      const at = list.findIndex((h) => sameEntry(h, entry));
+      if (at >= 0) {
+        if (isDeepStrictEqual(list[at], entry)) return UNCHANGED;
+        list[at] = entry;
+      } else list.push(entry);
+      return { ...(doc ?? emptyState()), recent: list };
+    });
+    if (!deferred) return false;
+    if (entry.outcome === 'completed') await mirrorToMetadata(this.client, this.paths.secretMetadata(ref), entry);
+    return true;
+  }
+
   /** One key's history, or every key's under the prefix, oldest first. */
   async read(ref?: StoreRef): Promise<HistoryEntry[]> {
     if (ref) {

@@ -69,6 +69,19 @@ export class Leases {
     }));
   }
 
+  /**
+   * While this process holds the key's lease: a check that the state document still carries our
+   * lease, for a deferred change re-applied to a fresh read (it throws ELEASE when the lease was
+   * lost, so nothing acknowledged under it lands in someone else's rotation). Undefined otherwise.
+   */
+  guard(ref: StoreRef): ((doc: VaultState | undefined) => void) | undefined {
+    if (!this.holds(ref)) return undefined;
+    const token = this.held.get(this.paths.document(ref, 'state'));
+    return (doc) => {
+      if (doc?.lease?.token !== token) throw errors.leaseLost(ref.key);
+    };
+  }
+
   /** Whether this process holds the key's lease, by the state document as it last wrote or read it. */
   holds(ref: StoreRef): boolean {
     const path = this.paths.document(ref, 'state');

@@ -23,15 +23,28 @@ export class Records {
 
   /** Merge `patch` into the record; a field present in the patch with value undefined is removed. */
   async merge(ref: StoreRef, patch: Partial<RotationRecord>): Promise<void> {
-    await this.docs.update<VaultState, void>(this.paths.document(ref, 'state'), (doc) => {
-      const s = doc ?? emptyState();
-      const next: Record<string, unknown> = { ...s.record };
-      for (const [field, value] of Object.entries(patch)) {
-        if (value === undefined) delete next[field];
-        else next[field] = value;
-      }
-      if (isDeepStrictEqual(next, s.record)) return { next: UNCHANGED, value: undefined };
-      return { next: { ...s, record: next as RotationRecord }, value: undefined };
+    await this.docs.update<VaultState, void>(this.paths.document(ref, 'state'), (doc) => ({
+      next: mergeRecord(doc, patch),
+      value: undefined,
+    }));
+  }
+
+  /** The same change, written with the next write to the state document (under this process's lease: `guard`). */
+  deferMerge(ref: StoreRef, patch: Partial<RotationRecord>, guard: (doc: VaultState | undefined) => void): boolean {
+    return this.docs.defer<VaultState>(this.paths.document(ref, 'state'), (doc) => {
+      guard(doc);
+      return mergeRecord(doc, patch);
+    });
+  }
+
+  /** Clearing the journal, written with the next write to the state document (the lease's release, at the end of a run). */
+  deferJournalClear(ref: StoreRef, guard: (doc: VaultState | undefined) => void): boolean {
+    return this.docs.defer<VaultState>(this.paths.document(ref, 'state'), (doc) => {
+      guard(doc);
+      if (doc?.journal === undefined) return UNCHANGED;
+      const next: VaultState = { ...doc };
+      delete next.journal;
+      return next;
     });
   }
 
@@ -48,4 +61,15 @@ export class Records {
       return { next, value: undefined };
     });
   }
+}
+
+function mergeRecord(doc: VaultState | undefined, patch: Partial<RotationRecord>): VaultState | typeof UNCHANGED {
+  const s = doc ?? emptyState();
+  const next: Record<string, unknown> = { ...s.record };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) delete next[field];
+    else next[field] = value;
+  }
+  if (isDeepStrictEqual(next, s.record)) return UNCHANGED;
+  return { ...s, record: next as RotationRecord };
 }

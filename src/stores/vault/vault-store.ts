@@ -44,13 +44,14 @@ export class VaultStore implements SecretStore {
   private readonly records: Records;
   private readonly log: History;
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly docs: Documents;
 
   constructor(private readonly options: VaultStoreOptions) {
     this.client = options.client;
     this.paths = new VaultPaths(options.mount, options.prefix ?? 'keyturn');
     this.display = options.displayAddress ?? options.client.endpoint;
     const now = options.now ?? Date.now;
-    const docs = new Documents(options.client);
+    const docs = (this.docs = new Documents(options.client));
     this.leases = new Leases(docs, this.paths, now);
     this.cache = new ReadCache(options.client, docs, this.paths, this.leases);
     this.versions = new Versions(options.client, docs, this.paths, this.cache, now);
@@ -97,9 +98,17 @@ export class VaultStore implements SecretStore {
     return this.records.rotation(ref);
   }
 
+  /**
+   * Under this process's lease the record, a history entry and the journal's clearing ride on
+   * the next write to the state document (at the latest the lease's release): one check-and-set
+   * instead of four at the end of a rotation. Vault then holds the documents as of an earlier
+   * call, which a crash could have left anyway, and the journal still says where to resume.
+   */
   record(ref: StoreRef, patch: Partial<RotationRecord>): Promise<void> {
     return this.track(async () => {
       const copy = structuredClone(patch);
+      const guard = this.leases.guard(ref);
+      if (guard && this.records.deferMerge(ref, copy, guard)) return;
       await this.records.merge(ref, copy);
     });
   }
@@ -107,6 +116,8 @@ export class VaultStore implements SecretStore {
   appendHistory(ref: StoreRef, entry: HistoryEntry): Promise<void> {
     return this.track(async () => {
       const copy = structuredClone(entry);
+      const guard = this.leases.guard(ref);
+      if (guard && (await this.log.appendDeferred(ref, copy, guard))) return;
       await this.log.append(ref, copy);
     });
   }
@@ -119,9 +130,12 @@ export class VaultStore implements SecretStore {
     return this.records.journal(ref);
   }
 
+  /** A checkpoint is written at once (it comes before a step's effects); clearing the journal may wait for the release. */
   writeJournal(ref: StoreRef, entry: JournalEntry | undefined): Promise<void> {
     return this.track(async () => {
       const copy = entry === undefined ? undefined : structuredClone(entry);
+      const guard = copy === undefined ? this.leases.guard(ref) : undefined;
+      if (guard && this.records.deferJournalClear(ref, guard)) return;
       await this.records.writeJournal(ref, copy);
     });
   }
@@ -161,7 +175,12 @@ export class VaultStore implements SecretStore {
 
   async close(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-    this.options.onClose?.();
+    try {
+      // what was acknowledged under a lease never released (a run that stopped early) is written now
+      await this.docs.flushAll();
+    } finally {
+      this.options.onClose?.();
+    }
   }
 
   /** The secret itself: what consumers read. */
