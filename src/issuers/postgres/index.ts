@@ -88,7 +88,7 @@ export function createPostgresIssuer(config: IssuerConfig): Issuer {
   /** Give `role` a password nobody keeps and an expired VALID UNTIL; end its sessions if asked. */
   const lock = async (role: string, keyId: string, spec: PostgresSpec, ctx: RunContext) => {
     const { verifier } = newPassword(ctx);
-    const mark = { keyId, state: 'locked' as const, at: ctx.clock.now().toISOString() };
+    const mark = { keyId, state: 'locked' as const, at: ctx.clock.now().toISOString(), issuer: name };
     const ended = await db(ctx).with(
       undefined,
       async (c) => {
@@ -130,7 +130,7 @@ export function createPostgresIssuer(config: IssuerConfig): Issuer {
   const restore = async (role: string, back: StoredVersion, ctx: RunContext) => {
     const verifier = scramVerifier(back.material.password!, options.scramIterations);
     ctx.redactor.add(verifier);
-    const mark = { keyId: back.keyId, state: 'live' as const, at: ctx.clock.now().toISOString() };
+    const mark = { keyId: back.keyId, state: 'live' as const, at: ctx.clock.now().toISOString(), issuer: name };
     await db(ctx).with(undefined, (c) => inTransaction(c, setPasswordStatements(role, verifier, mark)), `restoring role ${role}`);
   };
 
@@ -170,7 +170,7 @@ export function createPostgresIssuer(config: IssuerConfig): Issuer {
       const { active, next: role } = activeAndNext(spec, current?.keyId);
       const { password, verifier } = newPassword(ctx);
       const keyId = keyIdOf(role, ctx.rotationId);
-      const mark = { keyId, state: 'live' as const, at: ctx.clock.now().toISOString() };
+      const mark = { keyId, state: 'live' as const, at: ctx.clock.now().toISOString(), issuer: name };
       await db(ctx).with(
         undefined,
         (c) => inTransaction(c, setPasswordStatements(role, verifier, mark)),
@@ -253,7 +253,7 @@ export function createPostgresIssuer(config: IssuerConfig): Issuer {
     async list(_target: IssueTarget, ctx: RunContext): Promise<KeyInfo[]> {
       const marked = await db(ctx).with(undefined, (c) => markedRoles(c), 'listing the roles keyturn marked');
       return marked
-        .filter((r) => r.mark.state === 'live' && !r.expired)
+        .filter((r) => r.mark.state === 'live' && !r.expired && (r.mark.issuer === undefined || r.mark.issuer === name))
         .map((r) => ({ keyId: r.mark.keyId, name: r.mark.keyId, ...(r.mark.at ? { createdAt: r.mark.at } : {}) }));
     },
 

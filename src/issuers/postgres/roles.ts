@@ -33,6 +33,8 @@ export interface Mark {
   keyId: string;
   state: 'live' | 'locked';
   at?: string;
+  /** the issuer (rotation.yaml name) that set it: list() shows only its own, as roles are cluster-wide */
+  issuer?: string;
 }
 
 /** `pg:<role>:<rotation id>`: public, and never made of anything secret. */
@@ -45,16 +47,17 @@ export function parseKeyId(keyId: string): { role: string; rotationId: string } 
   return m ? { role: m[1]!, rotationId: m[2]! } : undefined;
 }
 
-const MARK = /^keyturn keyId=(\S+) state=(live|locked)(?: at=(\S+))?$/;
+const MARK = /^keyturn keyId=(\S+) state=(live|locked)(?: at=(\S+))?(?: issuer=(\S+))?$/;
 
 export function formatMark(mark: Mark): string {
-  return `keyturn keyId=${mark.keyId} state=${mark.state}${mark.at ? ` at=${mark.at}` : ''}`;
+  const issuer = mark.issuer && /^[\w.-]+$/.test(mark.issuer) ? ` issuer=${mark.issuer}` : '';
+  return `keyturn keyId=${mark.keyId} state=${mark.state}${mark.at ? ` at=${mark.at}` : ''}${issuer}`;
 }
 
 export function parseMark(comment: string | null): Mark | undefined {
   const m = comment ? MARK.exec(comment) : null;
   if (!m) return undefined;
-  return { keyId: m[1]!, state: m[2] as Mark['state'], ...(m[3] ? { at: m[3] } : {}) };
+  return { keyId: m[1]!, state: m[2] as Mark['state'], ...(m[3] ? { at: m[3] } : {}), ...(m[4] ? { issuer: m[4] } : {}) };
 }
 
 const ROLE_QUERY = `
