@@ -300,7 +300,7 @@ function parseCustomMetadata(raw: unknown): Record<string, string> {
 function weakString(v: unknown): string | undefined {
   if (v === null) return '';
   if (typeof v === 'string') return v;
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(v);
+  if (typeof v === 'number') return String(v);
   if (typeof v === 'boolean') return v ? '1' : '0';
   return undefined;
 }
