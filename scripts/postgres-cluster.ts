@@ -10,8 +10,8 @@
  * preferred) or KEYTURN_PG_BIN.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +61,8 @@ export interface PgCluster {
   superuser(database?: string): Promise<pg.Client>;
   /** run statements as the superuser, in order */
   sql(statements: string | readonly string[], database?: string): Promise<pg.QueryResult[]>;
+  /** the CA that signed the server's certificate (tls only) */
+  caFile?: string;
   /** the server's log so far */
   log(): string;
   stop(): Promise<void>;
@@ -69,6 +71,52 @@ export interface PgCluster {
 export interface ClusterOptions {
   /** extra postgresql.conf settings */
   settings?: Record<string, string>;
+  /**
+   * serve TLS with a certificate for 127.0.0.1 signed by a throwaway CA (PgCluster.caFile), and
+   * listen on 127.0.0.2 too: an address the certificate does not name
+   */
+  tls?: boolean;
+}
+
+/** A throwaway CA and a server certificate for 127.0.0.1 only, made with the openssl CLI. */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const f = (name: string) => path.join(dir, name);
+  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=keyturn test CA',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+  ]);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr')]);
+  writeFileSync(f('san.ext'), 'subjectAltName = IP:127.0.0.1\n');
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    f('san.ext'),
+    '-out',
+    f('server.crt'),
+  ]);
+  return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key') };
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<PgCluster> {
@@ -103,6 +151,22 @@ export async function startCluster(options: ClusterOptions = {}): Promise<PgClus
     max_connections: '200',
     ...options.settings,
   };
+  let caFile: string | undefined;
+  if (options.tls) {
+    const made = makeCertificates(dir);
+    caFile = made.ca;
+    if (owner) {
+      for (const file of [made.cert, made.key]) await chown(file, owner.uid, owner.gid);
+    }
+    await chmod(made.key, 0o600);
+    Object.assign(settings, {
+      ssl: 'on',
+      ssl_cert_file: `'${made.cert}'`,
+      ssl_key_file: `'${made.key}'`,
+      listen_addresses: "'127.0.0.1,127.0.0.2'",
+    });
+    await writeFile(path.join(data, 'pg_hba.conf'), 'host all all 127.0.0.0/8 scram-sha-256\nlocal all all trust\n');
+  }
   const conf = Object.entries(settings).map(([k, v]) => `${k} = ${v}`);
   await writeFile(path.join(data, 'postgresql.auto.conf'), `${conf.join('\n')}\n`);
   if (owner) await chown(path.join(data, 'postgresql.auto.conf'), owner.uid, owner.gid);
@@ -120,6 +184,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<PgClus
     dir,
     socketDir: dir,
     logFile,
+    ...(caFile ? { caFile } : {}),
     superuser,
     async sql(statements, database) {
       const client = await superuser(database);
