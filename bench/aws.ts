@@ -1,8 +1,11 @@
 /**
  * `npm run bench:aws`: 200 secrets rotated by keyturn's engine (random issuer → Secrets
- * Manager on a local moto_server, signatures checked) at concurrency 16, against the bare SDK
- * calls of a rotation in the same run, and against a shell loop over the aws CLI as an
- * operator without keyturn would write it. moto answers in about a millisecond, so the ratio
+ * Manager on a local moto_server behind the strict front, signatures checked) at concurrency
+ * 16, against the bare SDK calls of a rotation in the same run, and against a shell loop over
+ * the aws CLI as an operator without keyturn would write it. keyturn runs three passes, each a
+ * fresh store instance: the first rotation (adopting each secret), a later one (the figure), and
+ * a later one without summary tags. BENCH_AWS_CALLS_OUT=<file> writes every (action, secret)
+ * keyturn called, for the test of `keyturn policy aws`. moto answers in about a millisecond, so the ratio
  * here is an upper bound on keyturn's share: against real AWS every call costs tens of ms on
  * both sides, and the call count is what matters.
  */
@@ -49,12 +52,17 @@ async function seed(client: SecretsManagerClient, prefix: string, n: number): Pr
   );
 }
 
-async function keyturnRun(
-  moto: Moto,
-  dir: string,
-  prefix: string,
-): Promise<{ ms: number; calls: number; byCommand: Record<string, number> }> {
-  const yaml = path.join(dir, 'bench.yaml');
+interface KeyturnPass {
+  ms: number;
+  calls: number;
+  byCommand: Record<string, number>;
+}
+
+/** Every (action, secret) keyturn called, for `keyturn policy aws`'s test (BENCH_AWS_CALLS_OUT). */
+const called = new Set<string>();
+
+async function keyturnSetup(dir: string, prefix: string) {
+  const yaml = path.join(dir, `bench-${prefix.replace(/\W/g, '')}.yaml`);
   const keys = Array.from(
     { length: KEYS },
     (_, i) => `  - id: tok-${i}\n    purpose: bench ${i}\n    issuer: tokens\n    path: tok-${i}\n    period: 30d\n    holders: [ops]\n`,
@@ -64,11 +72,30 @@ async function keyturnRun(
     `version: 1\nstores:\n  aws: { type: aws-secrets-manager, prefix: ${prefix} }\nissuers:\n  tokens: { type: random }\npeople:\n  ops: {}\nkeys:\n${keys.join('')}`,
   );
   const { config } = await loadConfig(yaml, { env: process.env });
+  return { yaml, config, issuer: await loadIssuer(config.issuers.tokens!) };
+}
+
+/** One rotation of every key, keyturn's engine over a fresh store instance (a new process's view: nothing remembered). */
+async function keyturnPass(
+  moto: Moto,
+  setup: Awaited<ReturnType<typeof keyturnSetup>>,
+  prefix: string,
+  summaryTags: boolean,
+): Promise<KeyturnPass> {
+  const { config, issuer } = setup;
   const client = new SecretsManagerClient(adminClientConfig(moto));
   const counter = new CallCounter();
   counter.attach(client as never);
-  const store = new SecretsManagerStore({ client, prefix });
-  const issuer = await loadIssuer(config.issuers.tokens!);
+  client.middlewareStack.add(
+    ((next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { commandName?: string }) =>
+      (args: { input: Record<string, unknown> }) => {
+        const ids = args.input.SecretIdList ?? [args.input.SecretId ?? args.input.Name ?? '*'];
+        for (const id of ids as string[]) called.add(`${(context.commandName ?? '').replace(/Command$/, '')} ${id}`);
+        return next(args);
+      }) as never,
+    { step: 'initialize', name: 'benchCalled' },
+  );
+  const store = new SecretsManagerStore({ client, prefix, summaryTags });
   const started = performance.now();
   const results = await runRotations(
     config.keys.map((key) => ({ key, trigger: 'due' as const })),
@@ -148,27 +175,42 @@ async function main(): Promise<void> {
     await seed(admin, bp, KEYS);
     await seed(admin, cp, CLI_KEYS);
     admin.destroy();
+    const setup = await keyturnSetup(dir, kp);
+    // the first rotation adopts each secret (its state secret is created); the second is every later one
+    const first = await keyturnPass(moto, setup, kp, true);
     const bare = await bareSdkRun(moto, bp);
-    const keyturn = await keyturnRun(moto, dir, kp);
-    const cliMs = await cliLoop(moto, dir, cp);
+    const steady = await keyturnPass(moto, setup, kp, true);
+    const untagged = await keyturnPass(moto, setup, kp, false);
+    const cliMs = CLI_KEYS > 0 ? await cliLoop(moto, dir, cp) : 0;
     const perRotation = (ms: number, n: number) => ms / n;
+    const pass = (p: KeyturnPass) => ({
+      ms: Math.round(p.ms),
+      ratio: +(p.ms / bare.ms).toFixed(2),
+      callsPerRotation: +(p.calls / KEYS).toFixed(1),
+      callsByCommand: p.byCommand,
+    });
     const report = {
       keys: KEYS,
       concurrency: CONCURRENCY,
-      keyturnMs: Math.round(keyturn.ms),
       bareSdkMs: Math.round(bare.ms),
-      ratio: +(keyturn.ms / bare.ms).toFixed(2),
-      keyturnCallsPerRotation: +(keyturn.calls / KEYS).toFixed(1),
-      keyturnCallsByCommand: keyturn.byCommand,
       bareCallsPerRotation: +(bare.calls / KEYS).toFixed(1),
       minimumCallsPerRotation: MINIMUM_CALLS,
-      cliLoop: { keys: CLI_KEYS, ms: Math.round(cliMs), msPerRotation: Math.round(perRotation(cliMs, CLI_KEYS)) },
-      cliLoopVsKeyturnPerRotation: +(perRotation(cliMs, CLI_KEYS) / perRotation(keyturn.ms, KEYS)).toFixed(1),
+      keyturn: pass(steady),
+      keyturnFirstRotation: pass(first),
+      keyturnWithoutSummaryTags: pass(untagged),
+      cliLoop: { keys: CLI_KEYS, ms: Math.round(cliMs), msPerRotation: Math.round(perRotation(cliMs, CLI_KEYS || 1)) },
+      cliLoopVsKeyturnPerRotation: +(perRotation(cliMs, CLI_KEYS || 1) / perRotation(steady.ms, KEYS)).toFixed(1),
     };
+    if (process.env.BENCH_AWS_CALLS_OUT) {
+      await writeFile(
+        process.env.BENCH_AWS_CALLS_OUT,
+        JSON.stringify({ yaml: setup.yaml, region: moto.region, prefix: kp, calls: [...called].sort() }, null, 2),
+      );
+    }
     console.log(JSON.stringify(report, null, 2));
   } finally {
     await moto.stop();
-    await rm(dir, { recursive: true, force: true });
+    if (!process.env.BENCH_AWS_CALLS_OUT) await rm(dir, { recursive: true, force: true });
   }
 }
 

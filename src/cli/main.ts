@@ -214,6 +214,16 @@ export async function main(args: string[]): Promise<void> {
           .option('field', { type: 'string', array: true, describe: 'a field to ask for at the prompt (repeat)' }),
       lazy(() => import('./commands/store.js')),
     )
+    .command(
+      'policy <provider>',
+      'print the least-privilege IAM policy keyturn needs for the keys in rotation.yaml (provider: aws)',
+      (y) =>
+        y
+          .positional('provider', { choices: ['aws'] as const, describe: 'whose policy: aws' })
+          .option('account', { type: 'string', requiresArg: true, describe: 'the 12-digit account id in the ARNs (default *)' })
+          .option('region', { type: 'string', requiresArg: true, describe: 'the region when a store names none (default *)' }),
+      lazy(() => import('./commands/policy.js')),
+    )
     .version('version', "show keyturn's version and Node's", versionText())
     .demandCommand(1, 'name a command: keyturn --help lists them')
     .strict()

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsErrorName, clientConfig, type AwsClientOptions } from '../../aws/client-config.js';
+import type { CredentialsProvider } from '../../aws/credentials.js';
 
 export const TAG_CURRENT = 'keyturn:current';
 export const TAG_CREATING = 'keyturn:creating';
@@ -34,8 +35,9 @@ export class IamApi {
   constructor(
     private readonly options: AwsClientOptions,
     private readonly env: NodeJS.ProcessEnv,
+    credentials?: CredentialsProvider,
   ) {
-    this.client = new IAMClient(clientConfig(options, env));
+    this.client = new IAMClient({ ...clientConfig(options, env), ...(credentials ? { credentials } : {}) });
   }
 
   async keys(user: string): Promise<AccessKey[]> {

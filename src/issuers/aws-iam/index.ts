@@ -13,6 +13,7 @@ import type { IssuerConfig } from '../../config/types.js';
 import type { RunContext } from '../../context.js';
 import { errors } from '../../errors.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo, KeyUsage } from '../types.js';
+import { assumeRole, sessionName } from '../../aws/credentials.js';
 import { IamApi, keyTag, TAG_CREATING, TAG_CURRENT } from './iam-api.js';
 import { awsIamKind, parseAwsIamSpec } from './spec.js';
 
@@ -24,14 +25,29 @@ function userOf({ key }: IssueTarget): string {
 }
 
 export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv = process.env): Issuer {
-  const { region, endpoint, verifyTimeoutMs } = settingsOf(awsIamKind, config, 'issuer');
-  const api = new IamApi({ region, endpoint }, env);
+  const { region, endpoint, verifyTimeoutMs, roleArn, externalId } = settingsOf(awsIamKind, config, 'issuer');
+  const plain = new IamApi({ region, endpoint }, env);
+  /** with roleArn, one assumed-role session per rotation: CloudTrail shows keyturn-<rotation id> on every IAM call */
+  const sessions = new Map<string, IamApi>();
+  const apiFor = (rotationId: string | undefined): IamApi => {
+    if (!roleArn) return plain;
+    rotationId ??= `run-${process.pid}`;
+    let api = sessions.get(rotationId);
+    if (!api) {
+      const credentials = assumeRole({ roleArn, externalId, sessionName: sessionName(rotationId) }, { region, endpoint }, env, (m, h) =>
+        errors.issuer(m, h),
+      );
+      api = new IamApi({ region, endpoint }, env, credentials);
+      sessions.set(rotationId, api);
+    }
+    return api;
+  };
 
   async function works(user: string, material: Record<string, string>): Promise<boolean> {
     // a deadline is elapsed time, not a date: real time, as for every timeout (see Clock)
     const deadline = Date.now() + verifyTimeoutMs;
     for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
-      const who = await api.whoAmI({ accessKeyId: material.accessKeyId ?? '', secretAccessKey: material.secretAccessKey ?? '' });
+      const who = await plain.whoAmI({ accessKeyId: material.accessKeyId ?? '', secretAccessKey: material.secretAccessKey ?? '' });
       if (who.arn) return who.arn.endsWith(`/${user}`);
       // InvalidClientTokenId right after CreateAccessKey is IAM's propagation delay, not a verdict
       if (Date.now() + delay > deadline) return false;
@@ -52,6 +68,7 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
 
     async create(target, ctx: IssuerContext): Promise<IssuedKey> {
       const user = userOf(target);
+      const api = apiFor(ctx.rotationId);
       const [keys, tags] = await Promise.all([api.keys(user), api.tags(user)]);
       if (keys.length >= 2) {
         const current = tags.get(TAG_CURRENT);
@@ -76,6 +93,7 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
 
     async verify(key, target, ctx: IssuerContext): Promise<void> {
       const user = userOf(target);
+      const api = apiFor(ctx.rotationId);
       if (!(await works(user, key.material)))
         throw errors.verify(`the new access key ${key.keyId} does not authenticate as IAM user ${user}`);
       const tags = await api.tags(user);
@@ -97,6 +115,7 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
 
     async revoke(keyId, target, ctx: IssuerContext): Promise<void> {
       const user = userOf(target);
+      const api = apiFor(ctx.rotationId);
       const deactivated = ctx.notes[NOTE_DEACTIVATED];
       const previousCurrent = ctx.notes[NOTE_PREVIOUS_CURRENT];
       if (deactivated && deactivated !== keyId) {
@@ -110,12 +129,13 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
       await api.untag(user, [keyTag(keyId)]);
     },
 
-    async isDead(keyId, target): Promise<boolean> {
-      return !(await api.keys(userOf(target))).some((k) => k.keyId === keyId);
+    async isDead(keyId, target, ctx?: IssuerContext): Promise<boolean> {
+      return !(await apiFor(ctx?.rotationId).keys(userOf(target))).some((k) => k.keyId === keyId);
     },
 
     async list(target, _ctx: RunContext): Promise<KeyInfo[]> {
       const user = userOf(target);
+      const api = apiFor(undefined);
       const [keys, tags] = await Promise.all([api.keys(user), api.tags(user)]);
       const [intentId, intentAt] = (tags.get(TAG_CREATING) ?? '').split('@');
       return keys.map((k) => {
@@ -135,7 +155,7 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
     },
 
     async lastUsed(keyId): Promise<KeyUsage | undefined> {
-      return api.lastUsed(keyId);
+      return apiFor(undefined).lastUsed(keyId);
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The `aws-iam` issuer's options and key spec, apart from its module so that config load can
  * judge them without loading the AWS SDK. options: region, endpoint, verifyTimeout (default
- * 30s: new IAM keys take a few seconds to work everywhere). spec: `user`, the IAM user whose
+ * 30s: new IAM keys take a few seconds to work everywhere), roleArn and externalId. spec: `user`, the IAM user whose
  * access keys rotate.
  */
 import { OptionReader } from '../../adapters/option-reader.js';
@@ -19,12 +19,27 @@ export interface AwsIamOptions {
   region?: string;
   endpoint?: string;
   verifyTimeoutMs: number;
+  /** the role keyturn assumes for IAM calls (session `keyturn-<rotation id>`), with externalId when its trust policy asks */
+  roleArn?: string;
+  externalId?: string;
 }
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 export const awsIamKind: IssuerKind<AwsIamSpec, AwsIamOptions> = {
   parseOptions(raw, report) {
     const o = new OptionReader(raw, report);
-    const options = { region: o.text('region'), endpoint: o.text('endpoint'), verifyTimeoutMs: o.duration('verifyTimeout', 30_000) };
+    const options = {
+      region: o.text('region'),
+      endpoint: o.text('endpoint'),
+      verifyTimeoutMs: o.duration('verifyTimeout', 30_000),
+      roleArn: o.text('roleArn'),
+      externalId: o.text('externalId'),
+    };
+    if (options.roleArn !== undefined && !ROLE_ARN.test(options.roleArn))
+      o.problem(['roleArn'], 'is not an IAM role ARN', 'arn:aws:iam::<12-digit account>:role/<name>');
+    if (options.externalId !== undefined && options.roleArn === undefined)
+      o.problem(['externalId'], 'needs roleArn: it is sent with AssumeRole');
     return o.ok && options.verifyTimeoutMs !== undefined ? { ...options, verifyTimeoutMs: options.verifyTimeoutMs } : undefined;
   },
   parseSpec(spec, _options, report) {
