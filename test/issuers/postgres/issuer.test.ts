@@ -168,6 +168,23 @@ describe('postgres issuer against a real server', function () {
     expect(JSON.stringify(wrong)).to.not.include('not-its-password-at-all');
   });
 
+  it('a wrong admin credential, or none in the store, is a clear error that shows no password', async () => {
+    const ref = { store: 'local', path: 'admin/wrong', key: 'admin-wrong' };
+    const wrong = `wrong-${randomBytes(12).toString('hex')}`;
+    await store.stage(ref, 'rot-20250101000000-00000001', { keyId: 'put:wrong', material: { username: 'keyturn_admin', password: wrong } });
+    await store.promote(ref, 'rot-20250101000000-00000001');
+    const options = { host: cluster.host, port: cluster.port, database: 'appdb', sslmode: 'disable' };
+    const withWrong = await loadIssuer(issuerConfig('postgres', { ...options, admin: { store: 'local', path: 'admin/wrong' } }));
+    const refused = await rejectionOf(withWrong.create(target({ strategy: 'single', role: 'app_single' }), context().ctx));
+    expect(refused.code).to.equal('EISSUER');
+    expect(refused.message).to.match(/as keyturn_admin: password authentication failed for user "keyturn_admin" \(SQLSTATE 28P01\)/);
+    expect(refused.message).to.not.include(wrong);
+    const withNone = await loadIssuer(issuerConfig('postgres', { ...options, admin: { store: 'local', path: 'admin/none' } }));
+    const missing = await rejectionOf(withNone.create(target({ strategy: 'single', role: 'app_single' }), context().ctx));
+    expect(missing.message).to.equal('issuer under-test: no admin credential at local:admin/none');
+    expect((missing as unknown as { details: { hint: string } }).details.hint).to.match(/keyturn store put local admin\/none/);
+  });
+
   it("parses options and specs with a problem at each field (rotation.yaml's positions)", () => {
     const problems: string[] = [];
     const report = (p: ReadonlyArray<string | number>, m: string) => problems.push(`${p.join('.')}: ${m}`);
