@@ -47,7 +47,7 @@ describe('postgres issuer: end to end through the CLI against a real server', fu
   }
 
   it('alternating: the first rotation sets the second role; the second sets the first and locks the old one', async () => {
-    const first = await cli(['rotate', 'db-alt', '--yes']);
+    const first = await cli(['rotate', 'db-alt', '--yes', '--log-level', 'debug']);
     expect(first.exitCode, first.stderr).to.equal(0);
     const one = await current('db-alt');
     expect(one.cur.keyId).to.match(/^pg:app_green:rot-/);
@@ -110,8 +110,10 @@ describe('postgres issuer: end to end through the CLI against a real server', fu
     expect(first.exitCode, first.stderr).to.equal(0);
     const a = await current('db-single');
     expect(a.cur.keyId).to.match(/^pg:app_single:rot-/);
-    const second = await cli(['rotate', 'db-single', '--yes', '--force']);
+    // at debug level too: the leak check at the end reads this output
+    const second = await cli(['rotate', 'db-single', '--yes', '--force', '--log-level', 'debug']);
     expect(second.exitCode, second.stderr).to.equal(0);
+    expect(second.stderr).to.match(/debug/);
     const b = await current('db-single');
     expect(b.cur.keyId).to.not.equal(a.cur.keyId);
     expect(await ws.login('app_single', a.cur.material.password!)).to.equal('28P01');
