@@ -50,7 +50,18 @@ export function assumeRole(
   let cached: AwsCredentials | undefined;
   let pending: Promise<AwsCredentials> | undefined;
   const fetch = async (): Promise<AwsCredentials> => {
-    const sts = new STSClient(clientConfig(base, env));
+    // the chain reads process.env; an env handed in (a test's, a workspace's) brings its own keys
+    const keys =
+      env !== process.env && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? {
+            credentials: {
+              accessKeyId: env.AWS_ACCESS_KEY_ID,
+              secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+              sessionToken: env.AWS_SESSION_TOKEN,
+            },
+          }
+        : {};
+    const sts = new STSClient({ ...clientConfig(base, env), ...keys });
     try {
       const out = await sts.send(
         new AssumeRoleCommand({
