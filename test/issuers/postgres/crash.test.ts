@@ -48,6 +48,42 @@ describe('postgres issuer: SIGKILL at each step, then a rerun', function () {
     await cluster?.stop();
   });
 
+  // with an overlap window the old role stays live after the rerun: then it must hold exactly
+  // the password of the key the store keeps for retirement (PREVIOUS), never one keyturn lost
+  for (const point of ['create:after', 'promote:after', 'verify:after', 'retire:before', 'record:before', 'unlock:after']) {
+    it(`alternating with an overlap: killed at ${point}`, async () => {
+      n++;
+      const roles = [`c${n}_blue`, `c${n}_green`];
+      await cluster.sql(roles.map((r) => `CREATE ROLE ${r} LOGIN IN ROLE app`));
+      const ws = await PgWorkspace.create(cluster, [{ id: 'pg-key', spec: `{ roles: [${roles.join(', ')}] }`, overlap: '1h' }]);
+      try {
+        const first = await ws.run(['rotate', 'pg-key', '--yes']);
+        expect(first.exitCode, first.stderr).to.equal(0);
+        const initial = (await ws.versions('pg-key')).current!;
+        const killed = await ws.run(['rotate', 'pg-key', '--yes'], { KEYTURN_FAILPOINTS: `${point}=kill` });
+        expect(killed.signal, `killed at ${point}: ${killed.stderr}`).to.equal('SIGKILL');
+        const rerun = await ws.run(['rotate', 'pg-key', '--yes']);
+        expect(rerun.exitCode, rerun.stderr).to.equal(0);
+        const { current, previous, pending } = await ws.versions('pg-key');
+        expect(pending).to.equal(undefined);
+        expect(current!.keyId).to.not.equal(initial.keyId);
+        const store = await ws.store();
+        const retiring = (await store.rotation(ws.ref('pg-key'))).pendingRetire;
+        expect(retiring?.keyId, 'the old key waits for retirement').to.equal(previous?.keyId);
+        expect(await ws.login(current!.material.username!, current!.material.password!)).to.equal(undefined);
+        expect(ws.consumer('pg-key-app')?.keyId).to.equal(current!.keyId);
+        const other = roles.find((r) => r !== current!.material.username)!;
+        const state = await ws.role(other);
+        expect(state.expired, `${other} is within its overlap`).to.equal(false);
+        expect(state.comment).to.match(new RegExp(`^keyturn keyId=${previous!.keyId} state=live`));
+        expect(previous!.material.username).to.equal(other);
+        expect(await ws.login(other, previous!.material.password!), 'the old role works with the stored password').to.equal(undefined);
+      } finally {
+        await ws.cleanup();
+      }
+    });
+  }
+
   for (const strategy of ['alternating', 'single'] as const) {
     for (const point of POINTS) {
       it(`${strategy}: killed at ${point}`, async () => {
