@@ -1,5 +1,6 @@
 /**
- * Two keyturn processes on the same keys and one Vault rotate each key exactly once; and
+ * Two keyturn processes on the same keys and one Vault rotate each key exactly once (with each
+ * way of logging in: token, AppRole, Kubernetes, JWT); and
  * with 20% of Vault requests failing with 503, every rotation ends completed or cleanly
  * rolled back, through bounded retries with backoff, and nothing is lost.
  */
@@ -7,6 +8,7 @@ import { expect } from 'chai';
 import type { VaultStandIn } from '../../scripts/vault/server.js';
 import { expectAliveAtProvider, expectSettled, historyOf } from '../support/invariants.js';
 import type { Workspace } from '../support/workspace.js';
+import { LOGIN_METHODS } from './login-setup.js';
 import { standIn } from './support.js';
 import { vaultWorkspace } from './workspace.js';
 
@@ -23,25 +25,27 @@ describe('vault e2e: two processes, and a flaky Vault', function () {
     await vault.close();
   });
 
-  it('two processes on the same 8 keys: each key rotated exactly once', async () => {
-    ws = await vaultWorkspace(vault, { keys: 8 });
-    const [a, b] = await Promise.all([
-      ws.run(['rotate', '--due', '--yes', '--concurrency', '4']),
-      ws.run(['rotate', '--due', '--yes', '--concurrency', '4']),
-    ]);
-    expect(a!.exitCode, a!.stderr).to.equal(0);
-    expect(b!.exitCode, b!.stderr).to.equal(0);
-    const alive: string[] = [];
-    for (const key of ws.keyIds) {
-      expect(
-        (await historyOf(ws, key)).filter((h) => h.outcome === 'completed'),
-        `${key} rotated once`,
-      ).to.have.length(1);
-      alive.push((await expectSettled(ws, key)).currentKeyId);
-    }
-    expectAliveAtProvider(ws, alive);
-    expect((a!.stdout + b!.stdout).match(/\bcompleted\b/g) ?? []).to.have.length(8);
-  });
+  for (const auth of LOGIN_METHODS) {
+    it(`two processes on the same 8 keys, logged in with ${auth}: each key rotated exactly once`, async () => {
+      ws = await vaultWorkspace(vault, { keys: 8 }, auth);
+      const [a, b] = await Promise.all([
+        ws.run(['rotate', '--due', '--yes', '--concurrency', '4']),
+        ws.run(['rotate', '--due', '--yes', '--concurrency', '4']),
+      ]);
+      expect(a!.exitCode, a!.stderr).to.equal(0);
+      expect(b!.exitCode, b!.stderr).to.equal(0);
+      const alive: string[] = [];
+      for (const key of ws.keyIds) {
+        expect(
+          (await historyOf(ws, key)).filter((h) => h.outcome === 'completed'),
+          `${key} rotated once`,
+        ).to.have.length(1);
+        alive.push((await expectSettled(ws, key)).currentKeyId);
+      }
+      expectAliveAtProvider(ws, alive);
+      expect((a!.stdout + b!.stdout).match(/\bcompleted\b/g) ?? []).to.have.length(8);
+    });
+  }
 
   it('20% of Vault requests answering 503: every rotation completed or cleanly rolled back', async () => {
     ws = await vaultWorkspace(vault, { keys: 6 });
