@@ -127,6 +127,8 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
    * ARN: a token it never saw is a new version, with no lookup. Others are looked up in moto.
    */
   const versions = new Map<string, Map<string, string>>();
+  /** tag keys by secret id as the front last wrote them (a secret tagged elsewhere is read from moto instead) */
+  const tagKeys = new Map<string, Set<string>>();
   /** secrets whose AWSCURRENT UpdateSecretVersionStage moved: moto's default version is stale for them */
   const staleDefault = new Set<string>();
 
@@ -239,6 +241,7 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
           if (typeof input.ClientRequestToken === 'string' && input.SecretString !== undefined)
             seen.set(input.ClientRequestToken, sha(String(input.SecretString)));
           for (const id of [name, out.ARN, out.Name]) if (id) versions.set(id, seen);
+          tagKeys.set(name, new Set(tags.flatMap((t) => (t.Key === undefined ? [] : [t.Key]))));
         }
         return answer;
       }
@@ -247,10 +250,28 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
         const problem = tagProblem(tags);
         if (problem) return problem;
         return serialized(secretId, async () => {
-          const d = await describe(secretId);
-          const keys = new Set([...(d?.Tags ?? []).map((t) => t.Key), ...tags.map((t) => t.Key)]);
-          if (d && keys.size > MAX_TAGS) return tooManyTags(keys.size);
-          return forward(req, body);
+          // the tag keys of a secret whose every tag write went through the front are known; others are read
+          let known = tagKeys.get(secretId);
+          if (!known) {
+            const d = await describe(secretId);
+            if (!d) return forward(req, body);
+            known = new Set((d.Tags ?? []).flatMap((t) => (t.Key === undefined ? [] : [t.Key])));
+          }
+          const keys = new Set([...known, ...tags.flatMap((t) => (t.Key === undefined ? [] : [t.Key]))]);
+          if (keys.size > MAX_TAGS) return tooManyTags(keys.size);
+          const answer = await forward(req, body);
+          if (answer.status === 200) tagKeys.set(secretId, keys);
+          else tagKeys.delete(secretId);
+          return answer;
+        });
+      }
+      case 'UntagResource': {
+        return serialized(secretId, async () => {
+          const answer = await forward(req, body);
+          const known = tagKeys.get(secretId);
+          if (answer.status === 200 && known) for (const k of (input.TagKeys as string[] | undefined) ?? []) known.delete(k);
+          else tagKeys.delete(secretId);
+          return answer;
         });
       }
       case 'PutSecretValue': {
@@ -296,6 +317,7 @@ export async function startStrictFront(options: StrictFrontOptions): Promise<Str
         if (answer.status === 200) {
           const out = JSON.parse(answer.body) as { Name?: string; ARN?: string };
           for (const id of [secretId, out.Name, out.ARN]) if (id) versions.delete(id);
+          for (const id of [secretId, out.Name, out.ARN]) if (id) tagKeys.delete(id);
           if (input.ForceDeleteWithoutRecovery === true) deleting.set(out.Name ?? secretId, Date.now() + settings.deleteDelayMs);
         }
         return answer;
