@@ -1,7 +1,7 @@
 /**
- * History is one compressed blob in at most HISTORY_CHUNKS tags: the newest entries that fit
- * are kept (typically a few dozen rotations), the oldest dropped first. A secret holds at most
- * 50 tags and the rest of keyturn's state needs about 20 of them.
+ * How a previous keyturn kept history: one compressed blob in at most HISTORY_CHUNKS tags, the
+ * newest entries that fit. keyturn now keeps the full history in the state secret (state.ts);
+ * this stays so tests can write a secret the way the previous version did (legacy.ts reads it).
  */
 import { encodeBlob, TAG_VALUE_MAX, type TagPair } from './tags.js';
 import type { HistoryEntry } from '../../model.js';

@@ -1,6 +1,6 @@
 /**
- * The rotation record as tags an operator can read in the console (rotated-at, rotation id,
- * key ids); the two structured fields are blobs.
+ * The rotation record as a previous keyturn kept it in tags (rotated-at, rotation id, key ids;
+ * the two structured fields as blobs): read by legacy.ts for the migration to the state secret.
  */
 import { blobKeys, decodeBlob, encodeBlob, plainValue, type TagPair, type Tags } from './tags.js';
 import type { RotationRecord } from '../../model.js';

@@ -1,6 +1,6 @@
 /**
- * keyturn's state on a Secrets Manager secret lives in its tags (TagResource writes no
- * secret version, so the per-secret version-write rate is spent only on real key material).
+ * The tag encoding a previous keyturn used for its state on a Secrets Manager secret (now in the
+ * state secret, state.ts; legacy.ts reads this for the migration).
  * A tag value holds at most 256 characters, so structured values are JSON, base64url-encoded
  * (its alphabet is inside every AWS tag charset) and split across `name`, `name:1`, … The
  * first chunk starts with the chunk count and a dot, so a shorter value written later needs
