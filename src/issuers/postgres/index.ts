@@ -53,16 +53,18 @@ export function createPostgresIssuer(config: IssuerConfig): Issuer {
     return c;
   };
 
-  const storeVersions = async (target: IssueTarget, ctx: RunContext): Promise<StoredVersion[]> => {
-    if (!ctx.store) return [];
+  /** The key's CURRENT and PREVIOUS versions in its store (CURRENT first, when there is one). */
+  const storeVersions = async (target: IssueTarget, ctx: RunContext): Promise<{ current?: StoredVersion; all: StoredVersion[] }> => {
+    if (!ctx.store) return { all: [] };
     const store = await ctx.store(target.key.store);
     const ref = refOf(target.key);
-    const versions = (await Promise.all([store.current(ref), store.previous(ref)])).filter((v): v is StoredVersion => v !== undefined);
-    for (const v of versions) ctx.redactor.addMaterial(v.material);
-    return versions;
+    const [current, previous] = await Promise.all([store.current(ref), store.previous(ref)]);
+    const all = [current, previous].filter((v): v is StoredVersion => v !== undefined);
+    for (const v of all) ctx.redactor.addMaterial(v.material);
+    return { current, all };
   };
 
-  const currentVersion = async (target: IssueTarget, ctx: RunContext) => (await storeVersions(target, ctx))[0];
+  const currentVersion = async (target: IssueTarget, ctx: RunContext) => (await storeVersions(target, ctx)).current;
 
   const checkRoles = async (spec: PostgresSpec, keyName: string, ctx: RunContext) => {
     const facts = await db(ctx).with(undefined, (c) => roleFacts(c, rolesOf(spec)), `reading the roles of ${keyName}`);
@@ -141,7 +143,7 @@ export function createPostgresIssuer(config: IssuerConfig): Issuer {
    */
   const putOldBack = async (issued: IssuedKey, target: IssueTarget, ctx: RunContext) => {
     const role = parseKeyId(issued.keyId)?.role;
-    const old = (await storeVersions(target, ctx)).find((v) => v.keyId !== issued.keyId && parseKeyId(v.keyId)?.role === role);
+    const old = (await storeVersions(target, ctx)).all.find((v) => v.keyId !== issued.keyId && parseKeyId(v.keyId)?.role === role);
     if (!role || !old?.material.password) return;
     await restore(role, old, ctx);
     ctx.logger.warn(`issuer ${name}: ${issued.keyId} failed its verify: role ${role} has the password of ${old.keyId} again`);
@@ -237,7 +239,7 @@ export function createPostgresIssuer(config: IssuerConfig): Issuer {
     async isDead(keyId: string, target: IssueTarget, ctx: IssuerContext): Promise<boolean> {
       const parsed = parseKeyId(keyId);
       if (!parsed) return true;
-      const stored = (await storeVersions(target, ctx)).find((v) => v.keyId === keyId);
+      const stored = (await storeVersions(target, ctx)).all.find((v) => v.keyId === keyId);
       if (stored?.material.password) {
         // the proof that counts: a login with the old password is refused
         const refused = await db(ctx).tryLogin({ user: parsed.role, password: stored.material.password });
