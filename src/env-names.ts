@@ -11,6 +11,8 @@ export const MASTER_KEY_ENV = 'KEYTURN_MASTER_KEY';
 export const ACTOR_ENV = 'KEYTURN_ACTOR';
 /** tests only: where a real process fails or kills itself, e.g. "create:after=kill" (docs/architecture.md#failpoints) */
 export const FAILPOINTS_ENV = 'KEYTURN_FAILPOINTS';
+/** tests only: the clock starts at this ISO instant and runs on from there (rotation windows across a DST change) */
+export const NOW_ENV = 'KEYTURN_NOW';
 /** "1": the Secrets Manager store rotates secrets that have Lambda rotation on, for this run */
 export const AWS_ALLOW_LAMBDA_ROTATION_ENV = 'KEYTURN_AWS_ALLOW_LAMBDA_ROTATION';
 

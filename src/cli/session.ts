@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { defaultActor, systemClock, type RunContext } from '../context.js';
+import { defaultActor, systemClock, type Clock, type RunContext } from '../context.js';
+import { NOW_ENV } from '../env-names.js';
 import { isKeyturnError, KeyturnError, messageOf, ExitCode, type ExitCodeValue } from '../errors.js';
 import { IssuerSet } from '../issuers/registry.js';
 import { createLogger } from '../log/logger.js';
@@ -39,7 +40,7 @@ export async function withSession(
   const ctx: RunContext = {
     cwd: process.cwd(),
     env: process.env,
-    clock: systemClock,
+    clock: clockFrom(process.env),
     logger,
     redactor,
     prompt: createTerminalPrompt(redactor),
@@ -62,6 +63,21 @@ export async function withSession(
     await stores?.closeAll().catch(() => undefined);
     await logger.close();
   }
+}
+
+/** The system clock, or with KEYTURN_NOW (tests) one that starts at that instant and runs at the real pace. */
+function clockFrom(env: NodeJS.ProcessEnv): Clock {
+  const text = env[NOW_ENV];
+  if (text === undefined || text === '') return systemClock;
+  const start = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(start))
+    throw new KeyturnError(
+      'EUSAGE',
+      `${NOW_ENV} must be an ISO time such as 2026-10-27T08:00:00Z, not ${JSON.stringify(text)}`,
+      ExitCode.usage,
+    );
+  const offset = start - Date.now();
+  return { now: () => new Date(Date.now() + offset) };
 }
 
 function redacted(error: unknown, redactor: Redactor): KeyturnError {

@@ -13,6 +13,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAdapterOptions } from './adapter-options.js';
 import { checkDurationRanges } from './duration-limits.js';
+import { checkWindows } from './window-syntax.js';
 import { interpolateData } from './interpolate.js';
 import { checkIssuerSpecs } from './issuer-specs.js';
 import { normalize } from './normalize.js';
@@ -93,6 +94,7 @@ export function parseConfigText(text: string, where: { file: string; shownAs?: s
   const valid = validateSchema(parsed.data, problems);
   checkReferences(parsed.data, problems, parsed.keyPosition);
   checkDurationRanges(parsed.data, problems);
+  checkWindows(parsed.data, problems);
   const settings = parseAdapterOptions(parsed.data, problems);
   const specs = checkIssuerSpecs(parsed.data, problems);
   if (!valid || problems.size > 0) throw refuse(shownAs, problems, parsed.source);

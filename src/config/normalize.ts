@@ -12,6 +12,7 @@ import type { AdapterConfig } from '../adapters/settings.js';
 import { parseDuration } from './duration.js';
 import type { RawCheck, RawCommand, RawConfig, RawConsumer, RawHealth, RawNamed, RawRestart, RawRestrictions } from './raw-types.js';
 import { resolveIssuer, resolveStore } from './references.js';
+import { scheduleOf } from './window-syntax.js';
 import type {
   CheckConfig,
   Config,
@@ -102,6 +103,8 @@ export function normalize(
     const tier = k.tier ?? defaults.tier;
     if (tier !== undefined) key.tier = tier;
     if (k.ttl !== undefined) key.ttlMs = ms(k.ttl);
+    const schedule = scheduleOf(k.window ?? rawDefaults.window, k.blackout ?? rawDefaults.blackout);
+    if (schedule) key.schedule = schedule;
     const spec = parsed.specs[index];
     if (spec !== undefined) key.issuerSpec = spec;
     keys[index] = key;

@@ -15,6 +15,8 @@ export interface RawDefaults {
   consumerTimeout?: string;
   leaseTtl?: string;
   concurrency?: number;
+  window?: string | string[];
+  blackout?: string[];
 }
 
 export interface RawNamed {
@@ -86,6 +88,8 @@ export interface RawKey {
   tier?: Tier;
   ttl?: string;
   overlap?: string;
+  window?: string | string[];
+  blackout?: string[];
   holders?: string[];
   restrictions?: RawRestrictions;
   consumers?: RawConsumer[];

@@ -4,6 +4,8 @@
  * Durations are milliseconds; every key remembers where it was declared.
  */
 
+import type { Schedule } from './window-syntax.js';
+
 export interface SourcePosition {
   file: string;
   line: number;
@@ -89,6 +91,8 @@ export interface KeyConfig {
   ttlMs?: number;
   /** how long the old key stays alive after cutover before retire */
   overlapMs: number;
+  /** when routine rotations may start (its own `window`/`blackout`, else the defaults'); undefined: any time */
+  schedule?: Schedule;
   /** person ids or `team:NAME` */
   holders: string[];
   consumers: ConsumerConfig[];

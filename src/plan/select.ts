@@ -6,6 +6,7 @@ import type { Config, KeyConfig } from '../config/types.js';
 import { errors } from '../errors.js';
 import { dueState } from './due.js';
 import { keysHeldBy } from './people.js';
+import { isOpen } from './window.js';
 import type { RotationRecord, Trigger } from '../model.js';
 
 export interface Selection {
@@ -76,6 +77,8 @@ export function selectKeys(
       }
       const state = dueState(p.key, records.get(p.key.id) ?? {}, now);
       if (!state.due) return false;
+      // a routine rotation starts only inside the key's window, outside its blackouts (plan and status say when it opens)
+      if (p.key.schedule && !isOpen(p.key.schedule, now)) return false;
       p.why.unshift(state.neverRotated ? 'never rotated' : `due since ${state.dueSince!.toISOString()}`);
       return true;
     });

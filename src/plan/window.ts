@@ -7,103 +7,12 @@
  * in summer). `offboard` and `revoke` ignore both: they are urgent.
  */
 
-export interface RotationWindow {
-  /** as written, for messages */
-  text: string;
-  /** 0 = Sunday … 6 = Saturday */
-  days: ReadonlySet<number>;
-  /** minutes after local midnight; the window is [start, end) */
-  startMin: number;
-  endMin: number;
-  zone: string;
-}
+import type { KeyConfig } from '../config/types.js';
+import { DAY_NAMES, type Blackout, type Schedule } from '../config/window-syntax.js';
+import type { RotationRecord } from '../model.js';
+import { dueState } from './due.js';
 
-export interface Blackout {
-  text: string;
-  /** local dates, inclusive, as YYYY-MM-DD (compared as text) */
-  from: string;
-  to: string;
-}
-
-export interface Schedule {
-  windows: readonly RotationWindow[];
-  blackouts: readonly Blackout[];
-  /** the zone blackout dates are read in: the first window's, else UTC */
-  zone: string;
-}
-
-const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** A window from its text, or the problem with it (one sentence, for a positioned config error). */
-export function parseWindow(text: string): RotationWindow | string {
-  const parts = text.trim().split(/\s+/);
-  if (parts.length !== 3) return 'must be DAYS HH:MM-HH:MM ZONE, e.g. "Tue-Thu 09:00-16:00 Europe/Berlin" or "Mon-Fri 22:00-23:30 UTC"';
-  const [dayText, timeText, zone] = parts as [string, string, string];
-  const days = parseDays(dayText);
-  if (typeof days === 'string') return days;
-  const [startText, endText, extra] = timeText.split('-');
-  const start = startText === undefined ? undefined : TIME.exec(startText);
-  const end = endText === undefined ? undefined : endText === '24:00' ? (['24:00', '24', '00'] as const) : TIME.exec(endText);
-  if (!start || !end || extra !== undefined) return `times must be HH:MM-HH:MM (24-hour clock), not ${JSON.stringify(timeText)}`;
-  const startMin = Number(start[1]) * 60 + Number(start[2]);
-  const endMin = Number(end[1]) * 60 + Number(end[2]);
-  if (endMin <= startMin)
-    return `must end after it starts (${timeText}); for a window over midnight give two: "Fri 22:00-24:00 …" and "Sat 00:00-04:00 …"`;
-  if (!isZone(zone)) return `unknown time zone ${JSON.stringify(zone)}: an IANA name such as Europe/Berlin, America/New_York or UTC`;
-  return { text: text.trim(), days, startMin, endMin, zone };
-}
-
-function parseDays(text: string): Set<number> | string {
-  const days = new Set<number>();
-  const lower = text.toLowerCase();
-  if (lower === 'daily' || lower === '*') return new Set([0, 1, 2, 3, 4, 5, 6]);
-  for (const piece of lower.split(',')) {
-    const [a, b, extra] = piece.split('-');
-    const from = DAY_NAMES.indexOf((a ?? '').slice(0, 3));
-    const to = b === undefined ? from : DAY_NAMES.indexOf(b.slice(0, 3));
-    const valid = (name: string | undefined, index: number) => index >= 0 && name !== undefined && isDayName(name);
-    if (!valid(a, from) || (b !== undefined && !valid(b, to)) || extra !== undefined)
-      return `days must be names or ranges such as Mon-Fri, Tue,Thu or Sat-Sun (or daily), not ${JSON.stringify(text)}`;
-    // a range may wrap the week: Fri-Mon
-    for (let d = from; ; d = (d + 1) % 7) {
-      days.add(d);
-      if (d === to) break;
-    }
-  }
-  return days;
-}
-
-function isDayName(name: string): boolean {
-  const full = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-  return name.length >= 3 && full.some((f) => f.startsWith(name));
-}
-
-/** A blackout date or range from its text, or the problem with it. */
-export function parseBlackout(text: string): Blackout | string {
-  const [from, to, extra] = text.trim().split('..');
-  const end = to ?? from;
-  if (!from || !end || extra !== undefined || !isDate(from) || !isDate(end))
-    return `must be a date or a range of dates, e.g. "2026-12-24" or "2026-12-28..2027-01-02", not ${JSON.stringify(text)}`;
-  if (end < from) return `ends (${end}) before it starts (${from})`;
-  return { text: text.trim(), from, to: end };
-}
-
-function isDate(text: string): boolean {
-  if (!DATE.test(text)) return false;
-  const at = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(at.getTime()) && at.toISOString().startsWith(text);
-}
-
-function isZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { parseBlackout, parseWindow, type Blackout, type RotationWindow, type Schedule } from '../config/window-syntax.js';
 
 interface Local {
   date: string;
@@ -223,4 +132,44 @@ export function describeOpening(schedule: Schedule, at: Date): string {
   const l = localTime(at, zone);
   const hhmm = `${String(Math.floor(l.minutes / 60)).padStart(2, '0')}:${String(l.minutes % 60).padStart(2, '0')}`;
   return `${l.date} ${hhmm} ${zone} (${at.toISOString().replace('T', ' ').slice(0, 16)} UTC)`;
+}
+
+/** A key that is due but may not start now: when its next window opens (undefined: not within about a year). */
+export interface WindowWait {
+  key: string;
+  opens?: Date;
+  /** "outside its window Tue-Thu 09:00-16:00 Europe/Berlin" or "blacked out (2026-12-24)" */
+  why: string;
+}
+
+/** Why a schedule is closed at `at`, for one line of plan or status. */
+export function closedBecause(schedule: Schedule, at: Date): string {
+  const blackout = isBlackedOut(schedule, at);
+  if (blackout) return `blacked out (${blackout.text})`;
+  return `outside its window ${schedule.windows.map((w) => w.text).join(' / ')}`;
+}
+
+/** The line plan and status show for a key held by its window. */
+export function waitLine(wait: WindowWait, schedule: Schedule): string {
+  return `${wait.key}: due, ${wait.why}; next window opens ${wait.opens ? describeOpening(schedule, wait.opens) : 'not within a year'}`;
+}
+
+/** The keys `rotate --due` would take now but for their window or a blackout. */
+export function windowWaits(keys: readonly KeyConfig[], records: ReadonlyMap<string, RotationRecord>, now: Date): WindowWait[] {
+  const waits: WindowWait[] = [];
+  for (const key of keys) {
+    if (!key.schedule || isOpen(key.schedule, now) || !dueState(key, records.get(key.id) ?? {}, now).due) continue;
+    waits.push({ key: key.id, opens: nextOpening(key.schedule, now), why: closedBecause(key.schedule, now) });
+  }
+  return waits;
+}
+
+/** offboard and revoke start at once whatever the windows say; this line says so when a selected key declares one. */
+export function windowsIgnored(keys: readonly KeyConfig[], why: 'offboarding' | 'leak', now: Date): string | undefined {
+  const held = keys.filter((k) => k.schedule && !isOpen(k.schedule, now));
+  const declared = keys.filter((k) => k.schedule);
+  if (!declared.length) return undefined;
+  const closed = held.length ? `; ${held.length} of them outside it now` : '';
+  const what = why === 'leak' ? 'a leak' : 'an offboarding';
+  return `Rotation windows and blackouts do not apply: ${what} is urgent (${declared.length} key(s) declare one${closed}).`;
 }

@@ -2,6 +2,7 @@
 import type { ExitCodeValue } from '../../errors.js';
 import { buildPlan } from '../../plan/build.js';
 import { keysHeldBy } from '../../plan/people.js';
+import { windowsIgnored } from '../../plan/window.js';
 import { executePlan } from '../execute.js';
 import type { GlobalOptions } from '../options.js';
 import { withSession } from '../session.js';
@@ -24,6 +25,13 @@ export async function run(
         for (const h of held) session.out.line(`  ${h.key.id.padEnd(32)} ${h.via}`);
         session.out.line();
       }
+      const ignored = windowsIgnored(
+        held.map((h) => h.key),
+        'offboarding',
+        session.ctx.clock.now(),
+      );
+      if (ignored && session.options.json) session.ctx.logger.info(ignored);
+      else if (ignored) session.out.line(ignored);
       return executePlan(session, plan, {
         dryRun: argv.dryRun,
         yes: argv.yes,

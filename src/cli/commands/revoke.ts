@@ -13,6 +13,7 @@ import { terminalValue as one } from '../../log/terminal-text.js';
 import { buildPlan } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
 import { keysHeldBy } from '../../plan/people.js';
+import { windowsIgnored } from '../../plan/window.js';
 import type { Selected } from '../../plan/select.js';
 import type { GlobalOptions } from '../options.js';
 import { planChunks, renderResults } from '../render.js';
@@ -40,6 +41,13 @@ export async function run(argv: RevokeArgs): Promise<ExitCodeValue> {
     async (session) => {
       const chosen = choose(session.config, argv);
       const plan = await buildPlan(session.config, session.res, { selection: {}, trigger: 'revoke', reason: argv.reason, chosen });
+      const ignored = windowsIgnored(
+        chosen.map((c) => c.key),
+        'leak',
+        session.ctx.clock.now(),
+      );
+      if (ignored && session.options.json) session.ctx.logger.info(ignored);
+      else if (ignored) session.out.line(ignored);
       if (argv.dryRun) {
         if (session.options.json) session.out.json(plan);
         else session.out.chunks(planChunks(plan));

@@ -6,6 +6,7 @@ import type { LeaseHolder } from '../../stores/types.js';
 import { readStates } from '../../plan/build.js';
 import { lastUses } from '../../plan/last-used.js';
 import { dueState, effectivePeriodMs } from '../../plan/due.js';
+import { closedBecause, isOpen, nextOpening, waitLine } from '../../plan/window.js';
 import { terminalValue as one } from '../../log/terminal-text.js';
 import type { GlobalOptions } from '../options.js';
 import { shortTime } from '../output.js';
@@ -45,6 +46,8 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
             : journal
               ? 'in flight'
               : (locked ?? (record.pendingRetire ? 'retire pending' : 'idle'));
+          const closed = due.due && key.schedule && !isOpen(key.schedule, now) ? key.schedule : undefined;
+          const nextWindow = closed ? nextOpening(closed, now) : undefined;
           return {
             key: key.id,
             purpose: key.purpose,
@@ -61,11 +64,13 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
             lease: lease && { ...lease, holderGone: holderIsDead(lease.owner) },
             currentKeyId: record.currentKeyId,
             currentKeyLastUsed: uses.get(key.id),
+            window: closed && { closed: closedBecause(closed, now), nextOpens: nextWindow?.toISOString() },
+            windowLine: closed && waitLine({ key: key.id, opens: nextWindow, why: closedBecause(closed, now) }, closed),
           };
         }),
       );
       if (options.json) {
-        out.json({ keys: rows });
+        out.json({ keys: rows.map(({ windowLine: _line, ...r }) => r) });
       } else {
         out.table(
           ['KEY', 'PURPOSE', 'ISSUER', 'STORE', 'PERIOD', 'LAST ROTATED', 'NEXT DUE', 'OVERDUE', 'STATE'],
@@ -86,6 +91,7 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
           out.line(`  ${r.key}: current key ${one(r.currentKeyId ?? '')} last used ${one(r.currentKeyLastUsed ?? '')}`);
         }
         for (const r of rows.filter((x) => x.attention)) out.line(`! ${r.key}: ${one(r.attention ?? '')}`);
+        for (const r of rows.filter((x) => x.windowLine)) out.line(`  ${r.windowLine}`);
         for (const r of rows.filter((x) => x.lease)) {
           const { owner, expiresAt, holderGone } = r.lease!;
           const live = Date.parse(expiresAt) > now.getTime();
