@@ -51,6 +51,27 @@ function runAs(): { uid: number; gid: number; user: string; prefix: string[] } |
   return { uid, gid, user: 'postgres', prefix: ['runuser', '-u', 'postgres', '--'] };
 }
 
+/**
+ * PostgreSQL 16 and later: a CREATEROLE role may alter only roles it holds ADMIN OPTION on.
+ * After every statement batch the test admin role (keyturn_admin, when it exists) gets it on
+ * each ordinary role, exactly what docs/postgres.md tells an operator to grant; on 15 and
+ * earlier CREATEROLE is enough and nothing is granted.
+ */
+const GRANT_ADMIN_OPTION = `DO $$
+DECLARE r record;
+BEGIN
+  IF current_setting('server_version_num')::int < 160000 OR NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'keyturn_admin') THEN
+    RETURN;
+  END IF;
+  FOR r IN SELECT g.rolname FROM pg_roles g
+            WHERE g.rolname !~ '^pg_' AND g.rolname NOT IN ('keyturn_admin', current_user) AND NOT g.rolsuper
+              AND NOT EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles a ON a.oid = m.member
+                               WHERE m.roleid = g.oid AND a.rolname = 'keyturn_admin' AND m.admin_option)
+  LOOP
+    EXECUTE format('GRANT %I TO keyturn_admin WITH ADMIN TRUE, INHERIT FALSE, SET FALSE', r.rolname);
+  END LOOP;
+END $$`;
+
 export interface PgCluster {
   host: string;
   port: number;
@@ -191,6 +212,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<PgClus
       try {
         const out: pg.QueryResult[] = [];
         for (const s of typeof statements === 'string' ? [statements] : statements) out.push(await client.query(s));
+        await client.query(GRANT_ADMIN_OPTION);
         return out;
       } finally {
         await client.end();
