@@ -29,7 +29,7 @@ describe('keyturn init', function () {
   });
   afterEach(() => removeTempDir(dir));
 
-  it('every issuer with every store: validate passes at once, no warning, and with the example consumer filled in', async () => {
+  it('every issuer with every store: validate passes at once, no warning, and with the example consumer and window filled in', async () => {
     const runs: Array<Promise<void>> = [];
     for (const issuer of ISSUERS) {
       for (const store of STORES) {
@@ -50,7 +50,12 @@ describe('keyturn init', function () {
             expect(ok.exitCode, `${issuer}/${store}: ${ok.stderr}${ok.stdout}`).to.equal(0);
             expect(ok.stdout).to.match(/1 key\(s\), 0 error\(s\), 0 warning\(s\)/);
             // the commented consumer is right too: uncommented, it still validates
-            const filled = text.replace('    # consumers:\n', '    consumers:\n').replace(/^ {4}# {3}/gm, '      ');
+            const filled = text
+              .replace('    # consumers:\n', '    consumers:\n')
+              .replace(/^ {4}# {3}/gm, '      ')
+              .replace('  # window:', '  window:')
+              .replace('  # blackout:', '  blackout:');
+            expect(filled).to.match(/^ {2}window: Tue-Thu/m);
             expect(filled).to.match(/^ {4}consumers:\n {6}- name: app\n/m);
             await writeFile(path.join(dir, `filled-${file}`), filled);
             const withConsumer = await keyturn(['validate', '--config', `filled-${file}`]);

@@ -193,6 +193,8 @@ defaults:
   consumerTimeout: 30s   # restart plus health check, per consumer
   leaseTtl: 15m
   concurrency: 4
+  # window: Tue-Thu 09:00-16:00 Europe/Berlin   # when rotate --due may start a key (offboard and revoke ignore it)
+  # blackout: [2026-12-24, 2026-12-28..2027-01-02]
 
 # Where keys live between rotations: ${store.what}.
 stores:
