@@ -22,7 +22,20 @@ export type RuleId =
   | 'unknown-key'
   | 'no-holders'
   | 'secret-in-config'
-  | 'main-account-key';
+  | 'main-account-key'
+  // PostgreSQL roles (the postgres issuer's live audit)
+  | 'pg-role-superuser'
+  | 'pg-role-createrole'
+  | 'pg-role-bypassrls'
+  | 'pg-role-owns-objects'
+  | 'pg-role-noinherit'
+  | 'pg-role-nologin'
+  | 'pg-role-missing'
+  | 'pg-partner-missing'
+  | 'pg-no-shared-group'
+  | 'pg-unmanaged-password'
+  | 'pg-current-login-fails'
+  | 'pg-unreachable';
 
 export interface Finding {
   rule: RuleId;

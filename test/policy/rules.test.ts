@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Config, KeyConfig } from '../../src/config/types.js';
 import { blocksRotation, RULES, staticFindings, type Finding, type RuleId } from '../../src/policy/index.js';
@@ -245,8 +246,18 @@ describe('policy rules (staticFindings)', () => {
     expect(blocksRotation([], 'bad')).to.equal(false);
   });
 
+  it('docs/rules.md explains exactly the rule ids of the catalogue', () => {
+    const text = readFileSync('docs/rules.md', 'utf8');
+    // a rule has its own heading (### `id` — severity) or a row in the PostgreSQL roles table
+    const headings = [...text.matchAll(/^### `([a-z-]+)` —/gm)].map((m) => m[1]!);
+    const rows = [...text.matchAll(/^\| `(pg-[a-z-]+)`(?:, `(pg-[a-z-]+)`)? \|/gm)].flatMap((m) =>
+      m.slice(1).filter((id) => id !== undefined),
+    );
+    expect([...new Set([...headings, ...rows])].sort()).to.deep.equal(Object.keys(RULES).sort());
+  });
+
   it('RULES describes every rule id with its default severity', () => {
-    expect(Object.keys(RULES)).to.have.length(18);
+    expect(Object.keys(RULES)).to.have.length(30);
     expect(RULES['no-ip-whitelist'].severity).to.equal('error');
     expect(RULES['period-exceeds-tier'].severity).to.equal('warn');
     expect(RULES['never-rotated'].severity).to.equal('info');

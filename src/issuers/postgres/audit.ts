@@ -19,10 +19,9 @@ export async function auditRoles(
   { key }: IssueTarget,
   at: { issuer: string; connector: Connector; ctx: RunContext },
 ): Promise<Finding[]> {
-  // the issuer's rule ids live in docs/rules.md, not in src/policy's catalogue of exchange rules
   const out: Finding[] = [];
-  const add = (rule: string, severity: Severity, message: string) =>
-    out.push({ rule: rule as RuleId, severity, key: key.id, message, where: whereOf(key) });
+  const add = (rule: RuleId, severity: Severity, message: string) =>
+    out.push({ rule, severity, key: key.id, message, where: whereOf(key) });
   const spec = parsePostgresSpec(key);
   const names = spec.strategy === 'alternating' ? spec.roles : [spec.role];
   try {

@@ -12,6 +12,7 @@
  */
 import type pg from 'pg';
 import type { PostgresSpec } from './options.js';
+import type { RuleId } from '../../policy/types.js';
 
 export interface RoleFacts {
   name: string;
@@ -91,7 +92,7 @@ export async function markedRoles(client: pg.Client): Promise<Array<{ name: stri
 
 /** A problem keyturn refuses to rotate past, with the audit rule id that reports it. */
 export interface Refusal {
-  rule: string;
+  rule: RuleId;
   message: string;
 }
 
