@@ -22,7 +22,7 @@ import { openStore } from '../src/stores/registry.js';
 import { BinanceClient } from '../src/issuers/binance/client.js';
 import { hmacSigner } from '../src/issuers/binance/signing.js';
 import { silentLogger } from '../src/log/logger.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../scripts/free-port.js';
 
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 30);

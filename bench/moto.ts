@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
-import { freePort } from './free-port.js';
+import { freePort } from '../scripts/free-port.js';
 
 export interface Moto {
   endpoint: string;

@@ -12,11 +12,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { scramVerifier } from '../src/issuers/postgres/scram.js';
+import { freePort } from './free-port.js';
 
 export const SUPERUSER = 'keyturn_super';
 
@@ -30,17 +30,6 @@ export function findPgBin(env: NodeJS.ProcessEnv = process.env): string | undefi
     .sort((a, b) => Number(b) - Number(a));
   const chosen = versions.includes('15') ? '15' : versions[0];
   return chosen ? path.join(root, chosen, 'bin') : undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Who the cluster runs as: ourselves, or (as root) the postgres system user. */

@@ -25,6 +25,16 @@ export interface ExecuteOptions {
   force?: boolean;
 }
 
+/** Each key the plan blocks, with the reason a result shows: the rules that block it. */
+export function blockedReasons(plan: Plan): Map<string, string> {
+  const rules = (findings: Plan['keys'][number]['findings']) =>
+    findings
+      .filter((f) => f.severity === 'error')
+      .map((f) => f.rule)
+      .join(', ');
+  return new Map(plan.keys.filter((k) => k.blocked).map((k) => [k.key, `blocked by policy: ${rules(k.findings)}`]));
+}
+
 export async function executePlan(session: Session, plan: Plan, options: ExecuteOptions): Promise<ExitCodeValue> {
   const { ctx, out, config } = session;
   if (options.dryRun) {
@@ -49,17 +59,7 @@ export async function executePlan(session: Session, plan: Plan, options: Execute
     }
   }
   const byId = new Map(config.keys.map((k) => [k.id, k]));
-  const blocked = new Map(
-    plan.keys
-      .filter((k) => k.blocked)
-      .map((k) => [
-        k.key,
-        `blocked by policy: ${k.findings
-          .filter((f) => f.severity === 'error')
-          .map((f) => f.rule)
-          .join(', ')}`,
-      ]),
-  );
+  const blocked = blockedReasons(plan);
   const requests = plan.keys.map((k) => ({ key: byId.get(k.key)!, trigger: k.trigger, reason: k.reason }));
   const progress = process.stderr.isTTY && !session.options.json;
   const results = await runRotations(requests, session.res, {

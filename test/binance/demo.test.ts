@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { openStore } from '../../src/stores/registry.js';
 import { removeTempDir, tempDir } from '../support/temp-dir.js';
 import { admin, createSubKey, sandboxWithAccounts, SUB } from './wire.js';
-import { freePort } from '../../bench/free-port.js';
+import { freePort } from '../../scripts/free-port.js';
 
 const SETUP = path.join(process.cwd(), 'dist/scripts/demo-setup.js');
 const BOT = path.join(process.cwd(), 'dist/scripts/demo-bot.js');

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { execa } from 'execa';
 import { openStore } from '../../src/stores/registry.js';
 import type { Sandbox } from '../../scripts/sandbox/server.js';
-import { freePort } from '../../bench/free-port.js';
+import { freePort } from '../../scripts/free-port.js';
 import { removeTempDir, tempDir } from '../support/temp-dir.js';
 import { admin, sandboxWithAccounts, signed, SUB, SUB2, type WireKey } from '../binance/wire.js';
 

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import type { Prompt, RunContext } from '../../src/context.js';
 import { createLogger } from '../../src/log/logger.js';
 import { Redactor } from '../../src/log/redactor.js';
-export { freePort } from '../../bench/free-port.js';
+export { freePort } from '../../scripts/free-port.js';
 
 export interface TestContext {
   ctx: RunContext;

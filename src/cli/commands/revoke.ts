@@ -17,6 +17,7 @@ import { windowsIgnored } from '../../plan/window.js';
 import type { Selected } from '../../plan/select.js';
 import type { GlobalOptions } from '../options.js';
 import { planChunks, renderResults } from '../render.js';
+import { blockedReasons } from '../execute.js';
 import { withSession, type Session } from '../session.js';
 
 export interface RevokeArgs extends GlobalOptions {
@@ -127,17 +128,7 @@ async function revokeAll(
 ): Promise<{ report: MassRevokeReport; exitCode: ExitCodeValue }> {
   const { ctx, config } = session;
   const byId = new Map(chosen.map((s) => [s.key.id, s.key]));
-  const blocked = new Map(
-    plan.keys
-      .filter((k) => k.blocked)
-      .map((k) => [
-        k.key,
-        `blocked by policy: ${k.findings
-          .filter((f) => f.severity === 'error')
-          .map((f) => f.rule)
-          .join(', ')}`,
-      ]),
-  );
+  const blocked = blockedReasons(plan);
   const progress = process.stderr.isTTY && !session.options.json;
   const say = (text: string) => process.stderr.write(ctx.redactor.redact(`${text}\n`));
   const report = await massRevoke(

@@ -5,6 +5,7 @@
  * access keys rotate.
  */
 import { OptionReader } from '../../adapters/option-reader.js';
+import { readRoleOptions } from '../../aws/role-options.js';
 import type { KeyConfig } from '../../config/types.js';
 import { specOrThrow, unknownFields, type IssuerKind } from '../spec.js';
 
@@ -24,8 +25,6 @@ export interface AwsIamOptions {
   externalId?: string;
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-
 export const awsIamKind: IssuerKind<AwsIamSpec, AwsIamOptions> = {
   parseOptions(raw, report) {
     const o = new OptionReader(raw, report);
@@ -33,13 +32,8 @@ export const awsIamKind: IssuerKind<AwsIamSpec, AwsIamOptions> = {
       region: o.text('region'),
       endpoint: o.text('endpoint'),
       verifyTimeoutMs: o.duration('verifyTimeout', 30_000),
-      roleArn: o.text('roleArn'),
-      externalId: o.text('externalId'),
+      ...readRoleOptions(o),
     };
-    if (options.roleArn !== undefined && !ROLE_ARN.test(options.roleArn))
-      o.problem(['roleArn'], 'is not an IAM role ARN', 'arn:aws:iam::<12-digit account>:role/<name>');
-    if (options.externalId !== undefined && options.roleArn === undefined)
-      o.problem(['externalId'], 'needs roleArn: it is sent with AssumeRole');
     return o.ok && options.verifyTimeoutMs !== undefined ? { ...options, verifyTimeoutMs: options.verifyTimeoutMs } : undefined;
   },
   parseSpec(spec, _options, report) {

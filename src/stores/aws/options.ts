@@ -4,6 +4,7 @@
  * src/aws/credentials.ts). Credentials come from the standard AWS chain only, never from here.
  */
 import { OptionReader } from '../../adapters/option-reader.js';
+import { readRoleOptions } from '../../aws/role-options.js';
 import type { OptionsKind } from '../../adapters/settings.js';
 
 export interface SecretsManagerOptions {
@@ -17,8 +18,6 @@ export interface SecretsManagerOptions {
   externalId?: string;
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-
 export const secretsManagerKind: OptionsKind<SecretsManagerOptions> = {
   parseOptions(raw, report) {
     const o = new OptionReader(raw, report);
@@ -29,13 +28,8 @@ export const secretsManagerKind: OptionsKind<SecretsManagerOptions> = {
       keyIdField: o.text('keyIdField'),
       allowLambdaRotation: o.flag('allowLambdaRotation') ?? false,
       summaryTags: o.flag('summaryTags') ?? true,
-      roleArn: o.text('roleArn'),
-      externalId: o.text('externalId'),
+      ...readRoleOptions(o),
     };
-    if (options.roleArn !== undefined && !ROLE_ARN.test(options.roleArn))
-      o.problem(['roleArn'], 'is not an IAM role ARN', 'arn:aws:iam::<12-digit account>:role/<name>');
-    if (options.externalId !== undefined && options.roleArn === undefined)
-      o.problem(['externalId'], 'needs roleArn: it is sent with AssumeRole');
     return o.ok ? options : undefined;
   },
 };
