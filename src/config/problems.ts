@@ -70,6 +70,11 @@ export function renderPath(path: DataPath): string {
   return text;
 }
 
+/** A rendered path is `prefix` itself or inside it (a field `prefix.x` or an item `prefix[0]`). */
+function isAtOrUnder(rendered: string, prefix: string): boolean {
+  return rendered === prefix || rendered.startsWith(`${prefix}.`) || rendered.startsWith(`${prefix}[`);
+}
+
 export class ProblemList {
   readonly items: PendingProblem[] = [];
   /** paths whose value is already known to be wrong: later stages stay quiet about them */
@@ -78,8 +83,7 @@ export class ProblemList {
   add(path: DataPath, message: string, hint?: string, target: Target = 'value'): void {
     if (this.muted.size > 0 && target === 'value') {
       const rendered = renderPath(path);
-      for (const muted of this.muted)
-        if (rendered === muted || rendered.startsWith(`${muted}.`) || rendered.startsWith(`${muted}[`)) return;
+      for (const muted of this.muted) if (isAtOrUnder(rendered, muted)) return;
     }
     this.items.push({ path, target, message, hint });
   }
@@ -98,10 +102,7 @@ export class ProblemList {
   hasUnder(path: DataPath): boolean {
     if (this.items.length === 0) return false;
     const rendered = renderPath(path);
-    return this.items.some((p) => {
-      const at = renderPath(p.path);
-      return at === rendered || at.startsWith(`${rendered}.`) || at.startsWith(`${rendered}[`);
-    });
+    return this.items.some((p) => isAtOrUnder(renderPath(p.path), rendered));
   }
 
   get size(): number {
