@@ -27,19 +27,19 @@ export type Trigger = 'due' | 'manual' | 'offboard' | 'revoke';
 /**
  * What a result or a history entry is about: a rotation, named by its trigger, or `retire`,
  * the deletion of an old key after its overlap window, which a later run does and no trigger
- * starts.
+ * starts, or `adopt`: `keyturn adopt` recorded a credential keyturn did not create as CURRENT.
  */
-export type Occasion = Trigger | 'retire';
+export type Occasion = Trigger | 'retire' | 'adopt';
 
 /**
  * What one key's rotation (or retirement) came to. `failed`: it stopped before anything
  * changed (the store unreachable before the lease, say); `skipped`: another run holds or did
  * the work; `blocked`: policy or configuration forbids it.
  */
-export type Outcome = 'completed' | 'rolled-back' | 'needs-attention' | 'retired' | 'failed' | 'skipped' | 'blocked';
+export type Outcome = 'completed' | 'rolled-back' | 'needs-attention' | 'retired' | 'adopted' | 'failed' | 'skipped' | 'blocked';
 
-/** The outcomes history records: a rotation or retirement that did something. */
-export type RecordedOutcome = Extract<Outcome, 'completed' | 'rolled-back' | 'needs-attention' | 'retired'>;
+/** The outcomes history records: a rotation, retirement or adoption that did something. */
+export type RecordedOutcome = Extract<Outcome, 'completed' | 'rolled-back' | 'needs-attention' | 'retired' | 'adopted'>;
 
 export type StepName = 'lock' | 'revoke-old' | 'create' | 'stage' | 'promote' | 'restart' | 'verify' | 'retire' | 'record' | 'unlock';
 
@@ -73,6 +73,12 @@ export interface RotationRecord {
   pendingRetire?: { keyId: string; rotationId: string; after: string };
   /** set when a run could not finish or undo its work: a human must look */
   attention?: { rotationId: string; reason: string; at: string };
+  /**
+   * Set by `keyturn adopt`: lastRotatedAt is then the credential's creation date, from the
+   * issuer or the operator (`--rotated-at`). It describes the record only while
+   * lastRotationId is still `rotationId`: the first real rotation moves that on.
+   */
+  adopted?: { rotationId: string; at: string; source: 'issuer' | 'operator' };
 }
 
 export interface HistoryEntry {

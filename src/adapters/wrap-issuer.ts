@@ -7,12 +7,12 @@
 import type { RunContext } from '../context.js';
 import type { Issuer, IssueTarget } from '../issuers/types.js';
 import { guarded, refusedInDryRun, tagSync } from './guard.js';
-import { checkIssuedKey } from './issued-key.js';
+import { checkIdentified, checkIssuedKey } from './issued-key.js';
 import { overlay } from './overlay.js';
 import { checkShape } from './shape.js';
 
 const REQUIRED = ['describe', 'create', 'verify', 'revoke'];
-const OPTIONAL = ['isDead', 'list', 'lastUsed', 'inspect', 'audit'];
+const OPTIONAL = ['isDead', 'list', 'lastUsed', 'inspect', 'audit', 'identify'];
 
 export function wrapIssuer(name: string, issuer: Issuer): Issuer {
   const adapter = `issuer ${name}`;
@@ -34,5 +34,10 @@ export function wrapIssuer(name: string, issuer: Issuer): Issuer {
   if (issuer.lastUsed) replaced.lastUsed = (keyId, target, ctx) => call('lastUsed', target, () => issuer.lastUsed!(keyId, target, ctx));
   if (issuer.inspect) replaced.inspect = (keyId, target, ctx) => call('inspect', target, () => issuer.inspect!(keyId, target, ctx));
   if (issuer.audit) replaced.audit = (current, target, ctx) => call('audit', target, () => issuer.audit!(current, target, ctx));
+  if (issuer.identify) {
+    const checked = (known: unknown, target: IssueTarget) => checkIdentified(adapter, target.key.id, known);
+    replaced.identify = (current, target, ctx) =>
+      call('identify', target, () => issuer.identify!(current, target, ctx).then((k) => checked(k, target)));
+  }
   return overlay(issuer, replaced);
 }

@@ -26,6 +26,14 @@ export interface KeyInfo {
   restrictions?: Restrictions;
 }
 
+/** What the issuer knows of a credential keyturn did not create (`keyturn adopt`). */
+export interface IdentifiedKey {
+  /** the issuer's id of the credential, as create() would have named it */
+  keyId: string;
+  /** ISO time the issuer created the credential; absent when this issuer cannot tell for this credential */
+  createdAt?: string;
+}
+
 /** A key as the store holds it: the issuer's id and the material (every value a secret). */
 export type StoredKey = Pick<IssuedKey, 'keyId' | 'material'>;
 
@@ -72,6 +80,13 @@ export interface Issuer {
    * reports. A failed read is a finding, not a throw: the audit goes on with the other keys.
    */
   audit?(current: StoredKey, target: IssueTarget, ctx: RunContext): Promise<Finding[]>;
+  /**
+   * Read-only (`keyturn adopt`): the credential the store holds, looked up at the issuer: its
+   * key id as this issuer names keys, and when the issuer created it (Binance `createTime`, IAM
+   * `CreateDate`). Throws when the issuer does not know the credential. Absent: the issuer
+   * cannot tell (PostgreSQL keeps no date of a password change), so adopt needs `--rotated-at`.
+   */
+  identify?(current: StoredKey, target: IssueTarget, ctx: RunContext): Promise<IdentifiedKey>;
 }
 
 export interface KeyUsage {

@@ -29,7 +29,8 @@ const OFFBOARDING_GAP_MS = 24 * 3600_000;
 const SAME_ROTATION_MS = 60_000;
 
 const ms = (iso: string) => Date.parse(iso);
-const isRotation = (e: HistoryEntry) => e.trigger !== 'retire';
+// a retirement or an adoption (keyturn adopt) is in history but is no rotation: it neither resets nor fails a key
+const isRotation = (e: HistoryEntry) => e.trigger !== 'retire' && e.trigger !== 'adopt';
 const completedRotation = (e: HistoryEntry) => isRotation(e) && e.outcome === 'completed';
 
 export function buildReport(input: ReportInput): Report {

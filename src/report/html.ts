@@ -162,7 +162,7 @@ function keysTable(keys: readonly KeyReport[]): string {
         `<tr data-key="${esc(k.key)}" data-standing="${k.standing}">` +
         `<td class="id key">${esc(k.key)}</td>${td(k.purpose)}${td(k.holders.join(', '))}${td(k.issuer)}${td(k.store)}` +
         `${td(k.periodMs === undefined ? 'none' : roughDuration(k.periodMs))}` +
-        `<td class="num" data-field="rotations">${k.rotations.filter((r) => r.trigger !== 'retire').length}</td>` +
+        `<td class="num" data-field="rotations">${k.rotations.filter((r) => r.trigger !== 'retire' && r.trigger !== 'adopt').length}</td>` +
         `${td(when(k.lastRotatedAt) || 'never')}${td(when(k.nextDue) || (k.neverRotated ? 'now' : ''))}` +
         `<td class="standing-${k.standing}">${esc(standing)}</td><td class="num">${k.findings.length}</td></tr>`
       );

@@ -12,7 +12,7 @@ import { settingsOf } from '../../adapters/settings.js';
 import type { IssuerConfig } from '../../config/types.js';
 import type { RunContext } from '../../context.js';
 import { errors } from '../../errors.js';
-import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo, KeyUsage } from '../types.js';
+import type { IdentifiedKey, IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo, KeyUsage } from '../types.js';
 import { assumeRole, sessionName } from '../../aws/credentials.js';
 import { IamApi, keyTag, TAG_CREATING, TAG_CURRENT } from './iam-api.js';
 import { awsIamKind, parseAwsIamSpec } from './spec.js';
@@ -152,6 +152,21 @@ export function createAwsIamIssuer(config: IssuerConfig, env: NodeJS.ProcessEnv 
           name = intentId;
         return { keyId: k.keyId, ...(name ? { name } : {}), ...(k.createdAt ? { createdAt: k.createdAt } : {}) };
       });
+    },
+
+    async identify(current, target): Promise<IdentifiedKey> {
+      const user = userOf(target);
+      const keyId = current.material.accessKeyId ?? '';
+      if (!keyId) throw errors.issuer(`key ${target.key.id}: the stored credential has no accessKeyId field`);
+      // ListAccessKeys' CreateDate: the key's creation, whoever made it
+      const listed = (await apiFor(undefined).keys(user)).find((k) => k.keyId === keyId);
+      if (!listed) {
+        throw errors.issuer(
+          `access key ${keyId} in the store is not a key of IAM user ${user}`,
+          'check spec.user in rotation.yaml, or put the key IAM lists for that user into the store',
+        );
+      }
+      return listed.createdAt ? { keyId, createdAt: listed.createdAt } : { keyId };
     },
 
     async lastUsed(keyId): Promise<KeyUsage | undefined> {

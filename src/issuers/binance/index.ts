@@ -14,6 +14,7 @@ import { errors } from '../../errors.js';
 import type { IssuedKey, Issuer, IssuerContext, IssuerFactory, IssueTarget, KeyInfo, StoredKey } from '../types.js';
 import { adviceFor, BinanceApiError } from './api-error.js';
 import { auditWithKey } from './audit.js';
+import { identifyWithKey } from './identify.js';
 import { BinanceClient } from './client.js';
 import { readManagementKey } from './management-key.js';
 import { binanceKind, parseSpec, type BinanceOptions } from './options.js';
@@ -277,6 +278,10 @@ export function createBinanceIssuer(config: IssuerConfig): Issuer {
     async audit(current: StoredKey, { key }: IssueTarget, ctx: RunContext) {
       // the audit has always read with Binance's default recvWindow and timeouts, not the issuer's
       return auditWithKey(current, key, { baseUrl: options.baseUrl, sourceAddress: options.sourceAddress }, ctx);
+    },
+
+    async identify(current: StoredKey, { key }: IssueTarget, ctx: RunContext) {
+      return identifyWithKey(current, key.id, options, binanceKeyId, ctx);
     },
   };
 }
