@@ -29,6 +29,7 @@ export function* planChunks(plan: Plan): Generator<string> {
   for (const key of plan.keys) {
     lines.push('');
     lines.push(`${one(key.key)}${key.blocked ? '  [BLOCKED]' : ''} — ${one(key.purpose)}`);
+    if (key.zone !== undefined) lines.push(`  zone       ${one(key.zone)}`);
     lines.push(`  why        ${one(key.why)}${key.reason ? ` (reason: ${one(key.reason)})` : ''}`);
     const current = key.currentKeyId ? `, current key ${one(key.currentKeyId)}` : '';
     lines.push(`  last       ${shortTime(key.lastRotatedAt) ?? 'never rotated'}${current}`);

@@ -22,6 +22,9 @@ export function checkDurationRanges(data: unknown, problems: ProblemList): void 
   within(defaults.overlap, ['defaults', 'overlap'], 'overlap');
   within(defaults.consumerTimeout, ['defaults', 'consumerTimeout'], 'consumerTimeout');
   within(defaults.leaseTtl, ['defaults', 'leaseTtl'], 'leaseTtl');
+  const queue = loose(loose(root.fleet).queue);
+  within(queue.expireAfter, ['fleet', 'queue', 'expireAfter'], 'jobExpiry');
+  within(queue.retryDelay, ['fleet', 'queue', 'retryDelay'], 'retryDelay');
 
   for (const [name, issuer] of Object.entries(loose(root.issuers))) {
     for (const option of ISSUER_TIMEOUTS) within(loose(issuer)[option], ['issuers', name, option], 'issuerTimeout', parseTimeout);

@@ -84,6 +84,8 @@ export const DURATION_RANGES = {
   healthTimeout: { minMs: 100, maxMs: 5 * MINUTE },
   healthInterval: { minMs: 100, maxMs: 5 * MINUTE },
   issuerTimeout: { minMs: 100, maxMs: DAY },
+  jobExpiry: { minMs: SECOND, maxMs: 23 * HOUR },
+  retryDelay: { minMs: SECOND, maxMs: HOUR },
 } as const satisfies Record<string, DurationRange>;
 
 export type DurationKind = keyof typeof DURATION_RANGES;

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseAdapterOptions } from './adapter-options.js';
 import { checkDurationRanges } from './duration-limits.js';
 import { checkWindows } from './window-syntax.js';
+import { checkFleetUrl } from './fleet-url.js';
 import { interpolateData } from './interpolate.js';
 import { checkIssuerSpecs } from './issuer-specs.js';
 import { normalize } from './normalize.js';
@@ -87,6 +88,7 @@ export function parseConfigText(text: string, where: { file: string; shownAs?: s
 
   const parsed = parseYaml(text, problems);
   findLiteralSecrets(parsed.data, parsed.source, problems);
+  checkFleetUrl(parsed.data, problems);
   if (parsed.data === undefined) throw refuse(shownAs, problems, parsed.source);
 
   // Nothing to replace in most files: one scan of the text saves a walk over every value.

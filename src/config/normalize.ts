@@ -10,7 +10,17 @@
  */
 import type { AdapterConfig } from '../adapters/settings.js';
 import { parseDuration } from './duration.js';
-import type { RawCheck, RawCommand, RawConfig, RawConsumer, RawHealth, RawNamed, RawRestart, RawRestrictions } from './raw-types.js';
+import type {
+  RawCheck,
+  RawCommand,
+  RawConfig,
+  RawConsumer,
+  RawFleet,
+  RawHealth,
+  RawNamed,
+  RawRestart,
+  RawRestrictions,
+} from './raw-types.js';
 import { resolveIssuer, resolveStore } from './references.js';
 import { scheduleOf } from './window-syntax.js';
 import type {
@@ -18,6 +28,7 @@ import type {
   Config,
   ConsumerConfig,
   Defaults,
+  FleetConfig,
   HealthSpec,
   KeyConfig,
   Person,
@@ -34,6 +45,7 @@ export const DEFAULTS = {
   concurrency: 4,
   health: { expectStatus: 200, timeout: '5s', retries: 3, interval: '1s' },
   webhookEvents: ['failure', 'attention', 'summary'],
+  fleet: { schema: 'pgboss', expireAfter: '15m', retryLimit: 5, retryDelay: '30s', schedule: '*/15 * * * *' },
 } as const;
 
 export interface FileFacts {
@@ -105,13 +117,14 @@ export function normalize(
     if (k.ttl !== undefined) key.ttlMs = ms(k.ttl);
     const schedule = scheduleOf(k.window ?? rawDefaults.window, k.blackout ?? rawDefaults.blackout);
     if (schedule) key.schedule = schedule;
+    if (k.zone !== undefined) key.zone = k.zone;
     const spec = parsed.specs[index];
     if (spec !== undefined) key.issuerSpec = spec;
     keys[index] = key;
   }
 
   const { people, teams } = membership(raw);
-  return {
+  const config: Config = {
     file: facts.file,
     dir: facts.dir,
     hash: facts.hash,
@@ -125,6 +138,22 @@ export function normalize(
       webhooks: (raw.notify?.webhooks ?? []).map((hook) => ({ url: hook.url, events: hook.events ?? [...DEFAULTS.webhookEvents] })),
     },
     keys,
+  };
+  if (raw.fleet) config.fleet = fleet(raw.fleet);
+  return config;
+}
+
+function fleet(f: RawFleet): FleetConfig {
+  const d = DEFAULTS.fleet;
+  return {
+    queue: {
+      url: f.queue.url,
+      schema: f.queue.schema ?? d.schema,
+      expireAfterMs: ms(f.queue.expireAfter ?? d.expireAfter),
+      retryLimit: f.queue.retryLimit ?? d.retryLimit,
+      retryDelayMs: ms(f.queue.retryDelay ?? d.retryDelay),
+    },
+    schedule: f.schedule ?? d.schedule,
   };
 }
 

@@ -95,6 +95,12 @@ export interface RawKey {
   consumers?: RawConsumer[];
   checks?: RawCheck[];
   tags?: string[];
+  zone?: string;
+}
+
+export interface RawFleet {
+  queue: { url: string; schema?: string; expireAfter?: string; retryLimit?: number; retryDelay?: string };
+  schedule?: string;
 }
 
 export interface RawConfig {
@@ -105,6 +111,7 @@ export interface RawConfig {
   people?: Record<string, RawPerson>;
   teams?: Record<string, RawTeam>;
   notify?: { webhooks?: Array<{ url: string; events?: Array<'failure' | 'attention' | 'summary'> }> };
+  fleet?: RawFleet;
   keys?: RawKey[];
 }
 

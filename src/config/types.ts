@@ -99,6 +99,8 @@ export interface KeyConfig {
   checks: CheckConfig[];
   restrictions: Restrictions;
   tags: string[];
+  /** the fleet zone whose workers run its jobs (`keyturn worker --zone`); undefined: the default queue */
+  zone?: string;
   /** where the key is declared, and where each of its fields is (by dotted path) */
   position: SourcePosition;
 }
@@ -146,5 +148,23 @@ export interface Config {
   people: Record<string, Person>;
   teams: Record<string, Team>;
   notify: { webhooks: WebhookConfig[] };
+  /** rotations as queue jobs for `keyturn worker` (docs/fleet.md); undefined: no fleet */
+  fleet?: FleetConfig;
   keys: KeyConfig[];
+}
+
+export interface FleetConfig {
+  queue: {
+    /** the queue database's connection URL (it carries a password: never logged) */
+    url: string;
+    /** the PostgreSQL schema of pg-boss's tables */
+    schema: string;
+    /** a job active longer than this is handed to another worker */
+    expireAfterMs: number;
+    retryLimit: number;
+    /** the first wait before a retry, doubled each time */
+    retryDelayMs: number;
+  };
+  /** cron (UTC): when the fleet enqueues every due key */
+  schedule: string;
 }

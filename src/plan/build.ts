@@ -109,6 +109,7 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
       purpose: sel.key.purpose,
       issuer: sel.key.issuer,
       store: sel.key.store,
+      ...(sel.key.zone !== undefined ? { zone: sel.key.zone } : {}),
       trigger,
       why: request.why?.(sel.key) ?? sel.why,
       reason: request.reason,

@@ -13,6 +13,8 @@ export interface PlannedKey {
   purpose: string;
   issuer: string;
   store: string;
+  /** the fleet zone whose workers run its jobs; absent: the default queue */
+  zone?: string;
   trigger: Trigger;
   /** why it is selected: "due since …", "never rotated", "offboarding alice (through team:trading)" */
   why: string;
