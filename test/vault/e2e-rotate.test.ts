@@ -40,7 +40,7 @@ describe('vault e2e: keyturn rotate into Vault', function () {
     expect(meta['keyturn-key-id']).to.equal(after.currentKeyId);
     expect(meta['keyturn-previous-key-id']).to.equal(before.currentKeyId);
     expect(meta['keyturn-actor']).to.equal('test-operator');
-    expect(await consumer.sideDocs('key-1')).to.not.include('pending');
+    expect(await consumer.staged('key-1'), 'no staged material left in Vault').to.equal(false);
     const status = JSON.parse((await ws.run(['status', '--json'])).stdout);
     expect(status.keys[0].currentKeyId ?? JSON.stringify(status.keys[0])).to.include(after.currentKeyId);
     const history = await ws.run(['history', 'key-1', '--json']);
@@ -70,13 +70,13 @@ describe('vault e2e: keyturn rotate into Vault', function () {
     await store.close();
     expect(pending, 'the new key waits as PENDING').to.not.equal(undefined);
     expect([...seen]).to.deep.equal([oldSecret]);
-    expect(await consumer.sideDocs('key-1')).to.include('pending');
+    expect(await consumer.staged('key-1'), 'the staged material is in Vault').to.equal(true);
 
     const rerun = await ws.run(['rotate', 'key-1', '--yes']);
     expect(rerun.exitCode, rerun.stderr).to.equal(0);
     const after = await expectSettled(ws, 'key-1');
     expect(after.currentKeyId).to.equal(pending!.keyId);
-    expect(await consumer.sideDocs('key-1')).to.not.include('pending');
+    expect(await consumer.staged('key-1'), 'no staged material left in Vault').to.equal(false);
   });
 
   it('rollback: a failed verify puts the old key back as the latest version', async () => {
@@ -87,6 +87,6 @@ describe('vault e2e: keyturn rotate into Vault', function () {
     expect(sha256((await consumer.latest('key-1'))!.secret!)).to.equal(before.currentSecretSha256);
     expectAliveAtProvider(ws, [before.currentKeyId]);
     expect((await historyOf(ws, 'key-1')).map((h) => h.outcome)).to.deep.equal(['completed', 'rolled-back']);
-    expect(await consumer.sideDocs('key-1')).to.not.include('pending');
+    expect(await consumer.staged('key-1'), 'no staged material left in Vault').to.equal(false);
   });
 });

@@ -43,7 +43,7 @@ describe('vault store: logging in (kubernetes, jwt, approle) and keeping the ses
         }
         const settled = await expectSettled(ws, 'key-1');
         expect(settled.currentKeyId).to.be.a('string');
-        expect(await consumerClient(vault).sideDocs('key-1')).to.not.include('pending');
+        expect(await consumerClient(vault).staged('key-1'), 'no staged material left in Vault').to.equal(false);
         if (method !== 'token') expect(vault.tokens.logins[method], 'one login per run').to.equal(3);
       } finally {
         await ws.cleanup();

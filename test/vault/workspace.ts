@@ -57,6 +57,12 @@ export function consumerClient(vault: VaultStandIn) {
         return [];
       }
     },
+    /** Whether staged material waits in Vault: PENDING in the state document, or an earlier keyturn's pending document. */
+    async staged(key: string): Promise<boolean> {
+      if ((await this.sideDocs(key)).includes('pending')) return true;
+      const state = (await this.sideDoc(key, 'state')) as { pending?: unknown } | undefined;
+      return state?.pending !== undefined;
+    },
     async sideDoc(key: string, doc: string): Promise<unknown> {
       try {
         return JSON.parse((await client.read(`secret/data/keyturn/app/${key}/${doc}`)).data.data.doc as string);

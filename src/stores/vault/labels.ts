@@ -1,12 +1,14 @@
-import type { HistoryEntry, JournalEntry, RotationRecord } from '../../model.js';
 /**
- * CURRENT / PREVIOUS emulated on a KV v2 secret's versions. The secret's latest version is
- * CURRENT (what every consumer reads); keyturn's state document says which rotation wrote
- * each version and the order in which versions became CURRENT. A promote or rollback first
- * records its intent (`op`: the version it will write on top of), then writes the secret with
- * CAS; whoever reads later sees from the secret's version whether the write happened, so a
- * crash between the two never leaves the labels wrong.
+ * CURRENT / PENDING / PREVIOUS emulated on a KV v2 secret's versions. The secret's latest
+ * version is CURRENT (what every consumer reads); keyturn's state document says which rotation
+ * wrote each version, the order in which versions became CURRENT, and holds PENDING: the
+ * staged material with the version it will be written on top of (`base`). A promote is then
+ * one write, the secret with CAS on `base`: whoever reads later sees from the secret's version
+ * and content whether it landed, and folds PENDING into the labels (`settle`). A rollback,
+ * the rare path, records its intent first (`op`) and then writes the secret.
  */
+import { isDeepStrictEqual } from 'node:util';
+import type { HistoryEntry, JournalEntry, KeyMaterial, RotationRecord } from '../../model.js';
 
 export interface VersionInfo {
   rotationId: string;
@@ -15,7 +17,19 @@ export interface VersionInfo {
   createdAt: string;
 }
 
+/** The staged version, and the secret's latest version when it was staged: the promote writes on top of that one. */
+export interface PendingVersion extends VersionInfo {
+  material: KeyMaterial;
+  base: { version: number; present: boolean };
+}
+
 export interface VaultState {
+  /**
+   * 2: PENDING lives in this document. Absent on a document an earlier keyturn wrote, which kept
+   * PENDING in a document of its own beside it (read, and moved here, by versions.ts).
+   */
+  layout?: 2;
+  pending?: PendingVersion;
   /** Vault version number → the rotation that wrote it */
   index: Record<string, VersionInfo>;
   /** versions in the order they became CURRENT; the last is CURRENT while the secret's latest is it */
@@ -47,16 +61,22 @@ export interface LeaseDoc {
 /** versions remembered in the index: Vault keeps 10 by default, rollback needs two */
 const KEEP_INDEX = 10;
 
-export const emptyState = (): VaultState => ({ index: {}, chain: [], record: {} });
+export const emptyState = (): VaultState => ({ layout: 2, index: {}, chain: [], record: {} });
 
-/** The state with a finished or abandoned op folded in, given the secret's latest version number (0: none). */
-export function settle(state: VaultState | undefined, latest: number): VaultState {
-  const s = structuredClone(state ?? emptyState());
+/** The secret's latest version as read: its number (0: none) and, when it is readable, its data. */
+export interface LatestSeen {
+  version: number;
+  data?: Record<string, unknown>;
+}
+
+/** The state with a finished or abandoned op, and a promoted PENDING, folded in. */
+export function settle(state: VaultState | undefined, latest: LatestSeen): VaultState {
+  const s = foldPending(structuredClone(state ?? emptyState()), latest);
   const op = s.op;
   if (op) {
     delete s.op;
-    if (latest === op.from + 1) {
-      s.index[String(latest)] = op.info;
+    if (latest.version === op.from + 1) {
+      s.index[String(latest.version)] = op.info;
       s.chain = op.chain;
     }
   }
@@ -64,6 +84,26 @@ export function settle(state: VaultState | undefined, latest: number): VaultStat
   for (const v of Object.keys(s.index)) if (!keep.has(v)) delete s.index[v];
   s.chain = s.chain.slice(-KEEP_INDEX);
   return s;
+}
+
+/**
+ * PENDING became the latest version: the version right on top of its base, holding its material
+ * (a version written there by someone else, a person's `vault kv put`, is not ours). It is then
+ * CURRENT, and its material leaves the state document. Safe to apply again to a later read.
+ */
+export function foldPending(s: VaultState, latest: LatestSeen): VaultState {
+  const p = s.pending;
+  if (!p || latest.version !== p.base.version + 1 || !latest.data || !isDeepStrictEqual(materialOf(latest.data), p.material)) return s;
+  const { material: _material, base, ...info } = p;
+  delete s.pending;
+  s.index[String(latest.version)] = info;
+  s.chain = [...(base.present ? s.chain : s.chain.slice(0, -1)), latest.version];
+  return s;
+}
+
+/** Vault hands back JSON values; a key's material is strings. */
+export function materialOf(data: Record<string, unknown>): KeyMaterial {
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 }
 
 export interface Labels {

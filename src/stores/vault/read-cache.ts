@@ -5,8 +5,8 @@
  * else writes keyturn's documents then — its reads of them are served from what it last saw.
  */
 import type { DataRead, VaultClient } from './client.js';
-import type { Documents } from './documents.js';
-import { labels, settle, type Labels, type VaultState } from './labels.js';
+import { UNCHANGED, type Documents } from './documents.js';
+import { foldPending, labels, settle, type Labels, type VaultState } from './labels.js';
 import type { Leases } from './leases.js';
 import type { VaultPaths } from './paths.js';
 import type { StoreRef } from '../../model.js';
@@ -41,6 +41,7 @@ export class ReadCache {
    * (only the holder writes keyturn's documents then), else read from Vault.
    */
   async ownDoc<T>(ref: StoreRef, doc: 'state' | 'pending'): Promise<T | undefined> {
+    // 'pending': the document an earlier keyturn kept PENDING in (labels.ts, `layout`)
     const path = this.paths.document(ref, doc);
     const seen = this.leases.holds(ref) ? this.docs.peek<T>(path) : undefined;
     return seen ? seen.doc : this.docs.read<T>(path);
@@ -76,7 +77,16 @@ export class ReadCache {
     ]);
     const hinted = Boolean(knownState) || Boolean(knownSecret);
     const version = read.state === 'missing' ? 0 : read.version;
-    const state = settle(doc, version);
+    const latestSeen = { version, data: read.state === 'present' ? read.data : undefined };
+    const state = settle(doc, latestSeen);
+    // A promoted PENDING still in the document (a crash, or a promote just written): its
+    // material leaves with the next write this process makes there, under its lease.
+    if (doc?.pending && !state.pending && this.leases.holds(ref)) {
+      this.docs.defer<VaultState>(statePath, (d) => {
+        const folded = d?.pending ? foldPending(structuredClone(d), latestSeen) : undefined;
+        return folded && !folded.pending ? folded : UNCHANGED;
+      });
+    }
     const view = labels(state, read.state === 'present' ? read.version : undefined);
     const latest: LatestVersion =
       read.state === 'present'

@@ -48,6 +48,24 @@ export class Records {
     });
   }
 
+  /**
+   * A checkpoint before restart right after the one before create, of the same rotation with
+   * nothing else changed (what the engine writes once the new key is promoted).
+   */
+  followsCreate(ref: StoreRef, entry: JournalEntry): boolean {
+    const known = this.docs.peek<VaultState>(this.paths.document(ref, 'state'))?.doc?.journal;
+    if (entry.step !== 'restart' || known?.step !== 'create') return false;
+    return isDeepStrictEqual(unchanging(known), unchanging(entry));
+  }
+
+  /** The journal entry, written with the next write to the state document (under this process's lease: `guard`). */
+  deferJournal(ref: StoreRef, entry: JournalEntry, guard: (doc: VaultState | undefined) => void): boolean {
+    return this.docs.defer<VaultState>(this.paths.document(ref, 'state'), (doc) => {
+      guard(doc);
+      return { ...(doc ?? emptyState()), journal: entry };
+    });
+  }
+
   async journal(ref: StoreRef): Promise<JournalEntry | undefined> {
     return structuredClone((await this.cache.ownDoc<VaultState>(ref, 'state'))?.journal);
   }
@@ -72,4 +90,10 @@ function mergeRecord(doc: VaultState | undefined, patch: Partial<RotationRecord>
   }
   if (isDeepStrictEqual(next, s.record)) return UNCHANGED;
   return { ...s, record: next as RotationRecord };
+}
+
+/** What stays the same between checkpoints of one rotation that did nothing but move on. */
+function unchanging(entry: JournalEntry): Partial<JournalEntry> {
+  const { step: _step, updatedAt: _updatedAt, done: _done, newKeyId: _newKeyId, ...rest } = entry;
+  return rest;
 }

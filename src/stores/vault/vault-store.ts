@@ -130,14 +130,30 @@ export class VaultStore implements SecretStore {
     return this.records.journal(ref);
   }
 
-  /** A checkpoint is written at once (it comes before a step's effects); clearing the journal may wait for the release. */
+  /**
+   * A checkpoint is written at once (it comes before a step's effects), unless Vault shows
+   * what it says already (promotedCheckpoint); clearing the journal may wait for the release.
+   */
   writeJournal(ref: StoreRef, entry: JournalEntry | undefined): Promise<void> {
     return this.track(async () => {
       const copy = entry === undefined ? undefined : structuredClone(entry);
-      const guard = copy === undefined ? this.leases.guard(ref) : undefined;
-      if (guard && this.records.deferJournalClear(ref, guard)) return;
+      const guard = this.leases.guard(ref);
+      if (guard && copy === undefined && this.records.deferJournalClear(ref, guard)) return;
+      if (guard && copy && (await this.promotedCheckpoint(ref, copy, guard))) return;
       await this.records.writeJournal(ref, copy);
     });
+  }
+
+  /**
+   * The checkpoint before restart, when this rotation's version is CURRENT in Vault: a run
+   * resumed from the checkpoint before create finds it there and goes on at restart
+   * (src/engine/resume.ts), as it would from this one. It rides on the next write.
+   */
+  private async promotedCheckpoint(ref: StoreRef, entry: JournalEntry, guard: (doc: VaultState | undefined) => void): Promise<boolean> {
+    if (!this.records.followsCreate(ref, entry)) return false;
+    const current = (await this.cache.view(ref, 'hint')).view.current?.info;
+    if (current?.rotationId !== entry.rotationId || current.keyId !== entry.newKeyId) return false;
+    return this.records.deferJournal(ref, entry, guard);
   }
 
   lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease> {

@@ -1,9 +1,10 @@
 /**
  * The label moves on a key's versions: stage, promote, roll back, and reading CURRENT,
  * PENDING and PREVIOUS back. CURRENT is the secret's latest KV v2 version, so a consumer
- * reading "latest" only ever sees a promoted key; PENDING waits in a keyturn-owned document
- * beside it, removed with all its versions once promoted or dropped. labels.ts decides what
- * the labels are; this module reads and writes Vault to move them.
+ * reading "latest" only ever sees a promoted key; PENDING waits in the key's state document
+ * with the version it goes on top of, and a promote is the one check-and-set write of the
+ * secret (labels.ts folds it in on the next read or write). labels.ts decides what the labels
+ * are; this module reads and writes Vault to move them.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { errors, ExitCode, KeyturnError } from '../../errors.js';
@@ -11,9 +12,9 @@ import type { StoredVersion } from '../types.js';
 import type { VaultClient } from './client.js';
 import { Documents, UNCHANGED } from './documents.js';
 import { isCasConflict } from './errors.js';
-import { settle, type VaultState, type VersionInfo } from './labels.js';
+import { emptyState, foldPending, materialOf, settle, type PendingVersion, type VaultState, type VersionInfo } from './labels.js';
 import type { VaultPaths } from './paths.js';
-import type { ReadCache } from './read-cache.js';
+import type { ReadCache, SecretView } from './read-cache.js';
 import type { KeyMaterial, StoreRef } from '../../model.js';
 
 export interface NewVersion {
@@ -22,7 +23,8 @@ export interface NewVersion {
   meta?: Record<string, string>;
 }
 
-interface PendingDoc extends VersionInfo {
+/** PENDING as an earlier keyturn kept it: a document of its own beside the state document. */
+interface LegacyPending extends VersionInfo {
   material: KeyMaterial;
 }
 
@@ -44,9 +46,10 @@ export class Versions {
   }
 
   async pending(ref: StoreRef): Promise<StoredVersion | undefined> {
-    const pending = await this.cache.ownDoc<PendingDoc>(ref, 'pending');
+    const state = await this.cache.ownDoc<VaultState>(ref, 'state');
+    const pending = state?.pending ?? (await this.legacy(ref, state));
     if (!pending) return undefined;
-    // promoted, but the pending document not yet removed (a crash in between): it is CURRENT, not PENDING
+    // promoted, and not yet folded into the labels: it is CURRENT, not PENDING
     const { view } = await this.cache.view(ref, 'fresh');
     if (view.current?.info.rotationId === pending.rotationId) return undefined;
     return toStored(pending, pending.material, pending.createdAt);
@@ -60,104 +63,117 @@ export class Versions {
   }
 
   async stage(ref: StoreRef, rotationId: string, version: NewVersion): Promise<void> {
-    // stage writes only the pending document: the secret's labels from a hint decide nothing
+    // stage writes only the state document: the secret's labels from a hint decide nothing
     // unless they say this rotation is CURRENT already, which is then confirmed on a fresh read
     const hint = await this.cache.view(ref, 'hint');
-    let { view, latest } = hint;
-    if (hint.hinted && view.current?.info.rotationId === rotationId) ({ view, latest } = await this.cache.view(ref, 'fresh'));
+    let { view, latest, state } = hint;
+    if (hint.hinted && view.current?.info.rotationId === rotationId) ({ view, latest, state } = await this.cache.view(ref, 'fresh'));
     if (view.current?.info.rotationId === rotationId) {
-      if (latest.state === 'present' && isDeepStrictEqual(stringMap(latest.data), version.material)) return;
+      if (latest.state === 'present' && isDeepStrictEqual(materialOf(latest.data), version.material)) return;
       throw errors.stageConflict(ref.key, rotationId);
     }
-    const createdAt = new Date(this.now()).toISOString();
-    const meta = { ...(version.meta ?? {}) };
-    const doc: PendingDoc = { rotationId, keyId: version.keyId, meta, createdAt, material: { ...version.material } };
-    await this.docs.update<PendingDoc, void>(this.paths.document(ref, 'pending'), (existing) => {
-      if (existing?.rotationId === rotationId) {
-        if (isDeepStrictEqual(existing.material, doc.material)) return { next: UNCHANGED, value: undefined };
+    const legacy = await this.legacy(ref, state);
+    if (legacy?.rotationId === rotationId && !isDeepStrictEqual(legacy.material, version.material)) {
+      throw errors.stageConflict(ref.key, rotationId);
+    }
+    const staged: PendingVersion = {
+      rotationId,
+      keyId: version.keyId,
+      meta: { ...(version.meta ?? {}) },
+      createdAt: new Date(this.now()).toISOString(),
+      material: { ...version.material },
+      base: baseOf(latest),
+    };
+    await this.docs.update<VaultState, void>(this.paths.document(ref, 'state'), (doc) => {
+      if (doc?.pending?.rotationId === rotationId) {
+        if (isDeepStrictEqual(doc.pending.material, staged.material)) return { next: UNCHANGED, value: undefined };
         throw errors.stageConflict(ref.key, rotationId);
       }
-      return { next: doc, value: undefined };
+      return { next: { ...(doc ?? emptyState()), layout: 2, pending: staged }, value: undefined };
     });
+    if (legacy) await this.docs.remove(this.paths.document(ref, 'pending'));
   }
 
   async promote(ref: StoreRef, rotationId: string): Promise<void> {
-    const pendingPath = this.paths.document(ref, 'pending');
-    // Usually stage just wrote the pending document and this process last read or wrote the
-    // secret: both are known, and promote costs three writes (intent, secret with CAS, removal).
-    // Only a decision not to write (already CURRENT, nothing pending) goes back to Vault first.
-    let pending = this.docs.peek<PendingDoc>(pendingPath)?.doc;
+    // Usually stage just wrote PENDING on top of the version this process last read: then the
+    // promote is one write. Anything else (already CURRENT, nothing pending, the secret moved
+    // since) is decided on a fresh read.
     let seen = await this.cache.view(ref, 'hint');
-    if (seen.view.current?.info.rotationId === rotationId || pending?.rotationId !== rotationId) {
-      [pending, seen] = await Promise.all([this.docs.read<PendingDoc>(pendingPath), this.cache.view(ref, 'fresh')]);
+    if (seen.view.current?.info.rotationId === rotationId || !stagedOnTop(seen, rotationId)) seen = await this.cache.view(ref, 'fresh');
+    if (seen.view.current?.info.rotationId === rotationId) return;
+    const legacy = seen.state.pending ? undefined : await this.legacy(ref, seen.state);
+    const pending = seen.state.pending ?? (legacy && { ...legacy, base: baseOf(seen.latest) });
+    if (pending?.rotationId !== rotationId) throw errors.notPendingVersion(ref.key, rotationId);
+    const base = baseOf(seen.latest);
+    if (legacy || !isDeepStrictEqual(pending.base, base)) {
+      // the secret moved since stage (someone wrote it), or PENDING is in an earlier keyturn's
+      // document: it goes on top of the version there now, recorded before the secret is written
+      await this.docs.update<VaultState, void>(this.paths.document(ref, 'state'), (doc) => {
+        if (doc?.pending && doc.pending.rotationId !== rotationId) throw errors.notPendingVersion(ref.key, rotationId);
+        return { next: { ...(doc ?? emptyState()), layout: 2, pending: { ...pending, base } }, value: undefined };
+      });
+      if (legacy) await this.docs.remove(this.paths.document(ref, 'pending'));
     }
-    const { view, latest } = seen;
-    if (view.current?.info.rotationId === rotationId) {
-      if (pending?.rotationId === rotationId) await this.docs.remove(pendingPath);
-      return;
-    }
-    if (pending?.rotationId !== rotationId) {
-      throw errors.notPendingVersion(ref.key, rotationId);
-    }
-    const from = latest.version;
-    const present = latest.state === 'present';
-    const info: VersionInfo = { rotationId, keyId: pending.keyId, meta: pending.meta, createdAt: pending.createdAt };
-    // the chain is built from the state document the CAS write lands on, not from the hint
-    await this.writeOp(ref, from, (s) => ({
-      kind: 'promote',
-      rotationId,
-      info,
-      chain: [...(present ? s.chain : s.chain.slice(0, -1)), from + 1],
-    }));
     // A version that moved since this process last saw it means someone else wrote the secret
-    // during the rotation: the CAS refusal fails the promote (another writer in flight), the
-    // same as a write landing between a fresh read and the write.
-    await this.writeSecret(ref, pending.material, from);
-    await this.docs.remove(pendingPath);
+    // during the rotation: the CAS refusal fails the promote (another writer in flight).
+    await this.writeSecret(ref, pending.material, base.version);
+    // the state document learns it with its next write (a reader meanwhile sees it from the secret)
+    const landed = { version: base.version + 1, data: { ...pending.material } };
+    this.docs.defer<VaultState>(this.paths.document(ref, 'state'), (doc) => {
+      const folded = doc?.pending?.rotationId === rotationId ? foldPending(structuredClone(doc), landed) : undefined;
+      return folded && !folded.pending ? folded : UNCHANGED;
+    });
   }
 
   async rollback(ref: StoreRef, rotationId: string): Promise<void> {
-    const pendingPath = this.paths.document(ref, 'pending');
     // rollback is the rare path: it decides on fresh reads
-    const [pending, { state, view, latest }] = await Promise.all([this.docs.read<PendingDoc>(pendingPath), this.cache.view(ref, 'fresh')]);
-    if (view.current?.info.rotationId !== rotationId) {
-      if (pending?.rotationId === rotationId) await this.docs.remove(pendingPath);
-      return;
-    }
-    const restore = view.previous;
-    if (!restore) {
-      // the first rotation undone: nothing verified remains, so no version may be latest
-      await this.client.changeVersions(this.paths.secretDelete(ref), [latest.version]);
-      this.cache.rememberSecret(ref, { state: 'deleted', version: latest.version });
-      await this.docs.update<VaultState, void>(this.paths.document(ref, 'state'), (doc) => {
-        const s = settle(doc, latest.version);
-        s.chain = [];
-        return { next: s, value: undefined };
-      });
-    } else {
-      const old = await this.client.readData(this.paths.secret(ref), restore.version);
-      if (old.state !== 'present') {
-        const message = `cannot roll back ${ref.key}: its previous version ${restore.version} is gone from Vault`;
-        throw new KeyturnError('ESTORE', message, ExitCode.needsAttention, {
-          hint: 'raise max_versions on the secret; restore the old key by hand',
+    const fresh = await this.cache.view(ref, 'fresh');
+    const { state, view, latest } = fresh;
+    const legacy = await this.legacy(ref, state);
+    if (view.current?.info.rotationId === rotationId) {
+      const restore = view.previous;
+      if (!restore) {
+        // the first rotation undone: nothing verified remains, so no version may be latest
+        await this.client.changeVersions(this.paths.secretDelete(ref), [latest.version]);
+        this.cache.rememberSecret(ref, { state: 'deleted', version: latest.version });
+        await this.docs.update<VaultState, void>(this.paths.document(ref, 'state'), (doc) => {
+          const s = settle(doc, seenOf(latest));
+          s.chain = [];
+          return { next: s, value: undefined };
         });
+      } else {
+        const old = await this.client.readData(this.paths.secret(ref), restore.version);
+        if (old.state !== 'present') {
+          const message = `cannot roll back ${ref.key}: its previous version ${restore.version} is gone from Vault`;
+          throw new KeyturnError('ESTORE', message, ExitCode.needsAttention, {
+            hint: 'raise max_versions on the secret; restore the old key by hand',
+          });
+        }
+        const chain = [...state.chain.slice(0, -2), latest.version + 1];
+        await this.writeOp(ref, fresh, () => ({ kind: 'rollback', rotationId: restore.info.rotationId, info: restore.info, chain }));
+        await this.writeSecret(ref, materialOf(old.data), latest.version);
       }
-      const chain = [...state.chain.slice(0, -2), latest.version + 1];
-      await this.writeOp(ref, latest.version, () => ({
-        kind: 'rollback',
-        rotationId: restore.info.rotationId,
-        info: restore.info,
-        chain,
-      }));
-      await this.writeSecret(ref, stringMap(old.data), latest.version);
     }
-    if (pending?.rotationId === rotationId) await this.docs.remove(pendingPath);
+    // a PENDING of this rotation that never became CURRENT is dropped
+    await this.docs.update<VaultState, void>(this.paths.document(ref, 'state'), (doc) => {
+      if (doc?.pending?.rotationId !== rotationId) return { next: UNCHANGED, value: undefined };
+      const { pending: _dropped, ...rest } = doc;
+      return { next: rest, value: undefined };
+    });
+    if (legacy?.rotationId === rotationId) await this.docs.remove(this.paths.document(ref, 'pending'));
   }
 
-  /** Record the intent of a promote or rollback, on top of whatever op an earlier crash left (settled first). */
-  private async writeOp(ref: StoreRef, from: number, build: (settled: VaultState) => Omit<Op, 'from'>): Promise<void> {
+  /** PENDING in the document of its own an earlier keyturn kept it in; only read for a state document that keyturn wrote. */
+  private async legacy(ref: StoreRef, state: VaultState | undefined): Promise<LegacyPending | undefined> {
+    if (!state || state.layout === 2) return undefined;
+    return this.cache.ownDoc<LegacyPending>(ref, 'pending');
+  }
+
+  /** Record the intent of a rollback, on top of whatever op an earlier crash left (settled first). */
+  private async writeOp(ref: StoreRef, seen: SecretView, build: (settled: VaultState) => Omit<Op, 'from'>): Promise<void> {
+    const from = seen.latest.version;
     await this.docs.update<VaultState, void>(this.paths.document(ref, 'state'), (doc) => {
-      const s = settle(doc, from);
+      const s = settle(doc, seenOf(seen.latest));
       return { next: { ...s, op: { ...build(s), from } }, value: undefined };
     });
   }
@@ -172,8 +188,8 @@ export class Versions {
       // A retried write whose first attempt landed (the answer was lost) is refused by CAS: ours is there, all is well.
       if (isCasConflict(error)) {
         const now = await this.cache.readSecret(ref);
-        if (now.state === 'present' && now.version === from + 1 && isDeepStrictEqual(stringMap(now.data), material)) return;
-        // someone else's version sits where ours would have: the intent must not claim it
+        if (now.state === 'present' && now.version === from + 1 && isDeepStrictEqual(materialOf(now.data), material)) return;
+        // someone else's version sits where ours would have: a rollback's intent must not claim it
         await this.docs.update<VaultState, void>(this.paths.document(ref, 'state'), (doc) => {
           if (doc?.op?.from !== from) return { next: UNCHANGED, value: undefined };
           const { op: _dropped, ...rest } = doc;
@@ -185,12 +201,22 @@ export class Versions {
   }
 }
 
-function toStored(info: VersionInfo, data: Record<string, unknown>, createdAt: string): StoredVersion {
-  const { rotationId, keyId } = info;
-  return { rotationId, keyId, material: stringMap(data), createdAt: info.createdAt || createdAt, meta: { ...info.meta } };
+/** The version a write goes on top of, as the secret is now. */
+function baseOf(latest: SecretView['latest']): PendingVersion['base'] {
+  return { version: latest.version, present: latest.state === 'present' };
 }
 
-/** Vault hands back JSON values; a key's material is strings. */
-function stringMap(data: Record<string, unknown>): KeyMaterial {
-  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+function seenOf(latest: SecretView['latest']): { version: number; data?: Record<string, unknown> } {
+  return { version: latest.version, data: latest.state === 'present' ? latest.data : undefined };
+}
+
+/** PENDING of this rotation sits on top of the secret's latest version as this view shows it. */
+function stagedOnTop(seen: SecretView, rotationId: string): boolean {
+  const p = seen.state.pending;
+  return p?.rotationId === rotationId && isDeepStrictEqual(p.base, baseOf(seen.latest));
+}
+
+function toStored(info: VersionInfo, data: Record<string, unknown>, createdAt: string): StoredVersion {
+  const { rotationId, keyId } = info;
+  return { rotationId, keyId, material: materialOf(data), createdAt: info.createdAt || createdAt, meta: { ...info.meta } };
 }
