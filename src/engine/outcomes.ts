@@ -3,7 +3,7 @@
  * and the history line of a rotation carry the same fields whichever path (completed, rolled
  * back, stopped, skipped, retired later) came to them.
  */
-import type { HistoryEntry, Occasion, Outcome, RecordedOutcome } from '../model.js';
+import type { HistoryEntry, Occasion, Outcome, RecordedOutcome, WorkerIdentity } from '../model.js';
 import type { RotationJob } from './job.js';
 import type { RotationResult } from './result.js';
 
@@ -41,7 +41,19 @@ export function jobHistory(
     outcome,
     reason: job.request.reason,
     error: details.error,
+    ...workerOf(job.ctx.env),
   };
+}
+
+/**
+ * A fleet worker names itself in its own environment (src/fleet/worker.ts), which its runs'
+ * history records; a run from the command line records none.
+ */
+function workerOf(env: NodeJS.ProcessEnv): { worker?: WorkerIdentity } {
+  const id = env.KEYTURN_WORKER_ID;
+  if (!id) return {};
+  const zone = env.KEYTURN_WORKER_ZONE;
+  return { worker: { id, host: env.KEYTURN_WORKER_HOST || id.split(':')[0]!, ...(zone ? { zone } : {}) } };
 }
 
 /** The history entry of an old key deleted after its overlap window, by a run with no rotation job. */
