@@ -39,6 +39,11 @@ export function* planChunks(plan: Plan): Generator<string> {
     for (const finding of key.findings) lines.push(`  ${findingLine(finding)}`);
     yield flush();
   }
+  if (plan.consumerGroups?.length) {
+    lines.push('');
+    lines.push('Consumers shared by these keys:');
+    for (const group of plan.consumerGroups) lines.push(`  ${one(group.line)}`);
+  }
   if (plan.retirements.length) {
     lines.push('');
     lines.push('Old keys in their overlap window:');

@@ -7,7 +7,7 @@ import type { ConsumerConfig } from '../config/types.js';
 import type { RunContext } from '../context.js';
 import { errors } from '../errors.js';
 import { redactedTail, runCommand } from '../process/run-command.js';
-import { publicEnv, secretEnv, type Delivery } from './delivery.js';
+import { publicEnv, sharedSecretEnv, type Delivery, type Share } from './delivery.js';
 import { commandLine } from './format.js';
 import { waitHealthy } from './health.js';
 import { effectiveHealth, restartSteps, type RestartStep } from './presets.js';
@@ -16,26 +16,39 @@ import { effectiveHealth, restartSteps, type RestartStep } from './presets.js';
 const SELF_TIMED_GRACE_MS = 5000;
 
 export async function restartConsumer(consumer: ConsumerConfig, delivery: Delivery, ctx: RunContext): Promise<void> {
+  await restartWith(consumer, [{ delivery, mapping: consumer.env }], ctx);
+}
+
+/**
+ * Restart a consumer once on several keys at once (a consumer shared by keys of one run,
+ * src/engine/consumer-groups.ts): every share's env mapping applied together, one health check.
+ * `consumer` gives the restart, the health check and the deadline, which the shares agree on.
+ */
+export async function restartWith(consumer: ConsumerConfig, shares: readonly Share[], ctx: RunContext): Promise<void> {
+  const deliveries = shares.map((s) => s.delivery);
+  const keyId = deliveries.map((d) => d.keyId).join(',');
   // Built first, so a missing field fails before anything is restarted.
-  const withSecrets = secretEnv(consumer.env, delivery, ctx, (field, envName) =>
+  const withSecrets = sharedSecretEnv(shares, ctx, (field, envName, share) =>
     errors.consumer(
-      `consumer ${consumer.name}: the key has no field "${field}" (mapped to ${envName})`,
+      `consumer ${consumer.name}: the key${shares.length > 1 ? ` ${share.delivery.keyId}` : ''} ` +
+        `has no field "${field}" (mapped to ${envName})`,
       `fields are named in the consumer's env mapping; this key's material has: ` +
-        (Object.keys(delivery.material).join(', ') || 'no fields'),
+        (Object.keys(share.delivery.material).join(', ') || 'no fields'),
     ),
   );
-  const withoutSecrets = publicEnv(delivery, ctx);
+  const withoutSecrets = publicEnv(deliveries, ctx);
   const steps = consumer.restart ? restartSteps(consumer.restart, consumer.timeoutMs) : [];
   const health = effectiveHealth(consumer);
+  const mapped = shares.flatMap((s) => Object.keys(s.mapping));
 
   if (ctx.dryRun) {
-    ctx.logger.info(`dry-run: would restart consumer ${consumer.name}`, { keyId: delivery.keyId });
+    ctx.logger.info(`dry-run: would restart consumer ${consumer.name}`, { keyId });
     return;
   }
-  if (Object.keys(consumer.env).length > 0 && steps.length > 0 && !steps.some((step) => step.carriesEnv)) {
+  if (mapped.length > 0 && steps.length > 0 && !steps.some((step) => step.carriesEnv)) {
     ctx.logger.warn(
       `consumer ${consumer.name}: ${consumer.restart?.kind} does not pass keyturn's environment to the service; ` +
-        `${Object.keys(consumer.env).join(', ')} not delivered (the service must read the key from the store)`,
+        `${mapped.join(', ')} not delivered (the service must read the key from the store)`,
     );
   }
 
@@ -48,8 +61,8 @@ export async function restartConsumer(consumer: ConsumerConfig, delivery: Delive
   }
   if (health) await waitHealthy(consumer.name, health, withoutSecrets, ctx, started + consumer.timeoutMs);
   ctx.logger.info(`consumer ${consumer.name} restarted`, {
-    keyId: delivery.keyId,
-    rotationId: delivery.rotationId,
+    keyId,
+    rotationId: deliveries.map((d) => d.rotationId).join(','),
     durationMs: Date.now() - started,
     health: health ? 'passed' : 'none declared',
   });

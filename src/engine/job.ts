@@ -2,7 +2,8 @@
  * One key's rotation in flight: what it works on, what it has learned so far, and the
  * journal entry that a crashed run leaves behind for the next one.
  */
-import type { KeyConfig } from '../config/types.js';
+import type { ConsumerConfig, KeyConfig } from '../config/types.js';
+import type { Delivery } from '../consumers/delivery.js';
 import type { RunContext } from '../context.js';
 import type { IssueTarget, Issuer, IssuerContext } from '../issuers/types.js';
 import type { SecretStore, StoredVersion } from '../stores/types.js';
@@ -26,6 +27,26 @@ export interface RotationRequest {
 export interface StepHooks {
   before?(job: RotationJob, step: StepName): Promise<void>;
   after?(job: RotationJob, step: StepName): void;
+  /**
+   * The key is about to wait for other keys without working (a shared consumer's barrier):
+   * give up whatever bounds the work in flight, or the keys it waits for may never get it.
+   * The next `before` takes it again.
+   */
+  idle?(job: RotationJob): void;
+  /** consumers this key shares with other keys of the run, restarted once for all (src/engine/consumer-groups.ts) */
+  restarts?: SharedRestarts;
+}
+
+/** A restart the restart step (or a rollback) awaits instead of restarting the consumer itself. */
+export interface SharedRestarts {
+  /**
+   * The restart step has begun: the new key joins every group of its consumers, and waits
+   * until each group is complete. Per consumer (by index): the group's one restart, or
+   * undefined for a consumer the key restarts alone.
+   */
+  join(job: RotationJob, delivery: Delivery): Promise<ReadonlyArray<Promise<void> | undefined>>;
+  /** Rollback: the consumer back on the old key (with the keys of the others it carries); undefined: restart it alone. */
+  restore(job: RotationJob, consumer: ConsumerConfig, old: Delivery | undefined): Promise<void> | undefined;
 }
 
 export interface FreshKey {

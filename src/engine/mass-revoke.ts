@@ -11,6 +11,7 @@ import type { StepName } from '../model.js';
 import type { Resources } from '../resources.js';
 import type { RotationJob, RotationRequest } from './job.js';
 import type { RotationResult } from './result.js';
+import { Slots } from './pool.js';
 import { runRotations } from './run.js';
 
 export interface MassRevokeOptions {
@@ -50,23 +51,6 @@ export interface MassRevokeReport {
 }
 
 const DEFAULT_PARALLEL_REVOKES = 8;
-
-/** At most `size` holders; release is idempotent per holder. */
-class Slots {
-  private readonly holders = new Set<string>();
-  private readonly queue: Array<() => void> = [];
-  constructor(private readonly size: number) {}
-
-  async acquire(holder: string): Promise<void> {
-    if (this.holders.has(holder)) return;
-    while (this.holders.size >= this.size) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.holders.add(holder);
-  }
-
-  release(holder: string): void {
-    if (this.holders.delete(holder)) this.queue.shift()?.();
-  }
-}
 
 export async function massRevoke(
   requests: readonly RotationRequest[],
@@ -130,6 +114,10 @@ export async function massRevoke(
       revokeSlots.get(job.key.issuer)!.release(job.key.id);
       settle(job.key.id);
       options.onDead?.(death);
+    },
+    idle(job: RotationJob): void {
+      // waiting for the other keys of a shared consumer: its replacement slot goes to one of them
+      replaceSlots.release(job.key.id);
     },
   };
 

@@ -16,3 +16,23 @@ export async function mapWithConcurrency<T, R>(
   await Promise.all(workers);
   return results;
 }
+
+/**
+ * At most `size` holders, served in the order they asked; acquire and release are idempotent
+ * per holder.
+ */
+export class Slots {
+  private readonly holders = new Set<string>();
+  private readonly queue: Array<() => void> = [];
+  constructor(private readonly size: number) {}
+
+  async acquire(holder: string): Promise<void> {
+    if (this.holders.has(holder)) return;
+    while (this.holders.size >= this.size) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.holders.add(holder);
+  }
+
+  release(holder: string): void {
+    if (this.holders.delete(holder)) this.queue.shift()?.();
+  }
+}

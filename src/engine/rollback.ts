@@ -39,13 +39,19 @@ export async function rollBack(job: RotationJob, failedStep: StepName, cause: un
     storeBack = await attempt('put the old key back in the store', () => store.rollback(ref, rotationId));
   }
   const restarted = AFTER_RESTART.includes(failedStep) || job.journal.done.includes('restart');
-  if (restarted && job.old && job.key.consumers.length) {
-    const old = job.old;
-    await attempt('restart consumers on the old key', async () => {
-      for (const consumer of job.key.consumers) {
-        await restartConsumer(consumer, { keyId: old.keyId, rotationId: old.rotationId, material: old.material }, ctx);
-      }
-    });
+  if (restarted && job.key.consumers.length) {
+    const old = job.old && { keyId: job.old.keyId, rotationId: job.old.rotationId, material: job.old.material };
+    const shares = job.hooks?.restarts;
+    if (old || shares) {
+      await attempt('restart consumers on the old key', async () => {
+        for (const consumer of job.key.consumers) {
+          // a shared consumer goes back on this key's old material with the others' (src/engine/shared-restarts.ts)
+          const shared = shares?.restore(job, consumer, old);
+          if (shared) await shared;
+          else if (old) await restartConsumer(consumer, old, ctx);
+        }
+      });
+    }
   }
   const newKeyId = job.fresh?.keyId ?? job.journal.newKeyId;
   if (newKeyId && !storeBack) {

@@ -1,6 +1,7 @@
 /**
  * Many keys at once: each key's rotation runs in its own lane up to --concurrency; one
- * key's failure never stops the others. Old keys whose overlap window has passed are
+ * key's failure never stops the others. A consumer several keys share is restarted once for
+ * all of them (src/engine/shared-restarts.ts). Old keys whose overlap window has passed are
  * retired in the same run. Webhooks hear about failures and the summary.
  */
 import type { KeyConfig } from '../config/types.js';
@@ -8,7 +9,9 @@ import { notify } from '../notify/webhook.js';
 import { messageOf } from '../errors.js';
 import { holderIsDead, leaseOwner } from './lease.js';
 import { rotateKey } from './pipeline.js';
-import { mapWithConcurrency } from './pool.js';
+import { mapWithConcurrency, Slots } from './pool.js';
+import { describeRefusal, groupConsumers } from './consumer-groups.js';
+import { RestartGroups } from './shared-restarts.js';
 import { retireIfDue } from './retire.js';
 import type { RotationRequest, StepHooks } from './job.js';
 import type { RotationResult } from './result.js';
@@ -37,8 +40,18 @@ export interface RunOptions {
 
 export async function runRotations(requests: readonly RotationRequest[], res: Resources, options: RunOptions): Promise<RotationResult[]> {
   const owner = leaseOwner();
-  const rotated = await mapWithConcurrency(requests, options.concurrency, async (request) => {
-    const result = await rotateOne(request, res, owner, options);
+  const shared = shareConsumers(requests, res, options);
+  // With shared consumers every key starts its lane at once and waits for a slot of the
+  // concurrency instead: a key waiting for the rest of its group gives its slot up.
+  const rotated = await mapWithConcurrency(requests, shared ? requests.length : options.concurrency, async (request) => {
+    const id = request.key.id;
+    let result: RotationResult;
+    await shared?.lanes.acquire(id);
+    try {
+      result = await rotateOne(request, res, owner, shared ? { ...options, hooks: shared.hooks } : options, () => shared?.groups.leave(id));
+    } finally {
+      shared?.lanes.release(id);
+    }
     options.onResult?.(result);
     return result;
   });
@@ -66,16 +79,47 @@ export async function runRotations(requests: readonly RotationRequest[], res: Re
   return results;
 }
 
-async function rotateOne(request: RotationRequest, res: Resources, owner: string, options: RunOptions): Promise<RotationResult> {
+/**
+ * Keys of this run that share a consumer (src/engine/consumer-groups.ts): the groups that
+ * restart each such consumer once, and the slots that bound keys at work to --concurrency.
+ */
+function shareConsumers(requests: readonly RotationRequest[], res: Resources, options: RunOptions) {
+  const grouping = groupConsumers(requests.filter((r) => !options.blocked?.has(r.key.id)).map((r) => r.key));
+  for (const refused of grouping.refused) res.ctx.logger.warn(describeRefusal(refused));
+  if (!grouping.groups.length) return undefined;
+  const lanes = new Slots(Math.max(1, options.concurrency));
+  const groups = new RestartGroups(grouping.groups, res.ctx, {
+    pause: (job) => {
+      lanes.release(job.key.id);
+      options.hooks?.idle?.(job);
+    },
+    resume: (job) => lanes.acquire(job.key.id),
+  });
+  return { lanes, groups, hooks: groups.hooks(options.hooks) };
+}
+
+/** `ended`: after each attempt (a later one resumes the journal, and restarts its consumers alone). */
+async function rotateOne(
+  request: RotationRequest,
+  res: Resources,
+  owner: string,
+  options: RunOptions,
+  ended: () => void,
+): Promise<RotationResult> {
   const blockedBy = options.blocked?.get(request.key.id);
   if (blockedBy) return keyResult(request.key.id, request.trigger, 'blocked', { error: blockedBy }, 0);
   try {
     for (let attempt = 1; ; attempt++) {
-      const result = await rotateKey(request, res, {
-        owner,
-        stillWanted: options.stillWanted ? (record) => options.stillWanted!(request.key, record) : undefined,
-        hooks: options.hooks,
-      });
+      let result: RotationResult;
+      try {
+        result = await rotateKey(request, res, {
+          owner,
+          stillWanted: options.stillWanted ? (record) => options.stillWanted!(request.key, record) : undefined,
+          hooks: options.hooks,
+        });
+      } finally {
+        ended();
+      }
       if (!(await options.again?.(result, attempt))) return result;
     }
   } catch (error) {

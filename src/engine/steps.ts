@@ -139,8 +139,11 @@ const restart: Step = {
   describe: (v) => (v.key.consumers.length ? v.key.consumers.flatMap(describeConsumer).join('; ') : undefined),
   async run(job) {
     const fresh = requireFresh(job);
-    for (const consumer of job.key.consumers) {
-      await restartConsumer(consumer, { keyId: fresh.keyId, rotationId: job.journal.rotationId, material: fresh.material }, job.ctx);
+    const delivery = { keyId: fresh.keyId, rotationId: job.journal.rotationId, material: fresh.material };
+    // a consumer other keys of the run share is restarted once for all (src/engine/shared-restarts.ts)
+    const shared = (await job.hooks?.restarts?.join(job, delivery)) ?? [];
+    for (const [index, consumer] of job.key.consumers.entries()) {
+      await (shared[index] ?? restartConsumer(consumer, delivery, job.ctx));
     }
   },
 };

@@ -10,11 +10,12 @@ import type { Finding } from '../policy/types.js';
 import { modeOf } from '../engine/job.js';
 import { overlapFor, type StepView } from '../engine/steps.js';
 import { tableFor } from '../engine/table.js';
+import { describeGroup, describeRefusal, groupConsumers } from '../engine/consumer-groups.js';
 import type { LeaseHolder, SecretStore } from '../stores/types.js';
 import type { Issuer } from '../issuers/types.js';
 import { dueState } from './due.js';
 import { lastUses } from './last-used.js';
-import type { Plan, PlannedKey, PlannedRetirement, PlannedStep } from './model.js';
+import type { Plan, PlannedConsumerGroup, PlannedKey, PlannedRetirement, PlannedStep } from './model.js';
 import { describeSelection, selectKeys, type Selected, type Selection } from './select.js';
 import { refOf, type JournalEntry, type RotationRecord, type Trigger } from '../model.js';
 import type { Resources } from '../resources.js';
@@ -139,6 +140,12 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
     if (pending)
       retirements.push({ key: key.id, keyId: pending.keyId, after: pending.after, ready: Date.parse(pending.after) <= now.getTime() });
   }
+  const runnable = new Set(keys.filter((k) => !k.blocked).map((k) => k.key));
+  const grouping = groupConsumers(selected.map((sel) => sel.key).filter((key) => runnable.has(key.id)));
+  const consumerGroups: PlannedConsumerGroup[] = [
+    ...grouping.groups.map((g) => ({ consumer: g.name, keys: g.members.map((m) => m.key), once: true, line: describeGroup(g) })),
+    ...grouping.refused.map((r) => ({ consumer: r.name, keys: r.keys, once: false, line: describeRefusal(r) })),
+  ];
   return {
     format: 'keyturn-plan/1',
     createdAt: now.toISOString(),
@@ -152,6 +159,7 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
     request: request.chosen || request.trigger ? undefined : { selection: request.selection },
     keys,
     retirements,
+    consumerGroups,
     findings: allFindings.filter((f) => !f.key),
   };
 }

@@ -39,6 +39,16 @@ export interface PlannedRetirement {
   ready: boolean;
 }
 
+/** A consumer several selected keys share (src/engine/consumer-groups.ts). */
+export interface PlannedConsumerGroup {
+  consumer: string;
+  keys: string[];
+  /** true: restarted once for all these keys; false: refused, each key restarts it alone (see line) */
+  once: boolean;
+  /** "restart api once for keys a, b", or why not */
+  line: string;
+}
+
 export interface Plan {
   format: 'keyturn-plan/1';
   createdAt: string;
@@ -56,6 +66,8 @@ export interface Plan {
   request?: { selection: Selection };
   keys: PlannedKey[];
   retirements: PlannedRetirement[];
+  /** consumers the runnable keys share; absent from plans saved before grouping existed */
+  consumerGroups?: PlannedConsumerGroup[];
   /** findings not tied to one key */
   findings: Finding[];
 }

@@ -1,0 +1,234 @@
+/**
+ * One restart per consumer per run: keys rotated together that share a consumer (by name or
+ * restart target) restart it once with all their new keys, health-check it once, and roll
+ * back together when that restart fails. The consumer counts its own starts: each start
+ * appends a line to CONSUMER_STATE/<name>.log with the key ids and the sha256 of every secret
+ * variable it was given (never the secret).
+ */
+import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expectAliveAtProvider, sha256 } from '../support/invariants.js';
+import { FIXTURES, Workspace } from '../support/workspace.js';
+
+const CONSUMER = `
+import { createHash } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+const dir = process.env.CONSUMER_STATE;
+const names = (process.env.KEYTURN_SECRET_ENV ?? '').split(',').filter(Boolean);
+const secrets = Object.fromEntries(names.map((n) => [n, createHash('sha256').update(process.env[n] ?? '').digest('hex')]));
+appendFileSync(dir + '/' + process.argv[2] + '.log', JSON.stringify({ keyIds: process.env.KEYTURN_KEY_ID, secrets }) + '\\n');
+`;
+
+const HEALTH = `
+import { existsSync, unlinkSync } from 'node:fs';
+const flag = process.env.CONSUMER_STATE_FLAG;
+if (flag && existsSync(flag)) { unlinkSync(flag); process.exit(1); }
+`;
+
+interface Start {
+  keyIds: string;
+  secrets: Record<string, string>;
+}
+
+interface KeySpec {
+  id: string;
+  /** consumer name, and the variable its secret goes to */
+  consumers: Array<{ name: string; variable: string; target?: string }>;
+}
+
+describe('cli: one restart per consumer per run', function () {
+  this.timeout(120_000);
+  let ws: Workspace;
+
+  afterEach(async () => ws?.cleanup());
+
+  async function workspace(keys: KeySpec[]): Promise<void> {
+    ws = await Workspace.create({ keys: 1 });
+    const consumerJs = path.join(ws.dir, 'consumer.mjs');
+    const healthJs = path.join(ws.dir, 'health.mjs');
+    await writeFile(consumerJs, CONSUMER);
+    await writeFile(healthJs, HEALTH);
+    const provider = (op: string) => `[node, ${JSON.stringify(path.join(FIXTURES, 'provider.js'))}, ${op}]`;
+    const yaml = `version: 1
+defaults:
+  store: local
+  leaseTtl: 2m
+stores:
+  local: { type: file, path: store.enc }
+issuers:
+  provider:
+    type: command
+    create: ${provider('create')}
+    revoke: ${provider('revoke')}
+    verify: ${provider('verify')}
+    list: ${provider('list')}
+    isDead: ${provider('is-dead')}
+people:
+  bob: { name: Bob }
+keys:
+${keys
+  .map(
+    (k) => `  - id: ${k.id}
+    purpose: test key ${k.id}
+    issuer: provider
+    path: app/${k.id}
+    period: 30d
+    holders: [bob]
+    consumers:
+${k.consumers
+  .map(
+    (c) => `      - name: ${c.name}
+        restart: { command: [node, ${JSON.stringify(consumerJs)}, ${c.target ?? c.name}] }
+        health: { command: [node, ${JSON.stringify(healthJs)}], retries: 0 }
+        env: { ${c.variable}: secret }
+`,
+  )
+  .join('')}`,
+  )
+  .join('')}`;
+    await writeFile(path.join(ws.dir, 'rotation.yaml'), yaml);
+    ws.env.CONSUMER_STATE_FLAG = path.join(ws.env.CONSUMER_STATE!, 'unhealthy-once');
+  }
+
+  const shared = (ids: string[]): KeySpec[] =>
+    ids.map((id) => ({ id, consumers: [{ name: 'api', variable: `${id.toUpperCase().replace('-', '_')}_SECRET` }] }));
+
+  function starts(name: string): Start[] {
+    const file = path.join(ws.env.CONSUMER_STATE!, `${name}.log`);
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Start);
+  }
+
+  async function current(key: string): Promise<{ keyId: string; sha: string }> {
+    const store = await ws.store();
+    try {
+      const version = await store.current(ws.ref(key));
+      return { keyId: version!.keyId, sha: sha256(version!.material.secret!) };
+    } finally {
+      await store.close();
+    }
+  }
+
+  const variable = (key: string) => `${key.toUpperCase().replace('-', '_')}_SECRET`;
+
+  async function expectStartedWithCurrent(start: Start, keys: string[]): Promise<void> {
+    const currents = await Promise.all(keys.map(current));
+    expect(start.keyIds.split(',')).to.deep.equal(currents.map((c) => c.keyId));
+    expect(start.secrets).to.deep.equal(Object.fromEntries(keys.map((k, i) => [variable(k), currents[i]!.sha])));
+  }
+
+  it('restarts a consumer three keys share once, with all three new keys in its environment', async () => {
+    await workspace(shared(['key-a', 'key-b', 'key-c']));
+    const result = await ws.run(['rotate', '--all', '--yes']);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(result.stdout.match(/completed/g)).to.have.length(3);
+    const seen = starts('api');
+    expect(seen, 'api was started once').to.have.length(1);
+    await expectStartedWithCurrent(seen[0]!, ['key-a', 'key-b', 'key-c']);
+  });
+
+  it('groups by restart target as well as by name', async () => {
+    await workspace([
+      { id: 'key-a', consumers: [{ name: 'api', variable: 'KEY_A_SECRET' }] },
+      { id: 'key-b', consumers: [{ name: 'api-server', variable: 'KEY_B_SECRET', target: 'api' }] },
+    ]);
+    const plan = await ws.run(['plan', '--all']);
+    expect(plan.stdout).to.contain('restart api/api-server once for keys key-a, key-b, health-checked once');
+    const result = await ws.run(['rotate', '--all', '--yes']);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(starts('api')).to.have.length(1);
+  });
+
+  it('does not hang with --concurrency 1 and a group of three', async () => {
+    await workspace(shared(['key-a', 'key-b', 'key-c']));
+    const result = await ws.run(['rotate', '--all', '--yes', '--concurrency', '1']);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(starts('api')).to.have.length(1);
+    await expectStartedWithCurrent(starts('api')[0]!, ['key-a', 'key-b', 'key-c']);
+  });
+
+  it('rolls back every key the shared restart carried when its health check fails, restoring the consumer once', async () => {
+    await workspace(shared(['key-a', 'key-b', 'key-c']));
+    const first = await ws.run(['rotate', '--all', '--yes']);
+    expect(first.exitCode, first.stderr).to.equal(0);
+    const keys = ['key-a', 'key-b', 'key-c'];
+    const before = await Promise.all(keys.map(current));
+
+    await writeFile(ws.env.CONSUMER_STATE_FLAG!, '');
+    const result = await ws.run(['rotate', '--all', '--yes']);
+    expect(result.exitCode, result.stdout + result.stderr).to.equal(1);
+    expect(result.stdout.match(/rolled-back.*failed at restart/g), result.stdout).to.have.length(3);
+    expect(await Promise.all(keys.map(current))).to.deep.equal(before);
+    // the new keys were deleted at the issuer: only the old ones are alive
+    expectAliveAtProvider(
+      ws,
+      before.map((b) => b.keyId),
+    );
+    // first run; the failed shared restart; one restart back on the three old keys
+    const seen = starts('api');
+    expect(seen).to.have.length(3);
+    await expectStartedWithCurrent(seen[2]!, keys);
+  });
+
+  it('leaves out the new key of a key that failed before restart', async () => {
+    await workspace(shared(['key-a', 'key-b', 'key-c']));
+    const first = await ws.run(['rotate', '--all', '--yes']);
+    expect(first.exitCode, first.stderr).to.equal(0);
+    await ws.failProviderOnce('create');
+    const result = await ws.run(['rotate', '--all', '--yes']);
+    expect(result.exitCode, result.stdout).to.equal(1);
+    expect(result.stdout.match(/rolled-back.*failed at create/g), result.stdout).to.have.length(1);
+    expect(result.stdout.match(/completed/g)).to.have.length(2);
+    const seen = starts('api');
+    expect(seen).to.have.length(2);
+    // the one restart of this run: the two new keys and the failed key's old one, which is still CURRENT
+    await expectStartedWithCurrent(seen[1]!, ['key-a', 'key-b', 'key-c']);
+  });
+
+  it('refuses to group keys that map the same variable, and restarts per key as before', async () => {
+    await workspace([
+      { id: 'key-a', consumers: [{ name: 'api', variable: 'APP_SECRET' }] },
+      { id: 'key-b', consumers: [{ name: 'api', variable: 'APP_SECRET' }] },
+    ]);
+    const plan = await ws.run(['plan', '--all']);
+    expect(plan.stdout).to.contain('api is not restarted once for keys key-a, key-b: keys key-a and key-b both map APP_SECRET');
+    const result = await ws.run(['rotate', '--all', '--yes']);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(result.stderr).to.contain('both map APP_SECRET');
+    expect(starts('api')).to.have.length(2);
+  });
+
+  it('restarts consumers no other key shares once per key, as before, and plan shows the grouping', async () => {
+    await workspace([
+      {
+        id: 'key-a',
+        consumers: [
+          { name: 'api', variable: 'KEY_A_SECRET' },
+          { name: 'solo-a', variable: 'KEY_A_SECRET' },
+        ],
+      },
+      { id: 'key-b', consumers: [{ name: 'api', variable: 'KEY_B_SECRET' }] },
+      { id: 'key-c', consumers: [{ name: 'solo-c', variable: 'KEY_C_SECRET' }] },
+    ]);
+    const plan = await ws.run(['plan', '--all']);
+    expect(plan.exitCode, plan.stderr).to.equal(0);
+    expect(plan.stdout).to.contain('Consumers shared by these keys:\n  restart api once for keys key-a, key-b, health-checked once');
+    const json = JSON.parse((await ws.run(['plan', '--all', '--json'])).stdout) as { consumerGroups: unknown };
+    expect(json.consumerGroups).to.deep.equal([
+      { consumer: 'api', keys: ['key-a', 'key-b'], once: true, line: 'restart api once for keys key-a, key-b, health-checked once' },
+    ]);
+    const result = await ws.run(['rotate', '--all', '--yes']);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(starts('api')).to.have.length(1);
+    await expectStartedWithCurrent(starts('api')[0]!, ['key-a', 'key-b']);
+    expect(starts('solo-a')).to.have.length(1);
+    await expectStartedWithCurrent(starts('solo-a')[0]!, ['key-a']);
+    expect(starts('solo-c')).to.have.length(1);
+    await expectStartedWithCurrent(starts('solo-c')[0]!, ['key-c']);
+  });
+});
