@@ -8,6 +8,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, isKeyturnError, type ExitCodeValue } from '../errors.js';
 import { terminalText } from '../log/terminal-text.js';
+import { onFileStoreNotice } from '../stores/file/notices.js';
 import { MAX_CONCURRENCY, positiveIntegerOption } from './options.js';
 
 // Each command module types its own argv; yargs has validated the options by the time it runs.
@@ -205,10 +206,13 @@ export async function main(args: string[]): Promise<void> {
     )
     .command(
       'store <action> <store> [path]',
-      'put an admin credential into a store (JSON on stdin, or hidden prompts), or list its paths and field names',
+      'put an admin credential into a store (JSON on stdin, or hidden prompts), list its paths and field names, or rekey a file store',
       (y) =>
         y
-          .positional('action', { choices: ['put', 'list'] as const, describe: 'put: write PATH; list: show paths and field names' })
+          .positional('action', {
+            choices: ['put', 'list', 'rekey'] as const,
+            describe: 'put: write PATH; list: show paths and field names; rekey: re-encrypt a file store under a new master key',
+          })
           .positional('store', { type: 'string', describe: 'a store declared in rotation.yaml' })
           .positional('path', { type: 'string', describe: 'the path to put (put only)' })
           .option('field', { type: 'string', array: true, describe: 'a field to ask for at the prompt (repeat)' }),
@@ -239,6 +243,9 @@ export async function main(args: string[]): Promise<void> {
     })
     .parseAsync();
 }
+
+// The file store's notices (which key opened a store an interrupted rekey left) go to stderr with the logs.
+onFileStoreNotice((message) => process.stderr.write(terminalText(`warning: ${message}\n`)));
 
 main(hideBin(process.argv)).catch((error: unknown) => {
   // Expected errors print briefly; unexpected ones in full. Messages are redacted where they are made; they may quote

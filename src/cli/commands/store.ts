@@ -7,6 +7,8 @@
  *
  * keyturn store list STORE: the paths of a file store and the field names of each CURRENT
  * version, never a value.
+ *
+ * keyturn store rekey STORE: re-encrypt a file store under a new master key (./store-rekey.ts).
  */
 import path from 'node:path';
 import type { Config } from '../../config/types.js';
@@ -18,7 +20,7 @@ import type { GlobalOptions } from '../options.js';
 import { withSession, type Session } from '../session.js';
 
 export interface StoreArgs extends GlobalOptions {
-  action: 'put' | 'list';
+  action: 'put' | 'list' | 'rekey';
   store: string;
   path?: string;
   field?: string[];
@@ -32,6 +34,7 @@ export async function run(argv: StoreArgs): Promise<ExitCodeValue> {
       const declared = Object.keys(session.config.stores).join(', ') || 'none';
       throw errors.usage(`no store named ${argv.store} in ${session.config.file}`, `declared stores: ${declared}`);
     }
+    if (argv.action === 'rekey') return (await import('./store-rekey.js')).rekey(session, argv.store);
     return argv.action === 'put' ? put(session, argv) : list(session, argv.store);
   });
 }

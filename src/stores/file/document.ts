@@ -36,16 +36,25 @@ export interface StoreDocument {
   id?: string;
   /** +1 on every write: tells this store from an older copy of itself */
   generation?: number;
+  /** the master key this document is encrypted under: when it was made (a new store's first write, or `store rekey`) */
+  masterKey?: MasterKeyRecord;
   secrets: Record<string, SecretEntry>;
+}
+
+export interface MasterKeyRecord {
+  /** ISO time the key began encrypting this store */
+  createdAt: string;
+  /** when the key before it began, for the record (absent for a store's first key) */
+  previousCreatedAt?: string;
 }
 
 export function emptyDocument(): StoreDocument {
   return { format: DOCUMENT_FORMAT, secrets: Object.create(null) as Record<string, SecretEntry> };
 }
 
-/** The document's identity fields, for a new document built from it. */
-export function identityOf(doc: StoreDocument): Pick<StoreDocument, 'id' | 'generation'> {
-  return { id: doc.id, generation: doc.generation };
+/** The document's identity fields (and its master key's record), for a new document built from it. */
+export function identityOf(doc: StoreDocument): Pick<StoreDocument, 'id' | 'generation' | 'masterKey'> {
+  return { id: doc.id, generation: doc.generation, ...(doc.masterKey ? { masterKey: doc.masterKey } : {}) };
 }
 
 export function emptyEntry(): SecretEntry {
@@ -94,8 +103,17 @@ export function parseDocument(text: string, where: string): StoreDocument {
     format: DOCUMENT_FORMAT,
     id: typeof doc.id === 'string' ? doc.id : undefined,
     generation: typeof doc.generation === 'number' ? doc.generation : undefined,
+    ...masterKeyOf(doc.masterKey),
     secrets,
   };
+}
+
+/** A record keyturn cannot read is left out: the key's age is then unknown, which status and audit say. */
+function masterKeyOf(raw: unknown): Pick<StoreDocument, 'masterKey'> {
+  const value = raw as Partial<MasterKeyRecord> | null | undefined;
+  if (!value || typeof value !== 'object' || typeof value.createdAt !== 'string' || Number.isNaN(Date.parse(value.createdAt))) return {};
+  const previous = typeof value.previousCreatedAt === 'string' ? { previousCreatedAt: value.previousCreatedAt } : {};
+  return { masterKey: { createdAt: value.createdAt, ...previous } };
 }
 
 /**
@@ -107,7 +125,8 @@ const serialized = new WeakMap<SecretEntry, Buffer>();
 const CLOSE = Buffer.from('}}');
 
 export function serializeDocument(doc: StoreDocument): Buffer {
-  const identity = `${doc.id === undefined ? '' : `"id":${JSON.stringify(doc.id)},`}"generation":${doc.generation ?? 0},`;
+  const masterKey = doc.masterKey === undefined ? '' : `"masterKey":${JSON.stringify(doc.masterKey)},`;
+  const identity = `${doc.id === undefined ? '' : `"id":${JSON.stringify(doc.id)},`}"generation":${doc.generation ?? 0},${masterKey}`;
   const parts: Buffer[] = [Buffer.from(`{"format":${DOCUMENT_FORMAT},${identity}"secrets":{`)];
   for (const name in doc.secrets) {
     const entry = doc.secrets[name]!;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { errors } from '../../errors.js';
 import { fsyncDir } from './atomic-write.js';
 import { MASTER_KEY_ENV } from '../../env-names.js';
+import { keyIdOf, readRekeyMarker, type RekeyMarker } from './rekey-marker.js';
 
 const KEY_LENGTH = 32;
 
@@ -37,6 +38,8 @@ export interface ResolvedKey {
   key: Buffer;
   /** where the key came from, for messages (never the key) */
   source: string;
+  /** the new key file an interrupted `store rekey` left (the store is encrypted under it, the key file is not yet) */
+  interrupted?: boolean;
 }
 
 /** Resolves the key once and remembers it. */
@@ -45,13 +48,59 @@ export class MasterKeySource {
 
   constructor(private readonly options: MasterKeyOptions) {}
 
+  /** Where the key comes from: the environment, or the key file. */
+  get mode(): 'env' | 'file' {
+    const raw = this.options.env[MASTER_KEY_ENV];
+    return raw === undefined || raw === '' ? 'file' : 'env';
+  }
+
+  get keyFile(): string {
+    return this.options.keyFile;
+  }
+
+  /** The key in use once one has been resolved. */
+  get current(): ResolvedKey | undefined {
+    return this.resolved;
+  }
+
+  /** Use this key from now on (it opened the store where the configured one did not). */
+  use(key: ResolvedKey): void {
+    this.resolved = key;
+  }
+
+  /**
+   * When the configured key does not open the store: the new key of a `store rekey` that was
+   * killed after it re-encrypted the store and before it moved the new key into the key file.
+   */
+  async alternate(): Promise<ResolvedKey | undefined> {
+    if (this.mode === 'env') return undefined;
+    const marker = await readRekeyMarker(this.options.storeFile);
+    if (!marker?.newKeyFile) return undefined;
+    const found = await this.readKeyFile(marker.newKeyFile).catch(() => undefined);
+    if (!found || keyIdOf(found.key) !== marker.newKeyId) return undefined;
+    return {
+      key: found.key,
+      source: `the new key file ${marker.newKeyFile}, left by an interrupted keyturn store rekey`,
+      interrupted: true,
+    };
+  }
+
+  /** Why `key` does not open the store, when an interrupted rekey explains it; undefined otherwise. */
+  async explainWrongKey(key: Buffer): Promise<string | undefined> {
+    const marker = await readRekeyMarker(this.options.storeFile).catch(() => undefined);
+    if (!marker) return undefined;
+    return rekeyHint(marker, keyIdOf(key), this.mode === 'env' ? `set ${MASTER_KEY_ENV} to` : `put into ${this.options.keyFile}`);
+  }
+
   /** The key to decrypt an existing store file: env or an existing key file, never a new one. */
   async forExistingStore(): Promise<ResolvedKey> {
     if (this.resolved) return this.resolved;
     const fromEnv = this.fromEnv();
     if (fromEnv) return (this.resolved = fromEnv);
-    const fromFile = await this.readKeyFile();
+    const fromFile = await this.readKeyFile(this.options.keyFile);
     if (fromFile) return (this.resolved = fromFile);
+    const alternate = await this.alternate();
+    if (alternate) return (this.resolved = alternate);
     throw errors.masterKey(
       `store file ${this.options.storeFile} exists but its master key file ${this.options.keyFile} does not`,
       `set ${MASTER_KEY_ENV}, or restore the key file; keyturn will not create a new key that cannot decrypt the store`,
@@ -63,7 +112,7 @@ export class MasterKeySource {
     if (this.resolved) return this.resolved;
     const fromEnv = this.fromEnv();
     if (fromEnv) return (this.resolved = fromEnv);
-    const fromFile = (await this.readKeyFile()) ?? (await this.createKeyFile());
+    const fromFile = (await this.readKeyFile(this.options.keyFile)) ?? (await this.createKeyFile());
     return (this.resolved = fromFile);
   }
 
@@ -80,8 +129,8 @@ export class MasterKeySource {
     return { key, source: `the ${MASTER_KEY_ENV} environment variable` };
   }
 
-  private async readKeyFile(): Promise<ResolvedKey | undefined> {
-    const file = this.options.keyFile;
+  /** A key file's key; undefined when the file does not exist. Refuses anything but a private regular file. */
+  async readKeyFile(file: string): Promise<ResolvedKey | undefined> {
     let handle: fs.FileHandle;
     try {
       // O_NONBLOCK: opening a FIFO for reading would otherwise wait forever for a writer.
@@ -148,7 +197,7 @@ export class MasterKeySource {
       await fs.link(temp, file);
     } catch (error) {
       if (!isCode(error, 'EEXIST')) throw errors.masterKey(`cannot create master key file ${file}: ${codeOf(error)}`);
-      const winner = await this.readKeyFile();
+      const winner = await this.readKeyFile(file);
       if (!winner) throw errors.masterKey(`master key file ${file} vanished while it was being created`);
       return winner;
     } finally {
@@ -157,6 +206,21 @@ export class MasterKeySource {
     await fsyncDir(dir);
     return { key, source: `the key file ${file}` };
   }
+}
+
+/** The store is under one of the marker's two keys; `tried` is neither, or the other one. */
+function rekeyHint(marker: RekeyMarker, tried: string, action: string): string {
+  const since = `a keyturn store rekey started ${marker.startedAt} was interrupted`;
+  const keysOf = `old key (id ${marker.oldKeyId})`;
+  if (tried === marker.oldKeyId) {
+    const now = `the new key (id ${marker.newKeyId})`;
+    return `${since} after it re-encrypted the store under ${now}: ${action} the new key; keyturn store rekey then finishes`;
+  }
+  if (tried === marker.newKeyId) {
+    const then = 'run keyturn store rekey again';
+    return `${since} before it re-encrypted the store: it still opens with the ${keysOf}; ${action} the old key and ${then}`;
+  }
+  return `${since}; the store opens with its ${keysOf} or its new key (id ${marker.newKeyId}), and the key tried (id ${tried}) is neither`;
 }
 
 function notRegular(file: string, kind: string) {

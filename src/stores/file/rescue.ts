@@ -62,7 +62,8 @@ export async function rescueExists(file: string): Promise<boolean> {
 /** The rescued entries laid over the restored store; the result carries the newer generation. */
 export function overlay(doc: StoreDocument, rescue: StoreDocument): StoreDocument {
   const secrets = Object.assign(Object.create(null) as Record<string, SecretEntry>, doc.secrets, rescue.secrets);
-  return { format: doc.format, id: doc.id, generation: Math.max(doc.generation ?? 0, rescue.generation ?? 0), secrets };
+  const generation = Math.max(doc.generation ?? 0, rescue.generation ?? 0);
+  return { format: doc.format, id: doc.id, generation, ...(doc.masterKey ? { masterKey: doc.masterKey } : {}), secrets };
 }
 
 /** What happened to the store, what was saved, and what the operator does now. */

@@ -13,7 +13,9 @@ import { emptyDocument, parseDocument, serializeDocument, type StoreDocument } f
 import { HEADER_LENGTH, decryptDocument, encryptDocument, ivOf } from './format.js';
 import { ioProblem } from './io-error.js';
 import { loadRescue, lostError, overlay, rescueExists, rescuePathOf, saveRescue, waitingRescueError } from './rescue.js';
-import { isCode, type MasterKeySource } from './master-key.js';
+import { isCode, type MasterKeySource, type ResolvedKey } from './master-key.js';
+import { fileStoreNotice } from './notices.js';
+import { readRekeyMarker, rekeyMarkerPathOf } from './rekey-marker.js';
 
 interface Signature {
   ino: number;
@@ -57,6 +59,8 @@ export class StateFile {
   private lost: Promise<KeyturnError> | undefined;
   /** the loaded document carries a rescue record's entries: the next write makes them durable */
   private rescueLaidOver = false;
+  /** whether the rekey marker was looked for (once per process) */
+  private markerChecked = false;
 
   constructor(
     readonly file: string,
@@ -99,12 +103,28 @@ export class StateFile {
     return this.load(true);
   }
 
-  /** Write `doc` (a new object: its id and generation are set here); `changed` names the secrets it changes. */
-  async write(doc: StoreDocument, existed: boolean, beforeRename: () => Promise<void>, changed: Iterable<string>): Promise<void> {
+  /** The last load laid a rescue record over the store: the next write makes it durable and removes the record. */
+  get rescuePending(): boolean {
+    return this.rescueLaidOver;
+  }
+
+  /**
+   * Write `doc` (a new object: its id and generation are set here); `changed` names the secrets it changes.
+   * `newKey`: encrypt under this key instead of the store's (store rekey); later writes of this process use it too.
+   */
+  async write(
+    doc: StoreDocument,
+    existed: boolean,
+    beforeRename: () => Promise<void>,
+    changed: Iterable<string>,
+    newKey?: ResolvedKey,
+  ): Promise<void> {
     if (this.lost) throw await this.lost;
-    const { key } = existed ? await this.keys.forExistingStore() : await this.keys.forNewStore();
+    const { key } = newKey ?? (existed ? await this.keys.forExistingStore() : await this.keys.forNewStore());
     doc.id ??= randomBytes(12).toString('hex');
     doc.generation = (doc.generation ?? 0) + 1;
+    // a new store's key begins its cryptoperiod with the store's first write
+    if (!existed) doc.masterKey ??= { createdAt: new Date().toISOString() };
     const data = encryptDocument(serializeDocument(doc), key);
     let stat: Stats;
     try {
@@ -117,6 +137,7 @@ export class StateFile {
       throw this.ioError('write', error);
     }
     this.stats.writes += 1;
+    if (newKey) this.keys.use(newKey);
     for (const name of changed) this.written.add(name);
     this.known = { id: doc.id, generation: doc.generation, dev: stat.dev, ino: stat.ino };
     this.last = doc;
@@ -208,15 +229,19 @@ export class StateFile {
         }
       }
       const data = await readAt(handle, stat.size);
-      const resolved = await this.keys.forExistingStore();
+      let resolved = await this.keys.forExistingStore();
       let doc: StoreDocument;
       try {
         doc = parseDocument(decryptDocument(data, resolved.key, this.file, resolved.source).toString('utf8'), this.file);
       } catch (error) {
         // This key read the store before: a file it cannot read now is another file.
         if (this.known) throw await this.markLost(`was replaced by a file keyturn cannot read as it (${messageOf(error)})`);
-        throw error;
+        if (!isKeyturnError(error) || error.code !== 'EMASTERKEY') throw error;
+        const opened = await this.afterInterruptedRekey(data, resolved, error);
+        resolved = opened.resolved;
+        doc = opened.doc;
       }
+      await this.noteInterruptedRekey(resolved);
       const rescue = await loadRescue(this.rescueFile, resolved);
       if (rescue) doc = this.layOver(doc, rescue);
       await this.identify(doc, stat);
@@ -228,6 +253,44 @@ export class StateFile {
     } finally {
       await handle.close();
     }
+  }
+
+  /**
+   * The configured key does not open the store. A `store rekey` killed after it re-encrypted the
+   * store and before it moved the new key into the key file left that key beside it: use it, and
+   * say so. Otherwise, when a rekey was interrupted, the error says which of its two keys opens the store.
+   */
+  private async afterInterruptedRekey(
+    data: Buffer,
+    tried: ResolvedKey,
+    error: KeyturnError,
+  ): Promise<{ doc: StoreDocument; resolved: ResolvedKey }> {
+    const alternate = await this.keys.alternate();
+    if (alternate) {
+      try {
+        const doc = parseDocument(decryptDocument(data, alternate.key, this.file, alternate.source).toString('utf8'), this.file);
+        this.keys.use(alternate);
+        return { doc, resolved: alternate };
+      } catch {
+        // neither key: explained below
+      }
+    }
+    const hint = await this.keys.explainWrongKey(tried.key);
+    if (!hint) throw error;
+    throw errors.masterKey(error.message, hint);
+  }
+
+  /** Once per process: an interrupted rekey's marker is still there; say which key opened the store. */
+  private async noteInterruptedRekey(resolved: ResolvedKey): Promise<void> {
+    if (this.markerChecked) return;
+    this.markerChecked = true;
+    const marker = await readRekeyMarker(this.file).catch(() => undefined);
+    if (!marker) return;
+    const which = resolved.interrupted ? 'its new key' : 'the configured key';
+    fileStoreNotice(
+      `a keyturn store rekey of ${this.file} (started ${marker.startedAt}) was interrupted; the store opens with ${which}, ` +
+        `from ${resolved.source}. Run keyturn store rekey again to finish (${rekeyMarkerPathOf(this.file)} is its note)`,
+    );
   }
 
   /** A store restored from a backup gets back what the run that lost it had written. */
