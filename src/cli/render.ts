@@ -7,6 +7,7 @@ import { formatDuration } from '../config/duration.js';
 import { terminalValue as one } from '../log/terminal-text.js';
 import type { RotationResult } from '../engine/result.js';
 import type { Finding } from '../policy/types.js';
+import { ageInDays } from '../plan/due.js';
 import type { Plan } from '../plan/model.js';
 import { renderTable, shortTime } from './output.js';
 
@@ -32,7 +33,11 @@ export function* planChunks(plan: Plan): Generator<string> {
     if (key.zone !== undefined) lines.push(`  zone       ${one(key.zone)}`);
     lines.push(`  why        ${one(key.why)}${key.reason ? ` (reason: ${one(key.reason)})` : ''}`);
     const current = key.currentKeyId ? `, current key ${one(key.currentKeyId)}` : '';
-    lines.push(`  last       ${shortTime(key.lastRotatedAt) ?? 'never rotated'}${current}`);
+    const last =
+      key.adopted && key.lastRotatedAt
+        ? `adopted ${shortTime(key.lastRotatedAt)}, age ${ageInDays(key.lastRotatedAt, new Date(plan.createdAt))} days`
+        : (shortTime(key.lastRotatedAt) ?? 'never rotated');
+    lines.push(`  last       ${last}${current}`);
     if (key.currentKeyLastUsed) lines.push(`  last used  ${one(key.currentKeyLastUsed)}`);
     if (key.inFlight) lines.push(`  in flight  ${one(key.inFlight)}`);
     for (const step of key.steps) lines.push(`  ${step.step.padEnd(10)} ${one(step.target)}`);

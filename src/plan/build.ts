@@ -13,7 +13,7 @@ import { tableFor } from '../engine/table.js';
 import { describeGroup, describeRefusal, groupConsumers } from '../engine/consumer-groups.js';
 import type { LeaseHolder, SecretStore } from '../stores/types.js';
 import type { Issuer } from '../issuers/types.js';
-import { dueState } from './due.js';
+import { adoptedAt, dueState } from './due.js';
 import { lastUses } from './last-used.js';
 import type { Plan, PlannedConsumerGroup, PlannedKey, PlannedRetirement, PlannedStep } from './model.js';
 import { describeSelection, selectKeys, type Selected, type Selection } from './select.js';
@@ -115,6 +115,7 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
       why: request.why?.(sel.key) ?? sel.why,
       reason: request.reason,
       lastRotatedAt: state.record.lastRotatedAt,
+      ...(adoptedAt(state.record) ? { adopted: true } : {}),
       nextDue: dueState(sel.key, state.record, now).nextDue?.toISOString(),
       currentKeyId: state.record.currentKeyId,
       inFlight: state.journal

@@ -32,3 +32,16 @@ export function dueState(key: KeyConfig, record: RotationRecord, now: Date): Due
 }
 
 export { effectivePeriodMs };
+
+/**
+ * The creation date `keyturn adopt` recorded, while it still stands for the key (no rotation
+ * since): lastRotatedAt is then the credential's age, not a rotation keyturn made.
+ */
+export function adoptedAt(record: RotationRecord): string | undefined {
+  return record.adopted && record.lastRotatedAt && record.adopted.rotationId === record.lastRotationId ? record.lastRotatedAt : undefined;
+}
+
+/** Whole days from `iso` to `now` (0 for a date not yet reached). */
+export function ageInDays(iso: string, now: Date): number {
+  return Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / 86_400_000));
+}

@@ -20,6 +20,8 @@ export interface PlannedKey {
   why: string;
   reason?: string;
   lastRotatedAt?: string;
+  /** `keyturn adopt` recorded lastRotatedAt as the credential's creation date; no rotation since */
+  adopted?: boolean;
   nextDue?: string;
   currentKeyId?: string;
   /** the current key's last use, where the issuer can tell (e.g. IAM GetAccessKeyLastUsed) */

@@ -5,7 +5,7 @@ import { holderIsDead } from '../../engine/lease.js';
 import type { LeaseHolder } from '../../stores/types.js';
 import { readStates } from '../../plan/build.js';
 import { lastUses } from '../../plan/last-used.js';
-import { dueState, effectivePeriodMs } from '../../plan/due.js';
+import { adoptedAt, ageInDays, dueState, effectivePeriodMs } from '../../plan/due.js';
 import { closedBecause, isOpen, nextOpening, waitLine } from '../../plan/window.js';
 import { terminalValue as one } from '../../log/terminal-text.js';
 import type { GlobalOptions } from '../options.js';
@@ -18,6 +18,9 @@ function lockState(lease: LeaseHolder, now: Date): string {
   if (holderIsDead(lease.owner)) return 'locked (holder gone)';
   return Date.parse(lease.expiresAt) > now.getTime() ? 'locked' : 'idle';
 }
+
+/** keyturn adopt's date is the credential's creation, not a rotation: said so, with its age */
+const adoptedText = (a: { createdAt: string; ageDays: number }) => `adopted ${shortTime(a.createdAt)}, age ${a.ageDays} days`;
 
 export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
   return withSession(
@@ -48,6 +51,7 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
               : (locked ?? (record.pendingRetire ? 'retire pending' : 'idle'));
           const closed = due.due && key.schedule && !isOpen(key.schedule, now) ? key.schedule : undefined;
           const nextWindow = closed ? nextOpening(closed, now) : undefined;
+          const adopted = adoptedAt(record);
           return {
             key: key.id,
             purpose: key.purpose,
@@ -55,6 +59,8 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
             store: (await res.store(key.store)).describe(refOf(key)),
             period: period === undefined ? undefined : formatDuration(period),
             lastRotatedAt: record.lastRotatedAt,
+            // keyturn adopt: lastRotatedAt is the credential's creation date, not a rotation
+            adopted: adopted && { createdAt: adopted, ageDays: ageInDays(adopted, now), source: record.adopted!.source },
             nextDue: due.nextDue?.toISOString(),
             overdue: due.due && !due.neverRotated,
             overdueBy: due.overdueMs ? formatDuration(due.overdueMs) : undefined,
@@ -80,7 +86,7 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
             r.issuer,
             r.store,
             r.period,
-            shortTime(r.lastRotatedAt) ?? 'never',
+            r.adopted ? adoptedText(r.adopted) : (shortTime(r.lastRotatedAt) ?? 'never'),
             shortTime(r.nextDue) ?? (r.neverRotated ? 'now' : undefined),
             r.neverRotated ? 'due' : r.overdue ? `yes (${r.overdueBy})` : 'no',
             r.state,
