@@ -190,6 +190,32 @@ ${k.consumers
     await expectStartedWithCurrent(seen[1]!, ['key-a', 'key-b', 'key-c']);
   });
 
+  it('revoke (leak mode) restarts the shared consumer once too, with --concurrency 1', async () => {
+    await workspace(shared(['key-a', 'key-b', 'key-c']));
+    const first = await ws.run(['rotate', '--all', '--yes']);
+    expect(first.exitCode, first.stderr).to.equal(0);
+    const result = await ws.run(['revoke', '--all', '--reason', 'host breached', '--yes', '--concurrency', '1']);
+    expect(result.exitCode, result.stdout + result.stderr).to.equal(0);
+    const seen = starts('api');
+    expect(seen).to.have.length(2);
+    await expectStartedWithCurrent(seen[1]!, ['key-a', 'key-b', 'key-c']);
+  });
+
+  it('after a crash, each resumed key restarts the consumer alone, and every key completes', async () => {
+    await workspace(shared(['key-a', 'key-b']));
+    const crashed = await ws.run(['rotate', '--all', '--yes'], { KEYTURN_FAILPOINTS: 'restart:before@key-a=kill' });
+    expect(crashed.signal).to.equal('SIGKILL');
+    expect(starts('api')).to.have.length(0);
+    const resumed = await ws.run(['rotate', '--all', '--yes']);
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).to.equal(0);
+    expect(resumed.stdout.match(/completed/g)).to.have.length(2);
+    expect(resumed.stderr).to.contain('resumed from an earlier run');
+    const seen = starts('api');
+    expect(seen).to.have.length(2);
+    const alone = seen.map((s) => Object.keys(s.secrets));
+    expect(alone.sort()).to.deep.equal([['KEY_A_SECRET'], ['KEY_B_SECRET']]);
+  });
+
   it('refuses to group keys that map the same variable, and restarts per key as before', async () => {
     await workspace([
       { id: 'key-a', consumers: [{ name: 'api', variable: 'APP_SECRET' }] },
