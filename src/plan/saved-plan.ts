@@ -96,10 +96,15 @@ export function planDifferences(saved: SavedPlan, fresh: Plan): string[] {
   return differences;
 }
 
-/** The recomputed plan narrowed to the saved plan's keys, in its order. */
+/**
+ * The recomputed plan narrowed to the saved plan's keys, in its order. A shared consumer is
+ * shown only when every key of its group stays (the run regroups the keys it runs).
+ */
 export function narrowTo(fresh: Plan, saved: SavedPlan): Plan {
   const freshKeys = new Map(fresh.keys.map((k) => [k.key, k]));
-  return { ...fresh, keys: saved.keys.map((k) => freshKeys.get(k.key)!) };
+  const kept = new Set(saved.keys.map((k) => k.key));
+  const consumerGroups = fresh.consumerGroups?.filter((g) => g.keys.every((key) => kept.has(key)));
+  return { ...fresh, keys: saved.keys.map((k) => freshKeys.get(k.key)!), consumerGroups };
 }
 
 function stepsOf(key: PlannedKey): string {
