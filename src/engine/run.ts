@@ -94,6 +94,11 @@ function shareConsumers(requests: readonly RotationRequest[], res: Resources, op
       options.hooks?.idle?.(job);
     },
     resume: (job) => lanes.acquire(job.key.id),
+    current: async (keyId) => {
+      const key = requests.find((r) => r.key.id === keyId)!.key;
+      const version = await (await res.store(key.store)).current(refOf(key));
+      return version && { keyId: version.keyId, rotationId: version.rotationId, material: version.material };
+    },
   });
   return { lanes, groups, hooks: groups.hooks(options.hooks) };
 }

@@ -7,9 +7,9 @@
  * a group starts its restart: every key's share applied together, one health check; the others
  * await the same restart, and its failure fails the restart step of every key it carried, each
  * of which rolls back. Keys that ended before joining are represented by the key the consumer
- * already had (their old one, when this run read it): a failed key's new material is never
- * delivered. A waiting key gives up its lane, so --concurrency smaller than a group cannot
- * deadlock.
+ * already had: their old one when this run read it, else what the store hands out now (a key
+ * whose lease another run holds, or skipped). A failed key's new material is never delivered.
+ * A waiting key gives up its lane, so --concurrency smaller than a group cannot deadlock.
  *
  * Rollback puts a carried key's old material back with the same rule: when the shared restart
  * failed, the keys it carried are restored by one restart once each has asked for it (or
@@ -17,16 +17,20 @@
  * the others' current keys. Restarts of one consumer never overlap.
  */
 import type { RunContext } from '../context.js';
+import { messageOf } from '../errors.js';
 import type { ConsumerConfig } from '../config/types.js';
 import type { Delivery, Share } from '../consumers/delivery.js';
 import { restartWith } from '../consumers/restart.js';
 import { describeGroup, type ConsumerGroup } from './consumer-groups.js';
 import type { RotationJob, SharedRestarts, StepHooks } from './job.js';
 
-/** How a waiting key lets other keys work: given by the run that bounds keys in flight. */
-export interface Lanes {
+/** What the run gives the groups. */
+export interface GroupServices {
+  /** how a waiting key lets other keys work: the run bounds keys in flight */
   pause(job: RotationJob): void;
   resume(job: RotationJob): Promise<void>;
+  /** the key the store hands out now, for a key that ended before this run read it (lease held elsewhere, skipped) */
+  current(keyId: string): Promise<Delivery | undefined>;
 }
 
 class Gate {
@@ -52,8 +56,11 @@ interface Restore {
 class Group {
   /** keys that have neither joined nor ended */
   readonly waiting: Set<string>;
-  /** what the consumer is to run with, per key: the new key once joined, else the old one */
-  readonly holding = new Map<string, Delivery>();
+  /**
+   * What the consumer is to run with, per key: the new key once joined, else the old one
+   * (undefined: none). A key missing here ended before this run read it: the store's CURRENT.
+   */
+  readonly holding = new Map<string, Delivery | undefined>();
   /** keys whose new material the shared restart carried */
   readonly joined = new Set<string>();
   readonly complete = new Gate();
@@ -67,16 +74,31 @@ class Group {
   }
 
   /** Restart on what every key holds now; after any restart of this consumer still running. */
-  run(ctx: RunContext): Promise<void> {
-    const next = this.queue.then(() => {
-      const shares: Share[] = this.spec.members.flatMap((m) => {
-        const delivery = this.holding.get(m.key);
-        return delivery ? [{ delivery, mapping: m.consumer.env }] : [];
-      });
-      return shares.length ? restartWith(this.spec.consumer, shares, ctx) : undefined;
+  run(ctx: RunContext, services: GroupServices): Promise<void> {
+    const next = this.queue.then(async () => {
+      const shares: Share[] = [];
+      for (const member of this.spec.members) {
+        const delivery = this.holding.has(member.key) ? this.holding.get(member.key) : await currentOf(member.key, services, ctx);
+        if (delivery) shares.push({ delivery, mapping: member.consumer.env });
+      }
+      if (shares.length) await restartWith(this.spec.consumer, shares, ctx);
     });
     this.queue = next.catch(() => undefined);
     return next;
+  }
+}
+
+/** A key never read by this run: the consumer gets what the store hands out, or goes without it. */
+async function currentOf(keyId: string, services: GroupServices, ctx: RunContext): Promise<Delivery | undefined> {
+  try {
+    const delivery = await services.current(keyId);
+    if (delivery) ctx.redactor.addMaterial(delivery.material);
+    return delivery;
+  } catch (error) {
+    ctx.logger.warn(`${keyId}: could not read its current key for a shared consumer; restarting without it`, {
+      error: ctx.redactor.redact(messageOf(error)),
+    });
+    return undefined;
   }
 }
 
@@ -87,7 +109,7 @@ export class RestartGroups implements SharedRestarts {
   constructor(
     groups: readonly ConsumerGroup[],
     private readonly ctx: RunContext,
-    private readonly lanes: Lanes,
+    private readonly services: GroupServices,
   ) {
     for (const spec of groups) {
       const group = new Group(spec);
@@ -155,15 +177,15 @@ export class RestartGroups implements SharedRestarts {
       this.completeIfReady(group);
       return Promise.resolve();
     }
-    if (old) group.holding.set(id, old);
-    else group.holding.delete(id);
+    // undefined: a first rotation rolled back, the consumer goes without this key
+    group.holding.set(id, old);
     return this.restoreCarried(job, group);
   }
 
   private async restoreCarried(job: RotationJob, group: Group): Promise<void> {
     await group.restart!.catch(() => undefined);
     // a later failure of one key (verify): put its old key back now, the others keep theirs
-    if (!group.failed) return group.run(this.ctx);
+    if (!group.failed) return group.run(this.ctx, this.services);
     const restore = (group.restoring ??= {
       waiting: new Set([...group.joined].filter((key) => !this.ended.has(key))),
       gate: new Gate(),
@@ -183,10 +205,9 @@ export class RestartGroups implements SharedRestarts {
       this.leave(id);
       return;
     }
-    const old = job.old;
-    if (!old) return;
+    const old = job.old && { keyId: job.old.keyId, rotationId: job.old.rotationId, material: job.old.material };
     for (const group of this.groupsOf(id)) {
-      if (!group.joined.has(id)) group.holding.set(id, { keyId: old.keyId, rotationId: old.rotationId, material: old.material });
+      if (!group.joined.has(id)) group.holding.set(id, old);
     }
   }
 
@@ -194,7 +215,7 @@ export class RestartGroups implements SharedRestarts {
     if (group.complete.opened || group.waiting.size) return;
     if (group.joined.size) {
       this.ctx.logger.info(describeGroup(group.spec));
-      group.restart = group.run(this.ctx).catch((error: unknown) => {
+      group.restart = group.run(this.ctx, this.services).catch((error: unknown) => {
         group.failed = true;
         throw error;
       });
@@ -206,17 +227,17 @@ export class RestartGroups implements SharedRestarts {
   private restoreIfReady(group: Group): void {
     const restore = group.restoring;
     if (!restore || restore.gate.opened || restore.waiting.size) return;
-    restore.done = group.run(this.ctx);
+    restore.done = group.run(this.ctx, this.services);
     restore.done.catch(() => undefined);
     restore.gate.open();
   }
 
   private async waitIdle(job: RotationJob, until: Promise<unknown>): Promise<void> {
-    this.lanes.pause(job);
+    this.services.pause(job);
     try {
       await until;
     } finally {
-      await this.lanes.resume(job);
+      await this.services.resume(job);
     }
   }
 

@@ -175,6 +175,21 @@ ${k.consumers
     await expectStartedWithCurrent(seen[2]!, keys);
   });
 
+  it("puts back the old key of one that fails after the shared restart, keeping the others' new keys", async () => {
+    await workspace(shared(['key-a', 'key-b', 'key-c']));
+    const first = await ws.run(['rotate', '--all', '--yes']);
+    expect(first.exitCode, first.stderr).to.equal(0);
+    await ws.failProviderOnce('verify');
+    const result = await ws.run(['rotate', '--all', '--yes']);
+    expect(result.exitCode, result.stdout).to.equal(1);
+    expect(result.stdout.match(/rolled-back.*failed at verify/g), result.stdout).to.have.length(1);
+    expect(result.stdout.match(/completed/g)).to.have.length(2);
+    const seen = starts('api');
+    // first run; the shared restart on three new keys; back on the failed key's old one with the two new
+    expect(seen).to.have.length(3);
+    await expectStartedWithCurrent(seen[2]!, ['key-a', 'key-b', 'key-c']);
+  });
+
   it('leaves out the new key of a key that failed before restart', async () => {
     await workspace(shared(['key-a', 'key-b', 'key-c']));
     const first = await ws.run(['rotate', '--all', '--yes']);
@@ -214,6 +229,26 @@ ${k.consumers
     expect(seen).to.have.length(2);
     const alone = seen.map((s) => Object.keys(s.secrets));
     expect(alone.sort()).to.deep.equal([['KEY_A_SECRET'], ['KEY_B_SECRET']]);
+  });
+
+  it('gives the consumer the current key of a group member another run holds', async () => {
+    await workspace(shared(['key-a', 'key-b', 'key-c']));
+    const first = await ws.run(['rotate', '--all', '--yes']);
+    expect(first.exitCode, first.stderr).to.equal(0);
+    const store = await ws.store();
+    const lease = await store.lease(ws.ref('key-b'), 'elsewhere:1:abc', 60_000);
+    await store.close();
+    try {
+      const result = await ws.run(['rotate', '--all', '--yes']);
+      expect(result.exitCode, result.stdout + result.stderr).to.equal(0);
+      expect(result.stdout).to.match(/key-b .*skipped/);
+      expect(result.stdout.match(/completed/g)).to.have.length(2);
+    } finally {
+      await lease.release().catch(() => undefined);
+    }
+    const seen = starts('api');
+    expect(seen).to.have.length(2);
+    await expectStartedWithCurrent(seen[1]!, ['key-a', 'key-b', 'key-c']);
   });
 
   it('refuses to group keys that map the same variable, and restarts per key as before', async () => {
