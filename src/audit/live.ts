@@ -11,6 +11,7 @@ import { finding } from '../policy/finding.js';
 import type { Finding } from '../policy/types.js';
 import { refOf } from '../model.js';
 import type { Resources } from '../resources.js';
+import { masterKeyFindings } from './master-key.js';
 
 const DAY = 86_400_000;
 /** Binance expires a key without IP whitelist after 90 days; warn this long before. */
@@ -109,6 +110,7 @@ export async function liveFindings(config: Config, res: Resources): Promise<Find
       out.push(...(await selfAuditFindings(issuer, { key, issuer: issuerConfig }, res)));
     }
   }
+  out.push(...(await masterKeyFindings(config, res)));
   return dedupe(out);
 }
 

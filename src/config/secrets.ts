@@ -45,6 +45,7 @@ const NOT_A_VALUE = new Set([
   'bits',
   'bytes',
   'ttl',
+  'period',
   'timeout',
   'format',
   'encoding',

@@ -8,6 +8,7 @@ import type { HistoryEntry, RotationRecord } from '../model.js';
 import { dueState, effectivePeriodMs } from '../plan/due.js';
 import { stateFindings } from '../policy/state.js';
 import type { Finding } from '../policy/types.js';
+import type { MasterKeyAge } from '../stores/file/master-key-age.js';
 import type { AgeSeries, KeyReport, KeyStanding, Offboarding, Report, ReportRange, RevokeEvent } from './model.js';
 import { REQUIREMENTS } from './requirements.js';
 
@@ -21,6 +22,8 @@ export interface ReportInput {
   findings: readonly Finding[];
   range: ReportRange;
   now: Date;
+  /** each file store's master key age (read by the command) */
+  masterKeys?: MasterKeyAge[];
 }
 
 /** Offboard rotations of one person closer together than this belong to one offboarding (a retry the next morning included). */
@@ -88,6 +91,7 @@ export function buildReport(input: ReportInput): Report {
     history: inRange,
     offboardings,
     revokes,
+    masterKeys: input.masterKeys ?? [],
     requirements: REQUIREMENTS,
   };
 }

@@ -104,6 +104,11 @@ ${offboardingsTable(report)}
 ${revokesTable(report)}
 </section>
 
+<section id="master-keys">
+<h2>File store master keys</h2>
+${masterKeysTable(report)}
+</section>
+
 <section id="findings">
 <h2>Open findings</h2>
 ${findingsTable(report.keys.flatMap((k) => k.findings))}
@@ -243,4 +248,24 @@ function findingsTable(findings: readonly Finding[]): string {
     ),
     'No open findings.',
   );
+}
+
+/** The file stores' master keys: key-encrypting keys with a cryptoperiod of their own (`keyturn store rekey`). */
+function masterKeysTable(report: Report): string {
+  if (!report.masterKeys.length) return '<p class="empty">No file store is declared.</p>';
+  const rows = report.masterKeys.map((m) => {
+    const recorded = m.createdAt ? esc(when(m.createdAt)) : 'not recorded (before its first rekey)';
+    const since = m.exists ? recorded : 'no store file yet';
+    const age = m.ageMs === undefined ? '–' : esc(roughDuration(m.ageMs));
+    const period = m.periodMs === undefined ? 'not declared' : esc(roughDuration(m.periodMs));
+    const standing = m.overdueMs ? `<span class="standing-overdue">overdue by ${esc(roughDuration(m.overdueMs))}</span>` : '';
+    const cells = `<td>${since}</td><td class="num">${age}</td><td>${period}</td><td>${standing}</td>`;
+    return `<tr data-store="${esc(m.store)}"><td class="key">${esc(m.store)}</td>${cells}</tr>`;
+  });
+  return `<table id="master-keys-table">
+<thead><tr><th>Store</th><th>Master key in use since</th><th>Age</th><th>masterKeyPeriod</th><th></th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>`;
 }

@@ -5,6 +5,7 @@
  */
 import type { HistoryEntry } from '../model.js';
 import type { Finding } from '../policy/types.js';
+import type { MasterKeyAge } from '../stores/file/master-key-age.js';
 
 export interface ReportRange {
   /** inclusive, ISO */
@@ -117,5 +118,7 @@ export interface Report {
   history: HistoryEntry[];
   offboardings: Offboarding[];
   revokes: RevokeEvent[];
+  /** each file store's master key (a key-encrypting key) against its masterKeyPeriod, as of generation */
+  masterKeys: MasterKeyAge[];
   requirements: Requirement[];
 }

@@ -10,8 +10,10 @@ export const REQUIREMENTS: Requirement[] = [
     says: 'Cryptographic keys are changed at the end of their defined cryptoperiod.',
     evidence:
       "Each key's declared period, last rotation and next due date; the count of keys on time and overdue; " +
-      "the chart of each key's age against its period over the range (a line above the dashed period line is a key past its cryptoperiod).",
-    sections: ['summary', 'chart', 'keys'],
+      "the chart of each key's age against its period over the range (a line above the dashed period line is a key past its " +
+      'cryptoperiod); ' +
+      "each file store's master key (a key-encrypting key) with the time it came into use and its masterKeyPeriod.",
+    sections: ['summary', 'chart', 'keys', 'master-keys'],
   },
   {
     id: 'PCI DSS v4.0.1 3.7.5',

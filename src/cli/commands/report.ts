@@ -16,6 +16,7 @@ import { renderHtml } from '../../report/html.js';
 import type { Report } from '../../report/model.js';
 import { reportRange } from '../../report/range.js';
 import { roughDuration } from '../../report/text.js';
+import { masterKeyAges } from '../../stores/file/master-key-age.js';
 import type { GlobalOptions } from '../options.js';
 import { withSession } from '../session.js';
 
@@ -55,6 +56,7 @@ export async function run(argv: ReportOptions): Promise<ExitCodeValue> {
         findings,
         range,
         now,
+        masterKeys: await masterKeyAges(config.stores, res.store, now),
       });
       const text = ctx.redactor.redact(render(report, format));
       if (!argv.out) {

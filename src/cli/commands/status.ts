@@ -12,6 +12,7 @@ import type { GlobalOptions } from '../options.js';
 import { shortTime } from '../output.js';
 import { withSession } from '../session.js';
 import { refOf } from '../../model.js';
+import { masterKeyAges, type MasterKeyAge } from '../../stores/file/master-key-age.js';
 
 /** A lease with no journal: a rotation is starting, or its process died before writing one. */
 function lockState(lease: LeaseHolder, now: Date): string {
@@ -75,8 +76,9 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
           };
         }),
       );
+      const masterKeys = await masterKeyAges(config.stores, res.store, now);
       if (options.json) {
-        out.json({ keys: rows.map(({ windowLine: _line, ...r }) => r) });
+        out.json({ keys: rows.map(({ windowLine: _line, ...r }) => r), masterKeys });
       } else {
         out.table(
           ['KEY', 'PURPOSE', 'ISSUER', 'STORE', 'PERIOD', 'LAST ROTATED', 'NEXT DUE', 'OVERDUE', 'STATE'],
@@ -108,9 +110,20 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
               : `expired ${shortTime(expiresAt)}; the next run takes it over`;
           out.line(`  ${r.key}: lease held by ${one(owner)} (${what})`);
         }
+        for (const m of masterKeys) out.line(masterKeyLine(m));
       }
       return ExitCode.ok;
     },
     { dryRun: true },
   );
+}
+
+/** One line per file store: its master key's age against its masterKeyPeriod. */
+function masterKeyLine(m: MasterKeyAge): string {
+  const period = m.periodMs === undefined ? '' : `, masterKeyPeriod ${formatDuration(m.periodMs)}`;
+  if (!m.exists) return `  store ${m.store}: no store file yet (its master key is made by the first write)`;
+  if (m.createdAt === undefined) return `  store ${m.store}: master key age unknown (no rekey recorded)${period}`;
+  const age = formatDuration(m.ageMs! - (m.ageMs! % 60_000));
+  const overdue = m.overdueMs ? `, OVERDUE by ${formatDuration(m.overdueMs - (m.overdueMs % 60_000))}: keyturn store rekey ${m.store}` : '';
+  return `  store ${m.store}: master key in use since ${shortTime(m.createdAt)} (age ${age}${period})${overdue}`;
 }

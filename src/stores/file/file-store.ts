@@ -198,6 +198,13 @@ export class FileStore implements SecretStore {
     });
   }
 
+  /** When the store's master key began encrypting it; `createdAt` is absent for a store from before keyturn recorded it. */
+  async masterKey(): Promise<{ exists: boolean; createdAt?: string }> {
+    const doc = await this.state.read();
+    if (doc.generation === undefined) return { exists: false };
+    return doc.masterKey ? { exists: true, createdAt: doc.masterKey.createdAt } : { exists: true };
+  }
+
   /** Waits for every mutation already issued to be durable (or failed) and the lock to be released. The store stays usable. */
   async close(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
