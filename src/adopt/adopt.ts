@@ -156,6 +156,14 @@ function alreadyManaged(
       hint: `finish it first: keyturn rotate ${key.id}`,
     };
   }
+  if (record.attention) {
+    return {
+      key: key.id,
+      outcome: 'failed',
+      error: `${key.id} needs attention (${record.attention.reason}); nothing adopted`,
+      hint: 'resolve it first: keyturn status shows what happened',
+    };
+  }
   if (!record.lastRotatedAt || force) return undefined;
   const adopted = adoptedAt(record);
   const what = adopted ? `adopted (created ${adopted})` : `rotated by keyturn at ${record.lastRotatedAt}`;

@@ -168,6 +168,31 @@ describe('keyturn adopt', function () {
     expect((await state('key-1')).history.map((h) => h.outcome)).to.deep.equal(['adopted', 'adopted']);
   });
 
+  it("does not adopt while another run holds the key's lease (exit 1), and records nothing", async () => {
+    await existing('key-1');
+    const store = await ws.store();
+    // a holder on another host: alive as far as this one can tell, so its lease stands
+    const lease = await store.lease(ws.ref('key-1'), 'elsewhere:4242:abcdef', 120_000);
+    await store.close();
+    const result = await cli('adopt', 'key-1', '--rotated-at', daysBefore(40));
+    expect(result.exitCode, result.stdout + result.stderr).to.equal(1);
+    expect(result.stdout).to.match(/key-1\s+failed .*could not take key-1's lease/);
+    expect((await state('key-1')).record).to.deep.equal({});
+    await lease.release().catch(() => undefined);
+  });
+
+  it('does not adopt a key that needs attention', async () => {
+    await existing('key-1');
+    const store = await ws.store();
+    const attention = { rotationId: 'rot-x', reason: 'the old key could not be deleted', at: NOW.toISOString() };
+    await store.record(ws.ref('key-1'), { attention });
+    await store.close();
+    const result = await cli('adopt', 'key-1', '--rotated-at', daysBefore(40));
+    expect(result.exitCode).to.equal(1);
+    expect(result.stdout).to.include('key-1 needs attention (the old key could not be deleted); nothing adopted');
+    expect((await state('key-1')).record).to.deep.equal({ attention });
+  });
+
   it('asks for keys or --all, and refuses an unknown key (exit 2)', async () => {
     const none = await cli('adopt');
     expect(none.exitCode).to.equal(2);
