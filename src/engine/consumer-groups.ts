@@ -46,7 +46,16 @@ export interface ConsumerGrouping {
 export function groupConsumers(keys: readonly KeyConfig[]): ConsumerGrouping {
   const entries: GroupMember[] = keys.flatMap((key) => key.consumers.map((consumer, index) => ({ key: key.id, consumer, index })));
   const parent = entries.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  const find = (i: number): number => {
+    let root = i;
+    while (parent[root] !== root) root = parent[root]!;
+    for (let at = i; at !== root;) {
+      const next = parent[at]!;
+      parent[at] = root;
+      at = next;
+    }
+    return root;
+  };
   const first = new Map<string, number>();
   entries.forEach((entry, i) => {
     const target = restartTarget(entry.consumer.restart);
@@ -60,7 +69,9 @@ export function groupConsumers(keys: readonly KeyConfig[]): ConsumerGrouping {
   const components = new Map<number, GroupMember[]>();
   entries.forEach((entry, i) => {
     const root = find(i);
-    components.set(root, [...(components.get(root) ?? []), entry]);
+    const members = components.get(root);
+    if (members) members.push(entry);
+    else components.set(root, [entry]);
   });
 
   const grouping: ConsumerGrouping = { groups: [], refused: [] };
