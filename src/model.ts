@@ -36,10 +36,13 @@ export type Occasion = Trigger | 'retire' | 'adopt';
  * changed (the store unreachable before the lease, say); `skipped`: another run holds or did
  * the work; `blocked`: policy or configuration forbids it.
  */
-export type Outcome = 'completed' | 'rolled-back' | 'needs-attention' | 'retired' | 'adopted' | 'failed' | 'skipped' | 'blocked';
+export type Outcome = 'completed' | 'rolled-back' | 'needs-attention' | 'retired' | 'failed' | 'skipped' | 'blocked';
 
-/** The outcomes history records: a rotation, retirement or adoption that did something. */
-export type RecordedOutcome = Extract<Outcome, 'completed' | 'rolled-back' | 'needs-attention' | 'retired' | 'adopted'>;
+/**
+ * The outcomes history records: a rotation or retirement that did something, or `adopted`
+ * (`keyturn adopt`, which is no run of the engine and so no Outcome).
+ */
+export type RecordedOutcome = Extract<Outcome, 'completed' | 'rolled-back' | 'needs-attention' | 'retired'> | 'adopted';
 
 export type StepName = 'lock' | 'revoke-old' | 'create' | 'stage' | 'promote' | 'restart' | 'verify' | 'retire' | 'record' | 'unlock';
 
