@@ -44,7 +44,9 @@ export interface ConsumerGrouping {
 }
 
 export function groupConsumers(keys: readonly KeyConfig[]): ConsumerGrouping {
-  const entries: GroupMember[] = keys.flatMap((key) => key.consumers.map((consumer, index) => ({ key: key.id, consumer, index })));
+  // a key named twice on the command line is still one key
+  const unique = [...new Map(keys.map((key) => [key.id, key])).values()];
+  const entries: GroupMember[] = unique.flatMap((key) => key.consumers.map((consumer, index) => ({ key: key.id, consumer, index })));
   const parent = entries.map((_, i) => i);
   const find = (i: number): number => {
     let root = i;

@@ -60,6 +60,13 @@ describe('engine: consumer groups', () => {
     ]);
   });
 
+  it('counts a key named twice once', () => {
+    const a = key('a', consumer('api', { env: { A: 'secret' } }));
+    const { groups, refused } = groupConsumers([a, a, key('b', consumer('api', { env: { B: 'secret' } }))]);
+    expect(refused).to.deep.equal([]);
+    expect(groups.map((g) => g.members.map((m) => m.key))).to.deep.equal([['a', 'b']]);
+  });
+
   it('has nothing to group when no two keys share a consumer', () => {
     expect(groupConsumers([key('a', consumer('api'), consumer('api')), key('b', consumer('web'))])).to.deep.equal({
       groups: [],
