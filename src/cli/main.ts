@@ -167,6 +167,22 @@ export async function main(args: string[]): Promise<void> {
       lazy(() => import('./commands/audit.js')),
     )
     .command(
+      'adopt [keys..]',
+      'start managing keys already in production: record the credential each store holds, dated by its issuer or --rotated-at',
+      (y) =>
+        y
+          .positional('keys', { type: 'string', array: true, describe: 'key ids from rotation.yaml' })
+          .option('all', { type: 'boolean', describe: 'every key' })
+          .option('rotated-at', {
+            type: 'string',
+            requiresArg: true,
+            describe: "when the credential was created (2026-01-15, UTC, or …T09:30:00Z); overrides the issuer's date",
+          })
+          .option('dry-run', { type: 'boolean', describe: 'show what would be recorded and record nothing' })
+          .option('force', { type: 'boolean', describe: 'adopt a key keyturn already rotated or adopted, again' }),
+      lazy(() => import('./commands/adopt.js')),
+    )
+    .command(
       'status',
       'per key: last rotated, next due, overdue, state',
       (y) => y,
