@@ -4,7 +4,7 @@
  * file, a rerun of `store rekey` finishes (or starts afresh), and then `rotate` works with the
  * key file's key alone.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
@@ -12,17 +12,25 @@ import { expect } from 'chai';
 import { decryptDocument } from '../../src/stores/file/format.js';
 import { CLI, Workspace } from '../support/workspace.js';
 
-/** In the order rekey reaches them (src/stores/file/rekey.ts). */
+/**
+ * In the order rekey reaches them (src/stores/file/rekey.ts). `store.file.beforeRename#N` is the Nth
+ * atomic write's file written and fsync'd but not yet renamed into place: with a key file the
+ * note (#1), the new key file (#2), the store (#3), the old key's copy (#4); with the environment's
+ * key the note (#1) and the store (#2).
+ */
 const KEY_FILE_POINTS = [
+  'store.file.beforeRename#1',
   'store.rekey.marker',
+  'store.file.beforeRename#2',
   'store.rekey.newKeyFile',
-  'store.file.beforeRename',
+  'store.file.beforeRename#3',
   'store.rekey.store',
+  'store.file.beforeRename#4',
   'store.rekey.oldKeyFile',
   'store.rekey.keyFile',
   'store.rekey.done',
 ];
-const ENV_POINTS = ['store.rekey.marker', 'store.file.beforeRename', 'store.rekey.store', 'store.rekey.done'];
+const ENV_POINTS = ['store.rekey.marker', 'store.file.beforeRename#2', 'store.rekey.store', 'store.rekey.done'];
 
 /** Key file mode: KEYTURN_MASTER_KEY unset (an empty value counts as unset). */
 const FILE_MODE = { KEYTURN_MASTER_KEY: '' };
@@ -149,6 +157,8 @@ async function expectRekeyedCleanly(ws: Workspace, oldKey: string): Promise<void
   expect(opens(ws, key)).to.equal(true);
   expect(opens(ws, oldKey)).to.equal(false);
   for (const leftover of ['store.enc.rekey', 'master.key.new']) expect(existsSync(path.join(ws.dir, leftover)), leftover).to.equal(false);
+  // a key file's temp copy a crash left is removed by the rerun (the store's own temp files by its next writer, once stale)
+  expect(readdirSync(ws.dir).filter((name) => name.startsWith('master.key') && name.endsWith('.tmp'))).to.deep.equal([]);
   expect(statSync(path.join(ws.dir, 'master.key')).mode & 0o777).to.equal(0o600);
   const rotate = await ws.run(['rotate', 'key-1', '--yes'], FILE_MODE);
   expect(rotate.exitCode, rotate.stderr).to.equal(0);

@@ -234,12 +234,11 @@ export class StateFile {
       try {
         doc = parseDocument(decryptDocument(data, resolved.key, this.file, resolved.source).toString('utf8'), this.file);
       } catch (error) {
-        // This key read the store before: a file it cannot read now is another file.
-        if (this.known) throw await this.markLost(`was replaced by a file keyturn cannot read as it (${messageOf(error)})`);
-        if (!isKeyturnError(error) || error.code !== 'EMASTERKEY') throw error;
-        const opened = await this.afterInterruptedRekey(data, resolved, error);
-        resolved = opened.resolved;
-        doc = opened.doc;
+        const opened = this.known ? await this.reopenAfterRekey(data, resolved) : undefined;
+        // This key read the store before: a file it cannot read now (nor with a rekey's new key) is another file.
+        if (this.known && !opened) throw await this.markLost(`was replaced by a file keyturn cannot read as it (${messageOf(error)})`);
+        if (!opened && (!isKeyturnError(error) || error.code !== 'EMASTERKEY')) throw error;
+        ({ resolved, doc } = opened ?? (await this.afterInterruptedRekey(data, resolved, error as KeyturnError)));
       }
       await this.noteInterruptedRekey(resolved);
       const rescue = await loadRescue(this.rescueFile, resolved);
@@ -278,6 +277,28 @@ export class StateFile {
     const hint = await this.keys.explainWrongKey(tried.key);
     if (!hint) throw error;
     throw errors.masterKey(error.message, hint);
+  }
+
+  /**
+   * The store this process uses was rekeyed by `keyturn store rekey` since its last read (between
+   * two of its commits: rekey holds the lock). A key file store's new key is in the key file, or
+   * beside it while the rekey finishes: the same store under it (same id) is read on with it.
+   */
+  private async reopenAfterRekey(data: Buffer, tried: ResolvedKey): Promise<{ doc: StoreDocument; resolved: ResolvedKey } | undefined> {
+    if (this.keys.mode !== 'file') return undefined;
+    const candidates = [await this.keys.readKeyFile(this.keys.keyFile).catch(() => undefined), await this.keys.alternate()];
+    for (const candidate of candidates) {
+      if (!candidate || candidate.key.equals(tried.key)) continue;
+      try {
+        const doc = parseDocument(decryptDocument(data, candidate.key, this.file, candidate.source).toString('utf8'), this.file);
+        if (doc.id !== this.known?.id) return undefined;
+        this.keys.use(candidate);
+        return { doc, resolved: candidate };
+      } catch {
+        // not this one
+      }
+    }
+    return undefined;
   }
 
   /** Once per process: an interrupted rekey's marker is still there; say which key opened the store. */
