@@ -1,7 +1,7 @@
 /**
  * wrapStore: what every SecretStore gets when the registry opens it, so no store does it
  * itself: its shape checked, a failpoint `store.<method>` (narrowed by the key) before every
- * method and before its lease's renew (`store.renewLease`) and release (`store.releaseLease`),
+ * method and before its lease's renew (`store.renewLease`), release (`store.releaseLease`) and secure (`store.secureLease`),
  * mutations refused in a dry run, and its name on every error that leaves it.
  */
 import type { Lease, SecretStore } from '../stores/types.js';
@@ -41,8 +41,8 @@ export function wrapStore(name: string, store: SecretStore, options: WrapStoreOp
     record: (ref, patch) => mutate('record', ref, () => store.record(ref, patch)),
     appendHistory: (ref, entry) => mutate('appendHistory', ref, () => store.appendHistory(ref, entry)),
     writeJournal: (ref, entry) => mutate('writeJournal', ref, () => store.writeJournal(ref, entry)),
-    lease: (ref, owner, ttlMs) =>
-      mutate('lease', ref, () => store.lease(ref, owner, ttlMs).then((taken) => wrapLease(adapter, ref, taken))),
+    lease: (ref, owner, ttlMs, leaseOptions) =>
+      mutate('lease', ref, () => store.lease(ref, owner, ttlMs, leaseOptions).then((taken) => wrapLease(adapter, ref, taken))),
     breakLease: (ref, owner) => mutate('breakLease', ref, () => store.breakLease(ref, owner)),
     close: () => read('close', undefined, () => store.close()),
   };
@@ -55,5 +55,6 @@ function wrapLease(adapter: string, ref: StoreRef, lease: Lease): Lease {
   return overlay(lease, {
     renew: (ttlMs: number) => guarded(adapter, 'store.renewLease', ref.key, () => lease.renew(ttlMs)),
     release: () => guarded(adapter, 'store.releaseLease', ref.key, () => lease.release()),
+    ...(lease.secure ? { secure: () => guarded(adapter, 'store.secureLease', ref.key, () => lease.secure!()) } : {}),
   });
 }

@@ -67,6 +67,8 @@ export async function rotateKey(request: RotationRequest, res: Resources, option
     result = await underLease(job, held);
   } catch (error) {
     await unlock.run(held).catch(() => undefined);
+    // the lease, written only now (secure), had been taken by another run: nothing was started
+    if (isKeyturnError(error) && error.code === 'ELEASE') return stopped('skipped', { note: `in flight elsewhere: ${messageOf(error)}` });
     if (!storeUnusable(error)) throw error;
     // Lost before the first step (reading the journal or the old key): nothing was started.
     return stopped('needs-attention', { failedStep: 'lock', error: explain(error, ctx) });
@@ -137,6 +139,8 @@ async function underLease(opened: Opened, held: HeldLease): Promise<RotationResu
   };
   if (existing) {
     ctx.logger.warn(`${key.id}: resuming ${existing.rotationId} (${existing.trigger}) at ${existing.step}`, { status: existing.status });
+    // the resumed run may delete orphans at the issuer before its first checkpoint
+    await held.secure();
     const from = await hydrate(job);
     if (existing.status === 'rolling-back')
       return await rollBack(job, existing.step, new Error('an earlier run was interrupted while rolling back'));

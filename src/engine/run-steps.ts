@@ -25,8 +25,19 @@ export async function runSteps(job: RotationJob, from: StepName): Promise<Rotati
       job.ctx.logger.info(`${job.key.id}: ${step.name}`, { rotationId: job.journal.rotationId });
       // A checkpoint that cannot be written fails its step: the step has not begun.
       // stage is no checkpoint: the issuer's answer goes into the store before anything else.
-      if (step.checkpoint) await saveJournal(job, step.name);
-      else job.journal.step = step.name;
+      if (step.checkpoint) {
+        const first = !job.resumed && job.journal.done.length === 0;
+        try {
+          await saveJournal(job, step.name);
+        } catch (error) {
+          // the first checkpoint carries the lease (src/engine/lease.ts): another run took the key first
+          if (first && isKeyturnError(error) && error.code === 'ELEASE')
+            return jobResult(job, 'skipped', { note: `in flight elsewhere: ${messageOf(error)}` });
+          throw error;
+        }
+      } else job.journal.step = step.name;
+      // nothing acts outside the store under a lease that is not in the store yet
+      await job.lease?.secure();
       await runStep(step, job);
       job.hooks?.after?.(job, step.name);
     } catch (error) {

@@ -23,7 +23,8 @@ export interface PrologueEntry extends Described {
 export const lock: Described & { run(store: SecretStore, ref: StoreRef, owner: string, ttlMs: number): Promise<HeldLease> } = {
   name: 'lock',
   describe: (v) => `lease on ${v.where}`,
-  run: (store, ref, owner, ttlMs) => acquireLease(store, ref, owner, ttlMs),
+  // written with the first checkpoint where the store can (src/engine/lease.ts)
+  run: (store, ref, owner, ttlMs) => acquireLease(store, ref, owner, ttlMs, { deferWrite: true }),
 };
 
 export const unlock: Described & { run(held: HeldLease): Promise<void> } = {
@@ -42,6 +43,7 @@ const retireSuperseded: PrologueEntry = {
   async run(job) {
     const pending = (await job.store.rotation(job.ref)).pendingRetire;
     if (!pending) return undefined;
+    await job.lease?.secure();
     try {
       await retireKey(job.issuer, pending.keyId, job);
       await job.store.record(job.ref, { pendingRetire: undefined });
@@ -73,6 +75,7 @@ const dropForeignPending: PrologueEntry = {
     const stale = await job.store.pending(job.ref);
     if (stale && stale.rotationId !== job.journal.rotationId) {
       job.ctx.logger.warn(`${job.key.id}: discarding a stale PENDING version from ${stale.rotationId}`);
+      await job.lease?.secure();
       await job.store.rollback(job.ref, stale.rotationId);
     }
     return undefined;

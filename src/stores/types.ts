@@ -28,6 +28,22 @@ export interface Lease {
   expiresAt: string;
   renew(ttlMs: number): Promise<void>;
   release(): Promise<void>;
+  /**
+   * A lease taken with `deferWrite`: write it now if no write to the key's state has carried it
+   * yet (nothing otherwise). Throws ELEASE when another run took the key meanwhile.
+   */
+  secure?(): Promise<void>;
+}
+
+export interface LeaseOptions {
+  /**
+   * The caller writes a journal checkpoint before any effect outside the store, or calls
+   * `secure()` first. The store may then check now that the lease is free and write it with the
+   * key's next write to its state (the first checkpoint), in the same compare-and-set: one write
+   * fewer per rotation. A run that lost the race learns it there (ELEASE), before any effect.
+   * Without it, lease() returns once the lease is written.
+   */
+  deferWrite?: boolean;
 }
 
 export interface SecretStore {
@@ -58,7 +74,7 @@ export interface SecretStore {
   writeJournal(ref: StoreRef, entry: JournalEntry | undefined): Promise<void>;
 
   /** Take the per-key lease (compare-and-set in the store). Throws ELEASE while another owner holds an unexpired one. */
-  lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease>;
+  lease(ref: StoreRef, owner: string, ttlMs: number, options?: LeaseOptions): Promise<Lease>;
   /**
    * Who holds the key's lease now, read only: `status` shows it, and a `--due` run clears
    * one left by a process on this host that was killed before it wrote a journal.

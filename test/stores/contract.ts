@@ -301,6 +301,18 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(again.token).to.not.equal(lease.token);
     });
 
+    it('lease with deferWrite: a second owner is refused once the holder has written, and secure() then release() free it', async () => {
+      const ref = newRef();
+      const first = await store.lease(ref, 'alice', 60_000, { deferWrite: true });
+      await store.writeJournal(ref, journalEntry('r1', ref.key, 'create', []));
+      await rejection(store.lease(ref, 'bob', 60_000, { deferWrite: true }), 'ELEASE');
+      expect((await store.leaseHolder(ref))?.owner).to.equal('alice');
+      await first.secure?.();
+      await first.release();
+      expect(await store.leaseHolder(ref)).to.equal(undefined);
+      expect((await store.journal(ref))?.rotationId).to.equal('r1');
+    });
+
     it('lease: an expired lease is taken over, and the old holder can neither renew nor release it', async () => {
       const ref = newRef();
       const old = await store.lease(ref, 'alice', 60);

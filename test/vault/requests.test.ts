@@ -100,6 +100,34 @@ describe('vault store: remembered versions are hints, requests are counted', fun
     await taken.release();
   });
 
+  it('two processes take the lease with deferWrite: the first checkpoint written holds it, the other fails ELEASE there and its release writes nothing', async () => {
+    const ref = newRef();
+    const la = await a.lease(ref, 'alice', 60_000, { deferWrite: true });
+    const lb = await b.lease(ref, 'bob', 60_000, { deferWrite: true });
+    await a.writeJournal(ref, journal('ra', 'create'));
+    await rejection(b.writeJournal(ref, journal('rb', 'create')), 'ELEASE');
+    let before = vault.stats.requests;
+    await lb.release();
+    expect(vault.stats.requests - before, 'nothing of bob was ever in Vault').to.equal(0);
+    expect((await b.leaseHolder(ref))?.owner).to.equal('alice');
+    expect((await b.journal(ref))?.rotationId).to.equal('ra');
+    before = vault.stats.requests;
+    await la.secure!();
+    expect(vault.stats.requests - before, 'secure() of a lease a checkpoint carried').to.equal(0);
+    await la.release();
+    expect(await b.leaseHolder(ref)).to.equal(undefined);
+  });
+
+  it('secure() writes a deferred lease (before an effect outside the store): another taker is refused at once', async () => {
+    const ref = newRef();
+    const la = await a.lease(ref, 'alice', 60_000, { deferWrite: true });
+    expect(await b.leaseHolder(ref), 'not in Vault yet').to.equal(undefined);
+    await la.secure!();
+    await rejection(b.lease(ref, 'bob', 60_000, { deferWrite: true }), 'ELEASE');
+    await la.release();
+    expect(await b.leaseHolder(ref)).to.equal(undefined);
+  });
+
   it('the secret written by hand after keyturn last read it: promote is refused by CAS, the hand-written version stays CURRENT', async () => {
     const ref = newRef();
     await a.stage(ref, 'r1', { keyId: 'k1', material: { secret: 's1' } });
@@ -165,6 +193,48 @@ describe('vault store: remembered versions are hints, requests are counted', fun
       'POST secret/data/keyturn/P/state', // record + history + journal cleared + lease released, one check-and-set
     ]);
     expect(spent, `requests for one rotation: ${spent}`).to.equal(9);
+    expect((await a.current(ref))?.rotationId).to.equal('r1');
+    expect((await a.previous(ref))?.rotationId).to.equal('r0');
+    expect(await a.journal(ref)).to.equal(undefined);
+  });
+
+  it("one rotation, in the engine's order of calls, costs 8 Vault requests when the lease rides on the first checkpoint (deferWrite, as the engine takes it)", async () => {
+    const ref = newRef();
+    await a.stage(ref, 'r0', { keyId: 'k0', material: { secret: 's0' } });
+    await a.promote(ref, 'r0');
+    const seen: string[] = [];
+    requestLog = (method, path) => seen.push(`${method} ${path.replace(ref.path, 'P')}`);
+    const before = vault.stats.requests;
+    // b has never seen this key: the first rotation a `keyturn rotate` process makes of it
+    const lease = await b.lease(ref, 'owner', 60_000, { deferWrite: true });
+    expect(await b.journal(ref)).to.equal(undefined);
+    await b.rotation(ref);
+    const old = await b.current(ref);
+    expect(old?.rotationId).to.equal('r0');
+    expect(await b.pending(ref)).to.equal(undefined);
+    await b.writeJournal(ref, journal('r1', 'create'));
+    await b.stage(ref, 'r1', { keyId: 'k1', material: { secret: 's1' } });
+    await b.promote(ref, 'r1');
+    await b.writeJournal(ref, { ...journal('r1', 'restart'), newKeyId: 'k1', done: ['create', 'stage', 'promote'] });
+    await b.writeJournal(ref, { ...journal('r1', 'retire'), newKeyId: 'k1', done: ['create', 'stage', 'promote', 'restart', 'verify'] });
+    await b.record(ref, { currentKeyId: 'k1', previousKeyId: 'k0' });
+    await b.appendHistory(ref, historyEntry('r1', ref.key, new Date().toISOString(), { oldKeyId: 'k0', newKeyId: 'k1' }));
+    await b.writeJournal(ref, undefined);
+    await lease.release();
+    const spent = vault.stats.requests - before;
+    requestLog = undefined;
+    expect(seen).to.deep.equal([
+      'GET secret/data/keyturn/P/state', // lease: read the state document (this process has not seen it); PENDING is in it
+      'GET secret/data/P', // current: the secret, always from Vault
+      'POST secret/data/keyturn/P/state', // journal checkpoint before create, with the lease: one check-and-set
+      'POST secret/data/keyturn/P/state', // stage: PENDING and the version it goes on top of
+      'POST secret/data/P', // promote: the secret, check-and-set on that version
+      // the checkpoint before restart says what the secret shows: it rides on the next write
+      'POST secret/data/keyturn/P/state', // journal checkpoint before retire (PENDING folded into the labels)
+      'PATCH secret/metadata/P', // custom_metadata: merged by Vault, nothing read first
+      'POST secret/data/keyturn/P/state', // record + history + journal cleared + lease released, one check-and-set
+    ]);
+    expect(spent, `requests for one rotation: ${spent}`).to.equal(8);
     expect((await a.current(ref))?.rotationId).to.equal('r1');
     expect((await a.previous(ref))?.rotationId).to.equal('r0');
     expect(await a.journal(ref)).to.equal(undefined);

@@ -30,7 +30,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { awsErrorName } from '../../aws/client-config.js';
 import { errors } from '../../errors.js';
-import type { Lease, LeaseHolder, SecretStore, StoredVersion } from '../types.js';
+import type { Lease, LeaseHolder, LeaseOptions, SecretStore, StoredVersion } from '../types.js';
 import { decodeBlob, type Tags } from './tags.js';
 import {
   holder,
@@ -72,6 +72,8 @@ interface Session {
   durableRecord: RotationRecord;
   /** changes not written yet (only while this process holds the lease) */
   dirty: boolean;
+  /** the lease token as last written (a lease taken with deferWrite is not, until the first write) */
+  durableLease?: string;
   /** legacy tag keys to remove once the state is written */
   legacy: string[];
 }
@@ -281,7 +283,7 @@ export class SecretsManagerStore implements SecretStore {
    * The lease is a field of the state document, taken with the state's compare-and-set: of
    * several takers that read the same version exactly one writes its successor.
    */
-  async lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease> {
+  async lease(ref: StoreRef, owner: string, ttlMs: number, options: LeaseOptions = {}): Promise<Lease> {
     if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw errors.store(`lease ttl must be positive, got ${ttlMs}`);
     const name = this.name(ref);
     let held: LeaseValue | undefined;
@@ -292,6 +294,14 @@ export class SecretsManagerStore implements SecretStore {
       if (seen && Date.parse(seen.expiresAt) > this.now() && seen.owner !== owner)
         throw errors.leaseHeld(ref.key, seen.owner, seen.expiresAt);
       const value: LeaseValue = { owner, token: randomBytes(16).toString('hex'), expiresAt: new Date(this.now() + ttlMs).toISOString() };
+      if (options.deferWrite) {
+        // written by the next state write (the first checkpoint), on the version just read: a
+        // run that took the key in between makes that write fail (see change())
+        session.doc = { ...session.doc, lease: value };
+        session.dirty = true;
+        held = value;
+        break;
+      }
       try {
         await this.exclusive(name, () => this.commit(ref, session, { ...session.doc, lease: value }));
         held = value;
@@ -317,9 +327,17 @@ export class SecretsManagerStore implements SecretStore {
         this.cache.hold(name, token, Date.parse(expiresAt));
         lease.expiresAt = expiresAt;
       },
+      secure: () => this.secure(ref, token),
       release: async () => {
         if (released) return;
+        const session = this.sessions.get(name);
+        // taken with deferWrite and never written: there is nothing in AWS to remove
+        const unwritten = session?.doc.lease?.token === token && session.durableLease !== token;
         try {
+          if (unwritten) {
+            this.sessions.delete(name);
+            return;
+          }
           await this.whileOurs(ref, token, withoutLease, false);
         } finally {
           released = true;
@@ -330,6 +348,23 @@ export class SecretsManagerStore implements SecretStore {
       },
     };
     return lease;
+  }
+
+  /** Write a lease taken with deferWrite, unless a state write has carried it already. */
+  private secure(ref: StoreRef, token: string): Promise<void> {
+    const name = this.name(ref);
+    return this.exclusive(name, async () => {
+      const session = this.sessions.get(name);
+      if (session?.durableLease === token) return;
+      if (!session || session.doc.lease?.token !== token) throw errors.leaseLost(ref.key);
+      try {
+        await this.commit(ref, session, session.doc);
+      } catch (error) {
+        if (!(error instanceof StateConflict)) throw error;
+        this.sessions.delete(name);
+        throw errors.leaseLost(ref.key);
+      }
+    });
   }
 
   async leaseHolder(ref: StoreRef): Promise<LeaseHolder | undefined> {
@@ -404,6 +439,7 @@ export class SecretsManagerStore implements SecretStore {
         doc: read.doc,
         durableJournal: read.doc.journal,
         durableRecord: read.doc.record,
+        durableLease: read.doc.lease?.token,
         dirty: false,
         legacy: [],
       };
@@ -498,6 +534,7 @@ export class SecretsManagerStore implements SecretStore {
     ]);
     session.versionId = versionId;
     session.doc = doc;
+    session.durableLease = doc.lease?.token;
     session.durableJournal = doc.journal;
     session.durableRecord = doc.record;
     session.dirty = false;

@@ -28,6 +28,8 @@ export class Documents {
   private readonly queues = new Map<string, Promise<unknown>>();
   /** changes acknowledged but not yet written, oldest first, re-applied to a fresh read */
   private readonly deferred = new Map<string, ((doc: unknown) => unknown)[]>();
+  /** successful writes by this process, per path: whether a deferred change has been written since */
+  private readonly writes = new Map<string, number>();
 
   constructor(private readonly client: VaultClient) {}
 
@@ -79,6 +81,17 @@ export class Documents {
     return true;
   }
 
+  /** How many times this process has written `path`. */
+  writeCount(path: string): number {
+    return this.writes.get(path) ?? 0;
+  }
+
+  /** Forget what is remembered of `path` and what was deferred on it (the lease it was written under is lost). */
+  discard(path: string): void {
+    this.seen.delete(path);
+    this.deferred.delete(path);
+  }
+
   /** Write what was deferred on `path`, if anything. */
   flush(path: string): Promise<void> {
     if (!this.deferred.get(path)?.length) return Promise.resolve();
@@ -121,6 +134,7 @@ export class Documents {
         const version = await this.client.writeData(path, { doc: JSON.stringify(result.next ?? null) }, base.version);
         this.seen.set(path, { version, doc: structuredClone(result.next) });
         this.deferred.get(path)?.splice(0, pending);
+        this.writes.set(path, this.writeCount(path) + 1);
         return result.value;
       } catch (error) {
         this.seen.delete(path);

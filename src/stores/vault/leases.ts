@@ -6,7 +6,7 @@
  * documents, which is what lets the read cache answer from memory.
  */
 import { randomBytes } from 'node:crypto';
-import { errors } from '../../errors.js';
+import { errors, isKeyturnError } from '../../errors.js';
 import { Documents, UNCHANGED } from './documents.js';
 import { emptyState, type LeaseDoc, type VaultState } from './labels.js';
 import type { VaultPaths } from './paths.js';
@@ -15,6 +15,8 @@ import type { StoreRef } from '../../model.js';
 export class Leases {
   /** state path → token of the lease this process took there (until released or lost) */
   private readonly held = new Map<string, string>();
+  /** state path → this process's write count there when a deferred lease was taken, until it is written */
+  private readonly unwritten = new Map<string, number>();
 
   constructor(
     private readonly docs: Documents,
@@ -22,19 +24,62 @@ export class Leases {
     private readonly now: () => number,
   ) {}
 
-  async take(ref: StoreRef, owner: string, ttlMs: number): Promise<LeaseDoc> {
+  /**
+   * Take the lease by check-and-set. `deferWrite`: check it is free on a fresh read and let it
+   * ride on the next write of the state document (SecretStore's LeaseOptions); `secure` below
+   * writes it if none has come by then. The check runs again on whatever Vault holds when it
+   * is written, so a run that lost the race fails that write with ELEASE.
+   */
+  async take(ref: StoreRef, owner: string, ttlMs: number, deferWrite = false): Promise<LeaseDoc> {
     const path = this.paths.document(ref, 'state');
     const token = randomBytes(16).toString('hex');
-    const taken = await this.docs.update<VaultState, LeaseDoc>(path, (doc) => {
+    const next = { owner, token, expiresAt: new Date(this.now() + ttlMs).toISOString() };
+    const take = (doc: VaultState | undefined): VaultState => {
       const held = doc?.lease;
       if (held && held.owner !== owner && Date.parse(held.expiresAt) > this.now()) {
         throw errors.leaseHeld(ref.key, held.owner, held.expiresAt);
       }
-      const next = { owner, token, expiresAt: new Date(this.now() + ttlMs).toISOString() };
-      return { next: { ...(doc ?? emptyState()), lease: next }, value: next };
-    });
+      return { ...(doc ?? emptyState()), lease: next };
+    };
+    if (deferWrite) {
+      await this.docs.read<VaultState>(path);
+      const writes = this.docs.writeCount(path);
+      if (this.docs.defer<VaultState>(path, take)) {
+        this.held.set(path, token);
+        this.unwritten.set(path, writes);
+        return next;
+      }
+    }
+    await this.docs.update<VaultState, void>(path, (doc) => ({ next: take(doc), value: undefined }));
     this.held.set(path, token);
-    return taken;
+    return next;
+  }
+
+  /** Write a deferred lease now, unless a write of the state document has carried it already. */
+  async secure(ref: StoreRef, token: string): Promise<void> {
+    const path = this.paths.document(ref, 'state');
+    const writes = this.unwritten.get(path);
+    if (writes === undefined || this.held.get(path) !== token) return;
+    if (this.docs.writeCount(path) === writes) await this.lost(ref, () => this.docs.flush(path));
+    this.unwritten.delete(path);
+  }
+
+  /** A write that fails with ELEASE (the take re-checked on Vault's document): nothing deferred under it may land. */
+  private async lost<T>(ref: StoreRef, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (isKeyturnError(error) && error.code === 'ELEASE') this.forget(ref);
+      throw error;
+    }
+  }
+
+  /** Drop what this process remembers and deferred of the key's state: its lease is someone else's. */
+  forget(ref: StoreRef): void {
+    const path = this.paths.document(ref, 'state');
+    this.held.delete(path);
+    this.unwritten.delete(path);
+    this.docs.discard(path);
   }
 
   /** Extend our lease; throws ELEASE when the token no longer matches (it expired and someone took it, or it was broken). */
@@ -53,11 +98,24 @@ export class Leases {
   /** Remove the lease if `token` still holds it; otherwise nothing (idempotent). */
   async release(ref: StoreRef, token: string): Promise<void> {
     const path = this.paths.document(ref, 'state');
+    const writes = this.unwritten.get(path);
+    if (this.held.get(path) === token && writes !== undefined && this.docs.writeCount(path) === writes) {
+      // taken with deferWrite and never written: there is nothing in Vault to remove
+      this.forget(ref);
+      return;
+    }
     if (this.held.get(path) === token) this.held.delete(path);
-    await this.docs.update<VaultState, void>(path, (doc) => ({
-      next: doc?.lease?.token === token ? withoutLease(doc) : UNCHANGED,
-      value: undefined,
-    }));
+    this.unwritten.delete(path);
+    try {
+      await this.docs.update<VaultState, void>(path, (doc) => ({
+        next: doc?.lease?.token === token ? withoutLease(doc) : UNCHANGED,
+        value: undefined,
+      }));
+    } catch (error) {
+      // a deferred take that lost the race: the lease was never ours, and nothing deferred under it lands
+      if (!(isKeyturnError(error) && error.code === 'ELEASE')) throw error;
+      this.forget(ref);
+    }
   }
 
   /** Remove the lease if `owner` still holds it (the engine found that owner's process dead). */

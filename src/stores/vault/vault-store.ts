@@ -8,7 +8,7 @@
  * This class keeps what every method shares: a copy of the caller's argument taken before
  * the first await, and close() waiting for calls in progress (the failpoints are the wrapper's: src/adapters/).
  */
-import type { Lease, LeaseHolder, SecretStore, StoredVersion } from '../types.js';
+import type { Lease, LeaseHolder, LeaseOptions, SecretStore, StoredVersion } from '../types.js';
 import type { VaultClient } from './client.js';
 import { Documents } from './documents.js';
 import { DEFAULT_HISTORY_LIMIT, History } from './history.js';
@@ -156,10 +156,10 @@ export class VaultStore implements SecretStore {
     return this.records.deferJournal(ref, entry, guard);
   }
 
-  lease(ref: StoreRef, owner: string, ttlMs: number): Promise<Lease> {
+  lease(ref: StoreRef, owner: string, ttlMs: number, options: LeaseOptions = {}): Promise<Lease> {
     return this.track(async () => {
       checkTtl(ttlMs);
-      const taken = await this.leases.take(ref, owner, ttlMs);
+      const taken = await this.leases.take(ref, owner, ttlMs, options.deferWrite === true);
       const lease: Lease = {
         owner: taken.owner,
         token: taken.token,
@@ -172,6 +172,10 @@ export class VaultStore implements SecretStore {
         release: () =>
           this.track(async () => {
             await this.leases.release(ref, taken.token);
+          }),
+        secure: () =>
+          this.track(async () => {
+            await this.leases.secure(ref, taken.token);
           }),
       };
       return lease;
