@@ -53,6 +53,43 @@ describe('aws-secrets-manager lease (state secret) on moto_server', function () 
     }
   });
 
+  it("8 takers with deferWrite (the engine's way): all find it free, exactly one first checkpoint lands, the others fail ELEASE and release nothing", async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const ref: StoreRef = { store: 's', path: `deferred/${round}`, key: `deferred-${round}` };
+      const stores = Array.from({ length: 8 }, newStore);
+      const leases = await Promise.all(stores.map((s, i) => s.lease(ref, `host-${i}:1:cccccc`, 60_000, { deferWrite: true })));
+      const at = '2026-01-01T00:00:00.000Z';
+      const checkpoints = await Promise.allSettled(
+        stores.map((s, i) =>
+          s.writeJournal(ref, {
+            rotationId: `r${i}`,
+            key: ref.key,
+            trigger: 'due',
+            actor: 't',
+            startedAt: at,
+            updatedAt: at,
+            step: 'create',
+            done: [],
+            status: 'running',
+            notes: {},
+          }),
+        ),
+      );
+      const landed = checkpoints.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+      expect(landed, `round ${round}`).to.have.length(1);
+      for (const r of checkpoints)
+        if (r.status === 'rejected') expect(isKeyturnError(r.reason) && r.reason.code, String(r.reason)).to.equal('ELEASE');
+      const winner = landed[0]!;
+      await Promise.all(leases.map((l, i) => (i === winner ? undefined : l.release())));
+      const reader = newStore();
+      expect((await reader.leaseHolder(ref))?.owner).to.equal(`host-${winner}:1:cccccc`);
+      expect((await reader.journal(ref))?.rotationId).to.equal(`r${winner}`);
+      await leases[winner]!.release();
+      expect(await newStore().leaseHolder(ref)).to.equal(undefined);
+      await Promise.all([...stores, reader].map((s) => s.close()));
+    }
+  });
+
   it('8 takers against a live lease: all refused, the holder keeps it', async () => {
     const ref: StoreRef = { store: 's', path: 'race/held', key: 'held' };
     const holder = newStore();
