@@ -30,6 +30,8 @@ export interface ConsumerGroup {
   consumer: ConsumerConfig;
   /** two or more keys, in the order of rotation.yaml */
   members: GroupMember[];
+  /** members that are not rotated in this run: the consumer gets the key they have now */
+  bystanders: string[];
 }
 
 export interface RefusedGroup {
@@ -83,7 +85,7 @@ export function groupConsumers(keys: readonly KeyConfig[]): ConsumerGrouping {
     const name = [...new Set(members.map((m) => m.consumer.name))].join('/');
     const reason = refusal(members);
     if (reason) grouping.refused.push({ name, keys: keyIds, reason });
-    else grouping.groups.push({ name, consumer: members[0]!.consumer, members });
+    else grouping.groups.push({ name, consumer: members[0]!.consumer, members, bystanders: [] });
   }
   return grouping;
 }
@@ -108,10 +110,33 @@ function refusal(members: readonly GroupMember[]): string | undefined {
   return undefined;
 }
 
-/** One line per group for plans and logs: "restart api once for keys a, b". */
+/**
+ * The groups that concern the keys a run rotates. Every key of rotation.yaml that shares a
+ * consumer with one of them belongs to its group: a service that uses keys a and b, restarted
+ * for a alone, must still get b's variables, so b rides along with the key it has now (a
+ * bystander). Groups and refusals that touch no rotated key are left out.
+ */
+export function groupsForRun(all: readonly KeyConfig[], rotated: readonly KeyConfig[]): ConsumerGrouping {
+  const running = new Map(rotated.map((key) => [key.id, key]));
+  const declared = new Set(all.map((key) => key.id));
+  const keys = [...all.map((key) => running.get(key.id) ?? key), ...rotated.filter((key) => !declared.has(key.id))];
+  const grouping = groupConsumers(keys);
+  return {
+    groups: grouping.groups
+      .filter((g) => g.members.some((m) => running.has(m.key)))
+      .map((g) => ({ ...g, bystanders: g.members.filter((m) => !running.has(m.key)).map((m) => m.key) })),
+    refused: grouping.refused.filter((r) => r.keys.some((key) => running.has(key))),
+  };
+}
+
+/** One line per group for plans and logs: "restart api once for keys a, b with the current key of c". */
 export function describeGroup(group: ConsumerGroup): string {
+  const rotated = group.members.filter((m) => !group.bystanders.includes(m.key)).map((m) => m.key);
+  const head =
+    rotated.length > 1 ? `restart ${group.name} once for keys ${rotated.join(', ')}` : `restart ${group.name} for key ${rotated[0]}`;
+  const along = group.bystanders.length ? ` with the current key of ${group.bystanders.join(', ')}` : '';
   const health = effectiveHealth(group.consumer) ? ', health-checked once' : '';
-  return `restart ${group.name} once for keys ${group.members.map((m) => m.key).join(', ')}${health}`;
+  return `${head}${along}${health}`;
 }
 
 export function describeRefusal(refused: RefusedGroup): string {

@@ -10,7 +10,7 @@ import { messageOf } from '../errors.js';
 import { holderIsDead, leaseOwner } from './lease.js';
 import { rotateKey } from './pipeline.js';
 import { mapWithConcurrency, Slots } from './pool.js';
-import { describeRefusal, groupConsumers } from './consumer-groups.js';
+import { describeRefusal, groupsForRun } from './consumer-groups.js';
 import { RestartGroups } from './shared-restarts.js';
 import { retireIfDue } from './retire.js';
 import type { RotationRequest, StepHooks } from './job.js';
@@ -84,7 +84,8 @@ export async function runRotations(requests: readonly RotationRequest[], res: Re
  * restart each such consumer once, and the slots that bound keys at work to --concurrency.
  */
 function shareConsumers(requests: readonly RotationRequest[], res: Resources, options: RunOptions) {
-  const grouping = groupConsumers(requests.filter((r) => !options.blocked?.has(r.key.id)).map((r) => r.key));
+  const rotated = requests.filter((r) => !options.blocked?.has(r.key.id)).map((r) => r.key);
+  const grouping = groupsForRun(res.config.keys, rotated);
   for (const refused of grouping.refused) res.ctx.logger.warn(describeRefusal(refused));
   if (!grouping.groups.length) return undefined;
   const lanes = new Slots(Math.max(1, options.concurrency));
@@ -95,7 +96,7 @@ function shareConsumers(requests: readonly RotationRequest[], res: Resources, op
     },
     resume: (job) => lanes.acquire(job.key.id),
     current: async (keyId) => {
-      const key = requests.find((r) => r.key.id === keyId)!.key;
+      const key = requests.find((r) => r.key.id === keyId)?.key ?? res.config.keys.find((k) => k.id === keyId)!;
       const version = await (await res.store(key.store)).current(refOf(key));
       return version && { keyId: version.keyId, rotationId: version.rotationId, material: version.material };
     },

@@ -11,6 +11,10 @@
  * whose lease another run holds, or skipped). A failed key's new material is never delivered.
  * A waiting key gives up its lane, so --concurrency smaller than a group cannot deadlock.
  *
+ * Keys of rotation.yaml that share the consumer but are not rotated in this run (bystanders)
+ * are not waited for: the consumer gets the key they have now, so rotating one of a service's
+ * keys does not restart it without the others.
+ *
  * Rollback puts a carried key's old material back with the same rule: when the shared restart
  * failed, the keys it carried are restored by one restart once each has asked for it (or
  * ended); when a key fails later (verify), the consumer is restarted at once on its old key and
@@ -21,7 +25,7 @@ import { messageOf } from '../errors.js';
 import type { ConsumerConfig } from '../config/types.js';
 import type { Delivery, Share } from '../consumers/delivery.js';
 import { restartWith } from '../consumers/restart.js';
-import { describeGroup, type ConsumerGroup } from './consumer-groups.js';
+import { describeGroup, type ConsumerGroup, type GroupMember } from './consumer-groups.js';
 import type { RotationJob, SharedRestarts, StepHooks } from './job.js';
 
 /** What the run gives the groups. */
@@ -70,7 +74,7 @@ class Group {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly spec: ConsumerGroup) {
-    this.waiting = new Set(spec.members.map((m) => m.key));
+    this.waiting = new Set(spec.members.map((m) => m.key).filter((key) => !spec.bystanders.includes(key)));
   }
 
   /** Restart on what every key holds now; after any restart of this consumer still running. */
@@ -78,7 +82,7 @@ class Group {
     const next = this.queue.then(async () => {
       const shares: Share[] = [];
       for (const member of this.spec.members) {
-        const delivery = this.holding.has(member.key) ? this.holding.get(member.key) : await currentOf(member.key, services, ctx);
+        const delivery = this.holding.has(member.key) ? this.holding.get(member.key) : await currentOf(member, services, ctx);
         if (delivery) shares.push({ delivery, mapping: member.consumer.env });
       }
       if (shares.length) await restartWith(this.spec.consumer, shares, ctx);
@@ -88,18 +92,26 @@ class Group {
   }
 }
 
-/** A key never read by this run: the consumer gets what the store hands out, or goes without it. */
-async function currentOf(keyId: string, services: GroupServices, ctx: RunContext): Promise<Delivery | undefined> {
-  try {
-    const delivery = await services.current(keyId);
-    if (delivery) ctx.redactor.addMaterial(delivery.material);
-    return delivery;
-  } catch (error) {
-    ctx.logger.warn(`${keyId}: could not read its current key for a shared consumer; restarting without it`, {
-      error: ctx.redactor.redact(messageOf(error)),
-    });
+/**
+ * A key this run does not rotate, or never read: the consumer gets what the store hands out.
+ * Without it (unreadable, or lacking a mapped field) the consumer goes without that key's
+ * variables, as it would have before grouping, rather than failing the keys that rotate.
+ */
+async function currentOf(member: GroupMember, services: GroupServices, ctx: RunContext): Promise<Delivery | undefined> {
+  const skip = (why: string) => {
+    ctx.logger.warn(`${member.key}: ${why}; consumer ${member.consumer.name} is restarted without its variables`);
     return undefined;
+  };
+  let delivery: Delivery | undefined;
+  try {
+    delivery = await services.current(member.key);
+  } catch (error) {
+    return skip(`could not read its current key (${ctx.redactor.redact(messageOf(error))})`);
   }
+  if (!delivery) return undefined;
+  ctx.redactor.addMaterial(delivery.material);
+  const missing = Object.values(member.consumer.env).find((field) => !Object.hasOwn(delivery.material, field));
+  return missing === undefined ? delivery : skip(`its current key has no field "${missing}"`);
 }
 
 export class RestartGroups implements SharedRestarts {

@@ -10,7 +10,7 @@ import type { Finding } from '../policy/types.js';
 import { modeOf } from '../engine/job.js';
 import { overlapFor, type StepView } from '../engine/steps.js';
 import { tableFor } from '../engine/table.js';
-import { describeGroup, describeRefusal, groupConsumers } from '../engine/consumer-groups.js';
+import { describeGroup, describeRefusal, groupsForRun } from '../engine/consumer-groups.js';
 import type { LeaseHolder, SecretStore } from '../stores/types.js';
 import type { Issuer } from '../issuers/types.js';
 import { adoptedAt, dueState } from './due.js';
@@ -142,9 +142,18 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
       retirements.push({ key: key.id, keyId: pending.keyId, after: pending.after, ready: Date.parse(pending.after) <= now.getTime() });
   }
   const runnable = new Set(keys.filter((k) => !k.blocked).map((k) => k.key));
-  const grouping = groupConsumers(selected.map((sel) => sel.key).filter((key) => runnable.has(key.id)));
+  const grouping = groupsForRun(
+    config.keys,
+    selected.map((sel) => sel.key).filter((key) => runnable.has(key.id)),
+  );
   const consumerGroups: PlannedConsumerGroup[] = [
-    ...grouping.groups.map((g) => ({ consumer: g.name, keys: g.members.map((m) => m.key), once: true, line: describeGroup(g) })),
+    ...grouping.groups.map((g) => ({
+      consumer: g.name,
+      keys: g.members.map((m) => m.key).filter((key) => !g.bystanders.includes(key)),
+      alongside: g.bystanders.length ? g.bystanders : undefined,
+      once: true,
+      line: describeGroup(g),
+    })),
     ...grouping.refused.map((r) => ({ consumer: r.name, keys: r.keys, once: false, line: describeRefusal(r) })),
   ];
   return {

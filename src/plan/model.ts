@@ -44,7 +44,10 @@ export interface PlannedRetirement {
 /** A consumer several selected keys share (src/engine/consumer-groups.ts). */
 export interface PlannedConsumerGroup {
   consumer: string;
+  /** the keys of this run */
   keys: string[];
+  /** keys the run does not rotate that share the consumer: it gets the key they have now */
+  alongside?: string[];
   /** true: restarted once for all these keys; false: refused, each key restarts it alone (see line) */
   once: boolean;
   /** "restart api once for keys a, b", or why not */

@@ -251,6 +251,21 @@ ${k.consumers
     await expectStartedWithCurrent(seen[1]!, ['key-a', 'key-b', 'key-c']);
   });
 
+  it("rotating one key of a shared consumer restarts it with that key's new key and the others' current keys", async () => {
+    await workspace(shared(['key-a', 'key-b', 'key-c']));
+    const first = await ws.run(['rotate', '--all', '--yes']);
+    expect(first.exitCode, first.stderr).to.equal(0);
+    const plan = await ws.run(['plan', 'key-b']);
+    expect(plan.stdout).to.contain('restart api for key key-b with the current key of key-a, key-c, health-checked once');
+    const result = await ws.run(['rotate', 'key-b', '--yes']);
+    expect(result.exitCode, result.stdout + result.stderr).to.equal(0);
+    const seen = starts('api');
+    expect(seen).to.have.length(2);
+    await expectStartedWithCurrent(seen[1]!, ['key-a', 'key-b', 'key-c']);
+    expect(seen[1]!.secrets.KEY_A_SECRET).to.equal(seen[0]!.secrets.KEY_A_SECRET);
+    expect(seen[1]!.secrets.KEY_B_SECRET).to.not.equal(seen[0]!.secrets.KEY_B_SECRET);
+  });
+
   it('refuses to group keys that map the same variable, and restarts per key as before', async () => {
     await workspace([
       { id: 'key-a', consumers: [{ name: 'api', variable: 'APP_SECRET' }] },

@@ -1,7 +1,7 @@
 /** Which consumers of the keys of a run are one service, restarted once (src/engine/consumer-groups.ts). */
 import { expect } from 'chai';
 import type { ConsumerConfig, KeyConfig } from '../../src/config/types.js';
-import { groupConsumers } from '../../src/engine/consumer-groups.js';
+import { describeGroup, groupConsumers, groupsForRun } from '../../src/engine/consumer-groups.js';
 
 const key = (id: string, ...consumers: ConsumerConfig[]) => ({ id, consumers }) as unknown as KeyConfig;
 const consumer = (name: string, more: Partial<ConsumerConfig> = {}): ConsumerConfig => ({
@@ -65,6 +65,24 @@ describe('engine: consumer groups', () => {
     const { groups, refused } = groupConsumers([a, a, key('b', consumer('api', { env: { B: 'secret' } }))]);
     expect(refused).to.deep.equal([]);
     expect(groups.map((g) => g.members.map((m) => m.key))).to.deep.equal([['a', 'b']]);
+  });
+
+  it('for a run: keys of rotation.yaml not rotated join their group as bystanders; groups without a rotated key are left out', () => {
+    const all = [
+      key('a', consumer('api', { env: { A: 'secret' } })),
+      key('b', consumer('api', { env: { B: 'secret' } })),
+      key('c', consumer('web', { env: { C: 'secret' } })),
+      key('d', consumer('web', { env: { D: 'secret' } })),
+      key('e', consumer('db', { env: { X: 'secret' } })),
+      key('f', consumer('db', { env: { X: 'secret' } })),
+    ];
+    const { groups, refused } = groupsForRun(all, [all[0]!]);
+    expect(groups.map((g) => [g.name, g.members.map((m) => m.key), g.bystanders])).to.deep.equal([['api', ['a', 'b'], ['b']]]);
+    expect(describeGroup(groups[0]!)).to.equal('restart api for key a with the current key of b, health-checked once');
+    expect(refused).to.deep.equal([]);
+    const both = groupsForRun(all, [all[0]!, all[1]!, all[4]!]);
+    expect(describeGroup(both.groups[0]!)).to.equal('restart api once for keys a, b, health-checked once');
+    expect(both.refused.map((r) => r.reason)).to.deep.equal(['keys e and f both map X']);
   });
 
   it('has nothing to group when no two keys share a consumer', () => {
