@@ -85,6 +85,8 @@ export async function rekeyFileStore(options: RekeyOptions): Promise<RekeyResult
   });
   // The env key's new value is asked before the lock is taken (a prompt may take minutes, the lock is stale after 15 s),
   // unless the environment already holds the new key of an interrupted rekey, which is then only finished.
+  // The old key is checked first: a wrong one is refused before anyone types a new key.
+  if (keys.mode === 'env') await new StateFile(file, keys).read();
   const given = keys.mode === 'env' && options.newKey && !(await finishesOnly(file, keys)) ? await options.newKey() : undefined;
   const lock = await acquireFileLock(`${file}.lock`, options.lock ?? DEFAULT_LOCK_OPTIONS);
   try {
