@@ -255,7 +255,7 @@ function masterKeysTable(report: Report): string {
   if (!report.masterKeys.length) return '<p class="empty">No file store is declared.</p>';
   const rows = report.masterKeys.map((m) => {
     const recorded = m.createdAt ? esc(when(m.createdAt)) : 'not recorded (before its first rekey)';
-    const since = m.exists ? recorded : 'no store file yet';
+    const since = m.error !== undefined ? `unreadable: ${esc(m.error)}` : m.exists ? recorded : 'no store file yet';
     const age = m.ageMs === undefined ? '–' : esc(roughDuration(m.ageMs));
     const period = m.periodMs === undefined ? 'not declared' : esc(roughDuration(m.periodMs));
     const standing = m.overdueMs ? `<span class="standing-overdue">overdue by ${esc(roughDuration(m.overdueMs))}</span>` : '';

@@ -121,6 +121,7 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
 /** One line per file store: its master key's age against its masterKeyPeriod. */
 function masterKeyLine(m: MasterKeyAge): string {
   const period = m.periodMs === undefined ? '' : `, masterKeyPeriod ${formatDuration(m.periodMs)}`;
+  if (m.error !== undefined) return `  store ${m.store}: cannot read its master key's record: ${one(m.error)}`;
   if (!m.exists) return `  store ${m.store}: no store file yet (its master key is made by the first write)`;
   if (m.createdAt === undefined) return `  store ${m.store}: master key age unknown (no rekey recorded)${period}`;
   const age = formatDuration(m.ageMs! - (m.ageMs! % 60_000));

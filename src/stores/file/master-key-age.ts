@@ -19,6 +19,8 @@ export interface MasterKeyAge {
   periodMs?: number;
   /** how far past its period the key is (0 when within) */
   overdueMs?: number;
+  /** the store could not be read (a store no key uses is not read by anything else, so this is where it shows) */
+  error?: string;
 }
 
 interface WithMasterKey {
@@ -37,9 +39,16 @@ export async function masterKeyAges(
   const out: MasterKeyAge[] = [];
   for (const config of Object.values(stores)) {
     if (config.type !== 'file') continue;
-    const store = await open(config.name);
-    if (!hasMasterKey(store)) continue;
-    const { exists, createdAt } = await store.masterKey();
+    let read: { exists: boolean; createdAt?: string };
+    try {
+      const store = await open(config.name);
+      if (!hasMasterKey(store)) continue;
+      read = await store.masterKey();
+    } catch (error) {
+      out.push({ store: config.name, exists: false, error: error instanceof Error ? error.message : String(error) });
+      continue;
+    }
+    const { exists, createdAt } = read;
     const periodMs = (config.settings as FileStoreOptions | undefined)?.masterKeyPeriod;
     const age: MasterKeyAge = { store: config.name, exists, ...(periodMs === undefined ? {} : { periodMs }) };
     if (createdAt !== undefined) {
