@@ -169,7 +169,8 @@ export async function buildPlan(config: Config, res: Resources, request: PlanReq
     request: request.chosen || request.trigger ? undefined : { selection: request.selection },
     keys,
     retirements,
-    consumerGroups,
+    // absent without shared consumers: such a plan reads exactly as before
+    consumerGroups: consumerGroups.length ? consumerGroups : undefined,
     findings: allFindings.filter((f) => !f.key),
   };
 }

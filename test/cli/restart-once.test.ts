@@ -266,6 +266,15 @@ ${k.consumers
     expect(seen[1]!.secrets.KEY_B_SECRET).to.not.equal(seen[0]!.secrets.KEY_B_SECRET);
   });
 
+  it('without shared consumers: no grouping in the plan, and every key restarts its own consumer', async () => {
+    ws = await Workspace.create({ keys: 2 });
+    const plan = JSON.parse((await ws.run(['plan', '--all', '--json'])).stdout) as Record<string, unknown>;
+    expect(plan).to.not.have.property('consumerGroups');
+    const result = await ws.run(['rotate', '--all', '--yes']);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    for (const key of ['key-1', 'key-2']) expect(ws.consumer(`app-${key.slice(4)}`)?.keyId).to.equal((await current(key)).keyId);
+  });
+
   it('refuses to group keys that map the same variable, and restarts per key as before', async () => {
     await workspace([
       { id: 'key-a', consumers: [{ name: 'api', variable: 'APP_SECRET' }] },
