@@ -195,6 +195,36 @@ export async function main(args: string[]): Promise<void> {
       lazy(() => import('./commands/history.js')),
     )
     .command(
+      'enqueue [keys..]',
+      "hand rotations to the fleet: one job per key on its zone's queue (fleet in rotation.yaml)",
+      (y) => selectionOptions(y).option('owner', { type: 'string', requiresArg: true, describe: 'keys this person can read' }),
+      lazy(() => import('./commands/enqueue.js')),
+    )
+    .command(
+      'worker',
+      "take rotation jobs from the fleet's queue until SIGTERM; run due keys on the fleet's schedule",
+      (y) =>
+        y
+          .option('zone', {
+            type: 'string',
+            requiresArg: true,
+            describe: 'take the jobs of keys with this zone (default: keys without one)',
+          })
+          .option('concurrency', concurrencyOption)
+          .option('grace', {
+            type: 'string',
+            requiresArg: true,
+            describe: 'on SIGTERM, how long running rotations may take to finish (default 5m)',
+          })
+          .option('poll', {
+            type: 'string',
+            requiresArg: true,
+            describe: 'how often an idle worker asks the queue for a job (default 2s, at least 500ms)',
+          })
+          .option('metrics-port', positiveIntegerOption('metrics-port', 65535, 'serve /metrics, /healthz and /readyz on 127.0.0.1:PORT')),
+      lazy(() => import('./commands/worker.js')),
+    )
+    .command(
       'init',
       'write a commented rotation.yaml (at --config) for one issuer and one store; asks on a terminal',
       (y) =>

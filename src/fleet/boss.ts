@@ -29,6 +29,7 @@ export function describeQueue(url: string): string {
   }
 }
 
+/** The URL's password (the secret in it); host, port and database stay readable in messages. */
 export function rememberSecrets(fleet: FleetConfig, ctx: RunContext): void {
   try {
     const u = new URL(fleet.queue.url);
@@ -36,7 +37,6 @@ export function rememberSecrets(fleet: FleetConfig, ctx: RunContext): void {
   } catch {
     // the schema's pattern admitted it; an unparsable URL fails to connect with a message of its own
   }
-  ctx.redactor.add(fleet.queue.url);
 }
 
 /** Start pg-boss (it creates or migrates its schema); an unreachable database is a one-line error. */

@@ -77,8 +77,10 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
         }),
       );
       const masterKeys = await masterKeyAges(config.stores, res.store, now);
+      // the queue's figures, when there is a fleet (pg-boss loads only then)
+      const fleet = config.fleet ? await (await import('../../fleet/status.js')).fleetStatus(config, ctx) : undefined;
       if (options.json) {
-        out.json({ keys: rows.map(({ windowLine: _line, ...r }) => r), masterKeys });
+        out.json({ keys: rows.map(({ windowLine: _line, ...r }) => r), masterKeys, ...(fleet ? { fleet } : {}) });
       } else {
         out.table(
           ['KEY', 'PURPOSE', 'ISSUER', 'STORE', 'PERIOD', 'LAST ROTATED', 'NEXT DUE', 'OVERDUE', 'STATE'],
@@ -111,6 +113,7 @@ export async function run(argv: GlobalOptions): Promise<ExitCodeValue> {
           out.line(`  ${r.key}: lease held by ${one(owner)} (${what})`);
         }
         for (const m of masterKeys) out.line(masterKeyLine(m));
+        if (fleet) for (const line of (await import('../../fleet/status.js')).fleetLines(fleet)) out.line(line);
       }
       return ExitCode.ok;
     },
