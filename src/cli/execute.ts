@@ -7,6 +7,7 @@ import { errors, ExitCode, type ExitCodeValue } from '../errors.js';
 import { exitCodeFor, type RotationResult } from '../engine/result.js';
 import { clearAbandonedLeases, runRotations } from '../engine/run.js';
 import type { Plan } from '../plan/model.js';
+import { startProgress } from './progress/progress.js';
 import { planChunks, renderPlan, renderResults } from './render.js';
 import type { Session } from './session.js';
 import type { RotationRecord } from '../model.js';
@@ -61,14 +62,20 @@ export async function executePlan(session: Session, plan: Plan, options: Execute
   const byId = new Map(config.keys.map((k) => [k.id, k]));
   const blocked = blockedReasons(plan);
   const requests = plan.keys.map((k) => ({ key: byId.get(k.key)!, trigger: k.trigger, reason: k.reason }));
-  const progress = process.stderr.isTTY && !session.options.json;
-  const results = await runRotations(requests, session.res, {
-    concurrency: Math.max(1, options.concurrency ?? config.defaults.concurrency),
-    blocked,
-    stillWanted: notRotatedElsewhere(session, plan, options),
-    clearAbandonedLeases: options.clearAbandonedLeases,
-    onResult: progress ? (r) => process.stderr.write(ctx.redactor.redact(`${mark(r)} ${r.key}: ${r.outcome}\n`)) : undefined,
-  });
+  const progress = await startProgress(session, [...plan.keys.map((k) => k.key), ...ready.map((r) => r.key)]);
+  let results: RotationResult[];
+  try {
+    results = await runRotations(requests, session.res, {
+      concurrency: Math.max(1, options.concurrency ?? config.defaults.concurrency),
+      blocked,
+      stillWanted: notRotatedElsewhere(session, plan, options),
+      clearAbandonedLeases: options.clearAbandonedLeases,
+      hooks: progress.hooks(),
+      onResult: progress.onResult,
+    });
+  } finally {
+    await progress.close();
+  }
   report(session, results);
   return exitCodeFor(results);
 }
@@ -103,8 +110,4 @@ function notRotatedElsewhere(session: Session, plan: Plan, options: ExecuteOptio
 function report(session: Session, results: RotationResult[]): void {
   if (session.options.json) session.out.json({ results, exitCode: exitCodeFor(results) });
   else session.out.line(renderResults(results).trimEnd());
-}
-
-function mark(r: RotationResult): string {
-  return r.outcome === 'completed' || r.outcome === 'retired' ? '✓' : r.outcome === 'skipped' ? '·' : '✗';
 }

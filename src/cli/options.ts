@@ -2,6 +2,8 @@
 export interface GlobalOptions {
   config: string;
   json: boolean;
+  /** only the summary: no progress while the keys run */
+  quiet?: boolean;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   logFormat: 'pretty' | 'json';
   logFile?: string;

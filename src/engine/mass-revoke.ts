@@ -9,7 +9,7 @@
  */
 import type { StepName } from '../model.js';
 import type { Resources } from '../resources.js';
-import type { RotationJob, RotationRequest } from './job.js';
+import type { RotationJob, RotationRequest, StepHooks } from './job.js';
 import type { RotationResult } from './result.js';
 import { Slots } from './pool.js';
 import { runRotations } from './run.js';
@@ -25,6 +25,8 @@ export interface MassRevokeOptions {
   /** an old key proven dead (or deleted, where the issuer cannot tell) */
   onDead?: (death: Death) => void;
   onResult?: (result: RotationResult) => void;
+  /** the caller's `before` (progress), called once this one lets the key's step begin */
+  hooks?: Pick<StepHooks, 'before'>;
 }
 
 export interface Death {
@@ -86,20 +88,25 @@ export async function massRevoke(
     replaceSlots.release(keyId);
   };
 
+  const barrier = async (job: RotationJob, step: StepName): Promise<void> => {
+    const death = deaths.get(job.key.id)!;
+    if (step === 'revoke-old') {
+      death.attempts++;
+      death.oldKeyId = job.journal.oldKeyId;
+      await revokeSlots.get(job.key.issuer)!.acquire(job.key.id);
+      return;
+    }
+    // past the deletion (or resumed beyond it): wait for every other deletion, then take a replacement slot
+    revokeSlots.get(job.key.issuer)!.release(job.key.id);
+    settle(job.key.id);
+    await allTried;
+    await replaceSlots.acquire(job.key.id);
+  };
+
   const hooks = {
     async before(job: RotationJob, step: StepName): Promise<void> {
-      const death = deaths.get(job.key.id)!;
-      if (step === 'revoke-old') {
-        death.attempts++;
-        death.oldKeyId = job.journal.oldKeyId;
-        await revokeSlots.get(job.key.issuer)!.acquire(job.key.id);
-        return;
-      }
-      // past the deletion (or resumed beyond it): wait for every other deletion, then take a replacement slot
-      revokeSlots.get(job.key.issuer)!.release(job.key.id);
-      settle(job.key.id);
-      await allTried;
-      await replaceSlots.acquire(job.key.id);
+      await barrier(job, step);
+      await options.hooks?.before?.(job, step);
     },
     after(job: RotationJob, step: StepName): void {
       if (step !== 'revoke-old') return;

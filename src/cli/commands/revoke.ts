@@ -6,7 +6,7 @@
  */
 import type { Config, KeyConfig } from '../../config/types.js';
 import { formatDuration } from '../../config/duration.js';
-import { massRevoke, type Death, type MassRevokeReport } from '../../engine/mass-revoke.js';
+import { massRevoke, type MassRevokeReport } from '../../engine/mass-revoke.js';
 import { exitCodeFor } from '../../engine/result.js';
 import { errors, ExitCode, type ExitCodeValue } from '../../errors.js';
 import { terminalValue as one } from '../../log/terminal-text.js';
@@ -16,6 +16,7 @@ import { keysHeldBy } from '../../plan/people.js';
 import { windowsIgnored } from '../../plan/window.js';
 import type { Selected } from '../../plan/select.js';
 import type { GlobalOptions } from '../options.js';
+import { startProgress } from '../progress/progress.js';
 import { planChunks, renderResults } from '../render.js';
 import { blockedReasons } from '../execute.js';
 import { withSession, type Session } from '../session.js';
@@ -126,30 +127,30 @@ async function revokeAll(
   chosen: Selected[],
   argv: { reason: string; concurrency?: number },
 ): Promise<{ report: MassRevokeReport; exitCode: ExitCodeValue }> {
-  const { ctx, config } = session;
+  const { config } = session;
   const byId = new Map(chosen.map((s) => [s.key.id, s.key]));
   const blocked = blockedReasons(plan);
-  const progress = process.stderr.isTTY && !session.options.json;
-  const say = (text: string) => process.stderr.write(ctx.redactor.redact(`${text}\n`));
-  const report = await massRevoke(
-    plan.keys.map((k) => ({ key: byId.get(k.key)!, trigger: 'revoke' as const, reason: argv.reason })),
-    session.res,
-    {
-      concurrency: argv.concurrency ?? config.defaults.concurrency,
-      blocked,
-      onDead: progress ? (d) => say(`✝ ${d.key}: ${deathText(d)}`) : undefined,
-      onResult: progress ? (r) => say(`${r.outcome === 'completed' ? '✓' : '✗'} ${r.key}: ${r.outcome}`) : undefined,
-    },
+  const progress = await startProgress(
+    session,
+    plan.keys.map((k) => k.key),
   );
+  let report: MassRevokeReport;
+  try {
+    report = await massRevoke(
+      plan.keys.map((k) => ({ key: byId.get(k.key)!, trigger: 'revoke' as const, reason: argv.reason })),
+      session.res,
+      {
+        concurrency: argv.concurrency ?? config.defaults.concurrency,
+        blocked,
+        hooks: progress.hooks(),
+        onDead: progress.onDead,
+        onResult: progress.onResult,
+      },
+    );
+  } finally {
+    await progress.close();
+  }
   return { report, exitCode: exitCodeFor(report.results) };
-}
-
-function deathText(d: Death): string {
-  if (d.none) return 'no current key to delete';
-  if (d.deadAfterMs === undefined) return `NOT deleted after ${d.attempts} tries: ${d.error ?? 'unknown error'}`;
-  const tries = d.attempts > 1 ? ` (after ${d.attempts} tries)` : '';
-  const state = d.proven ? 'dead (proven)' : 'deleted (the issuer cannot prove it dead)';
-  return `${d.oldKeyId ?? 'old key'} ${state} at +${seconds(d.deadAfterMs)}${tries}`;
 }
 
 export function printReport(session: Session, report: MassRevokeReport): void {
