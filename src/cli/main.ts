@@ -197,7 +197,19 @@ export async function main(args: string[]): Promise<void> {
     .command(
       'enqueue [keys..]',
       "hand rotations to the fleet: one job per key on its zone's queue (fleet in rotation.yaml)",
-      (y) => selectionOptions(y).option('owner', { type: 'string', requiresArg: true, describe: 'keys this person can read' }),
+      (y) =>
+        selectionOptions(y)
+          .option('owner', { type: 'string', requiresArg: true, describe: 'keys this person can read' })
+          .option('offboard', {
+            type: 'string',
+            requiresArg: true,
+            describe: 'every key PERSON can read, as offboarding jobs (ahead of routine ones)',
+          })
+          .option('revoke', {
+            type: 'boolean',
+            describe: 'leak mode (old key deleted first) for the selected keys, first in line; needs --reason',
+          })
+          .option('reason', { type: 'string', requiresArg: true, describe: 'with --revoke: why (recorded in history)' }),
       lazy(() => import('./commands/enqueue.js')),
     )
     .command(

@@ -20,13 +20,22 @@ export interface Enqueued {
   jobId?: string;
 }
 
+/**
+ * A key waits once per kind of work: a routine job (due or manual) does not swallow a revoke
+ * or an offboarding sent while it waits. The lease runs them one after the other; the routine
+ * one then finds the key rotated since it was sent and is skipped.
+ */
+export function singletonKeyOf(keyId: string, trigger: Trigger): string {
+  return trigger === 'due' || trigger === 'manual' ? keyId : `${keyId}:${trigger}`;
+}
+
 export async function enqueueRotations(boss: Boss, fleet: FleetConfig, requests: readonly EnqueueRequest[]): Promise<Enqueued[]> {
   const options = jobOptions(fleet);
   const out: Enqueued[] = [];
   for (const { key, trigger, reason } of requests) {
     const data: RotationJobData = { key: key.id, trigger, ...(reason !== undefined ? { reason } : {}) };
     const queue = queueOfKey(key);
-    const jobId = await boss.send(queue, data, { ...options, singletonKey: key.id, priority: PRIORITY[trigger] });
+    const jobId = await boss.send(queue, data, { ...options, singletonKey: singletonKeyOf(key.id, trigger), priority: PRIORITY[trigger] });
     out.push({ key: key.id, queue, ...(jobId ? { jobId } : {}) });
   }
   return out;

@@ -169,6 +169,29 @@ describe('fleet: keyturn worker on pg-boss (real PostgreSQL, real worker process
     expect(again.stdout).to.include('0 job(s) enqueued, 2 already waiting');
   });
 
+  it('a revoke sent through the queue jumps it, and is not swallowed by a routine job of the same key', async () => {
+    const fleet = await fleetOf({ plain: 3 });
+    expect((await fleet.run(['enqueue', 'k1', 'k2', 'k3'])).exitCode).to.equal(0);
+    const refused = await fleet.run(['enqueue', 'k3', '--revoke']);
+    expect(refused.exitCode).to.equal(2);
+    expect(refused.stderr).to.include('--revoke needs --reason');
+    const revoke = await fleet.run(['enqueue', 'k3', '--revoke', '--reason', 'pasted in a ticket']);
+    expect(revoke.exitCode, revoke.stderr).to.equal(0);
+    expect(revoke.stdout).to.include('1 job(s) enqueued, 0 already waiting');
+    const worker = start(fleet, ['--concurrency', '1']);
+    await untilRotated(fleet, 4, 60_000);
+    const [ended] = await stopAll([worker]);
+    expect(ended!.exitCode, ended!.all).to.equal(0);
+    const history = await fleet.history();
+    // the revoke ran first; k3's routine job then found it rotated since it was sent
+    expect(history.map((e) => [e.key, e.trigger, e.reason])).to.deep.equal([
+      ['k3', 'revoke', 'pasted in a ticket'],
+      ['k1', 'manual', undefined],
+      ['k2', 'manual', undefined],
+    ]);
+    expect(ended!.all).to.match(/k3: skipped \(already rotated by another run\)/);
+  });
+
   it('a job for a key no longer in rotation.yaml completes with a logged reason', async () => {
     const fleet = await fleetOf({ plain: 2 });
     expect((await fleet.run(['enqueue', '--all'])).exitCode).to.equal(0);

@@ -4,14 +4,29 @@
  * only when this command runs.
  */
 import { errors, ExitCode, type ExitCodeValue } from '../../errors.js';
+import { keysHeldBy } from '../../plan/people.js';
 import { isEmptySelection } from '../../plan/select.js';
 import type { GlobalOptions } from '../options.js';
 import { selectionFrom, type SelectionArgs } from '../selection-args.js';
 import { withSession } from '../session.js';
 
-export async function run(argv: GlobalOptions & SelectionArgs & { owner?: string }): Promise<ExitCodeValue> {
+interface EnqueueArgs extends GlobalOptions, SelectionArgs {
+  owner?: string;
+  /** offboard this person through the fleet: every key they can read, ahead of routine jobs */
+  offboard?: string;
+  /** leak response through the fleet: the selected keys in leak mode (old key deleted first), first in line */
+  revoke?: boolean;
+  reason?: string;
+}
+
+export async function run(argv: EnqueueArgs): Promise<ExitCodeValue> {
   const selection = { ...selectionFrom(argv), owner: argv.owner };
-  if (isEmptySelection(selection)) throw errors.usage('name the keys to enqueue, or pass --due, --all, --owner or --tag');
+  if (argv.offboard !== undefined && (argv.revoke || !isEmptySelection(selection)))
+    throw errors.usage('--offboard PERSON takes no key selection and no --revoke: it enqueues every key the person can read');
+  if (argv.revoke && !argv.reason?.trim()) throw errors.usage('--revoke needs --reason TEXT (it goes into history)');
+  if (argv.revoke && selection.due) throw errors.usage('--revoke takes named keys, --all, --owner or --tag, not --due');
+  if (argv.offboard === undefined && isEmptySelection(selection))
+    throw errors.usage('name the keys to enqueue, or pass --due, --all, --owner, --tag or --offboard PERSON');
   return withSession(argv, async (session) => {
     const fleet = session.config.fleet;
     if (!fleet)
@@ -20,7 +35,21 @@ export async function run(argv: GlobalOptions & SelectionArgs & { owner?: string
     const { openQueue, ensureQueues } = await import('../../fleet/boss.js');
     const { enqueueRotations } = await import('../../fleet/enqueue.js');
     const { zonesOf } = await import('../../fleet/names.js');
-    const { requests, blocked } = await chooseKeys(session.config, session.res, selection);
+    const chosen =
+      argv.offboard !== undefined
+        ? {
+            requests: keysHeldBy(session.config, argv.offboard).map((h) => ({
+              key: h.key,
+              trigger: 'offboard' as const,
+              reason: argv.offboard,
+            })),
+            blocked: [] as string[],
+          }
+        : await chooseKeys(session.config, session.res, selection);
+    const { blocked } = chosen;
+    const requests = argv.revoke
+      ? chosen.requests.map((r) => ({ ...r, trigger: 'revoke' as const, reason: argv.reason! }))
+      : chosen.requests;
     for (const id of blocked) session.ctx.logger.warn(`${id}: blocked by policy; not enqueued (keyturn plan ${id} shows why)`);
     const boss = await openQueue(fleet, session.ctx, { supervise: false });
     try {
