@@ -116,6 +116,19 @@ ${k.consumers
 
   const variable = (key: string) => `${key.toUpperCase().replace('-', '_')}_SECRET`;
 
+  /** Run rotate with --json: each key's outcome ("completed", "rolled-back at restart"), sorted by key. */
+  async function rotate(args: string[], env: Record<string, string> = {}) {
+    const result = await ws.run(['rotate', ...args, '--yes', '--json'], env);
+    let results: Array<{ key: string; outcome: string; failedStep?: string }> = [];
+    try {
+      results = (JSON.parse(result.stdout) as { results: typeof results }).results;
+    } catch {
+      // killed: no summary
+    }
+    const outcomes = results.map((r) => (r.failedStep ? `${r.outcome} at ${r.failedStep}` : r.outcome));
+    return { ...result, outcomes, byKey: Object.fromEntries(results.map((r, i) => [r.key, outcomes[i]])) };
+  }
+
   async function expectStartedWithCurrent(start: Start, keys: string[]): Promise<void> {
     const currents = await Promise.all(keys.map(current));
     expect(start.keyIds.split(',')).to.deep.equal(currents.map((c) => c.keyId));
@@ -124,9 +137,9 @@ ${k.consumers
 
   it('restarts a consumer three keys share once, with all three new keys in its environment', async () => {
     await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const result = await ws.run(['rotate', '--all', '--yes']);
+    const result = await rotate(['--all']);
     expect(result.exitCode, result.stderr).to.equal(0);
-    expect(result.stdout.match(/completed/g)).to.have.length(3);
+    expect(result.outcomes).to.deep.equal(['completed', 'completed', 'completed']);
     const seen = starts('api');
     expect(seen, 'api was started once').to.have.length(1);
     await expectStartedWithCurrent(seen[0]!, ['key-a', 'key-b', 'key-c']);
@@ -139,14 +152,14 @@ ${k.consumers
     ]);
     const plan = await ws.run(['plan', '--all']);
     expect(plan.stdout).to.contain('restart api/api-server once for keys key-a, key-b, health-checked once');
-    const result = await ws.run(['rotate', '--all', '--yes']);
+    const result = await rotate(['--all']);
     expect(result.exitCode, result.stderr).to.equal(0);
     expect(starts('api')).to.have.length(1);
   });
 
   it('does not hang with --concurrency 1 and a group of three', async () => {
     await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const result = await ws.run(['rotate', '--all', '--yes', '--concurrency', '1']);
+    const result = await rotate(['--all', '--concurrency', '1']);
     expect(result.exitCode, result.stderr).to.equal(0);
     expect(starts('api')).to.have.length(1);
     await expectStartedWithCurrent(starts('api')[0]!, ['key-a', 'key-b', 'key-c']);
@@ -154,15 +167,15 @@ ${k.consumers
 
   it('rolls back every key the shared restart carried when its health check fails, restoring the consumer once', async () => {
     await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await ws.run(['rotate', '--all', '--yes']);
+    const first = await rotate(['--all']);
     expect(first.exitCode, first.stderr).to.equal(0);
     const keys = ['key-a', 'key-b', 'key-c'];
     const before = await Promise.all(keys.map(current));
 
     await writeFile(ws.env.CONSUMER_STATE_FLAG!, '');
-    const result = await ws.run(['rotate', '--all', '--yes']);
+    const result = await rotate(['--all']);
     expect(result.exitCode, result.stdout + result.stderr).to.equal(1);
-    expect(result.stdout.match(/rolled-back.*failed at restart/g), result.stdout).to.have.length(3);
+    expect(result.outcomes).to.deep.equal(['rolled-back at restart', 'rolled-back at restart', 'rolled-back at restart']);
     expect(await Promise.all(keys.map(current))).to.deep.equal(before);
     // the new keys were deleted at the issuer: only the old ones are alive
     expectAliveAtProvider(
@@ -177,13 +190,12 @@ ${k.consumers
 
   it("puts back the old key of one that fails after the shared restart, keeping the others' new keys", async () => {
     await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await ws.run(['rotate', '--all', '--yes']);
+    const first = await rotate(['--all']);
     expect(first.exitCode, first.stderr).to.equal(0);
     await ws.failProviderOnce('verify');
-    const result = await ws.run(['rotate', '--all', '--yes']);
+    const result = await rotate(['--all']);
     expect(result.exitCode, result.stdout).to.equal(1);
-    expect(result.stdout.match(/rolled-back.*failed at verify/g), result.stdout).to.have.length(1);
-    expect(result.stdout.match(/completed/g)).to.have.length(2);
+    expect([...result.outcomes].sort()).to.deep.equal(['completed', 'completed', 'rolled-back at verify']);
     const seen = starts('api');
     // first run; the shared restart on three new keys; back on the failed key's old one with the two new
     expect(seen).to.have.length(3);
@@ -192,13 +204,12 @@ ${k.consumers
 
   it('leaves out the new key of a key that failed before restart', async () => {
     await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await ws.run(['rotate', '--all', '--yes']);
+    const first = await rotate(['--all']);
     expect(first.exitCode, first.stderr).to.equal(0);
     await ws.failProviderOnce('create');
-    const result = await ws.run(['rotate', '--all', '--yes']);
+    const result = await rotate(['--all']);
     expect(result.exitCode, result.stdout).to.equal(1);
-    expect(result.stdout.match(/rolled-back.*failed at create/g), result.stdout).to.have.length(1);
-    expect(result.stdout.match(/completed/g)).to.have.length(2);
+    expect([...result.outcomes].sort()).to.deep.equal(['completed', 'completed', 'rolled-back at create']);
     const seen = starts('api');
     expect(seen).to.have.length(2);
     // the one restart of this run: the two new keys and the failed key's old one, which is still CURRENT
@@ -207,7 +218,7 @@ ${k.consumers
 
   it('revoke (leak mode) restarts the shared consumer once too, with --concurrency 1', async () => {
     await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await ws.run(['rotate', '--all', '--yes']);
+    const first = await rotate(['--all']);
     expect(first.exitCode, first.stderr).to.equal(0);
     const result = await ws.run(['revoke', '--all', '--reason', 'host breached', '--yes', '--concurrency', '1']);
     expect(result.exitCode, result.stdout + result.stderr).to.equal(0);
@@ -218,12 +229,12 @@ ${k.consumers
 
   it('after a crash, each resumed key restarts the consumer alone, and every key completes', async () => {
     await workspace(shared(['key-a', 'key-b']));
-    const crashed = await ws.run(['rotate', '--all', '--yes'], { KEYTURN_FAILPOINTS: 'restart:before@key-a=kill' });
+    const crashed = await rotate(['--all'], { KEYTURN_FAILPOINTS: 'restart:before@key-a=kill' });
     expect(crashed.signal).to.equal('SIGKILL');
     expect(starts('api')).to.have.length(0);
-    const resumed = await ws.run(['rotate', '--all', '--yes']);
+    const resumed = await rotate(['--all']);
     expect(resumed.exitCode, resumed.stdout + resumed.stderr).to.equal(0);
-    expect(resumed.stdout.match(/completed/g)).to.have.length(2);
+    expect(resumed.outcomes).to.deep.equal(['completed', 'completed']);
     expect(resumed.stderr).to.contain('resumed from an earlier run');
     const seen = starts('api');
     expect(seen).to.have.length(2);
@@ -233,16 +244,15 @@ ${k.consumers
 
   it('gives the consumer the current key of a group member another run holds', async () => {
     await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await ws.run(['rotate', '--all', '--yes']);
+    const first = await rotate(['--all']);
     expect(first.exitCode, first.stderr).to.equal(0);
     const store = await ws.store();
     const lease = await store.lease(ws.ref('key-b'), 'elsewhere:1:abc', 60_000);
     await store.close();
     try {
-      const result = await ws.run(['rotate', '--all', '--yes']);
+      const result = await rotate(['--all']);
       expect(result.exitCode, result.stdout + result.stderr).to.equal(0);
-      expect(result.stdout).to.match(/key-b .*skipped/);
-      expect(result.stdout.match(/completed/g)).to.have.length(2);
+      expect(result.byKey).to.deep.equal({ 'key-a': 'completed', 'key-b': 'skipped', 'key-c': 'completed' });
     } finally {
       await lease.release().catch(() => undefined);
     }
@@ -253,11 +263,11 @@ ${k.consumers
 
   it("rotating one key of a shared consumer restarts it with that key's new key and the others' current keys", async () => {
     await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await ws.run(['rotate', '--all', '--yes']);
+    const first = await rotate(['--all']);
     expect(first.exitCode, first.stderr).to.equal(0);
     const plan = await ws.run(['plan', 'key-b']);
     expect(plan.stdout).to.contain('restart api for key key-b with the current key of key-a, key-c, health-checked once');
-    const result = await ws.run(['rotate', 'key-b', '--yes']);
+    const result = await rotate(['key-b']);
     expect(result.exitCode, result.stdout + result.stderr).to.equal(0);
     const seen = starts('api');
     expect(seen).to.have.length(2);
@@ -270,7 +280,7 @@ ${k.consumers
     ws = await Workspace.create({ keys: 2 });
     const plan = JSON.parse((await ws.run(['plan', '--all', '--json'])).stdout) as Record<string, unknown>;
     expect(plan).to.not.have.property('consumerGroups');
-    const result = await ws.run(['rotate', '--all', '--yes']);
+    const result = await rotate(['--all']);
     expect(result.exitCode, result.stderr).to.equal(0);
     for (const key of ['key-1', 'key-2']) expect(ws.consumer(`app-${key.slice(4)}`)?.keyId).to.equal((await current(key)).keyId);
   });
@@ -282,7 +292,7 @@ ${k.consumers
     ]);
     const plan = await ws.run(['plan', '--all']);
     expect(plan.stdout).to.contain('api is not restarted once for keys key-a, key-b: keys key-a and key-b both map APP_SECRET');
-    const result = await ws.run(['rotate', '--all', '--yes']);
+    const result = await rotate(['--all']);
     expect(result.exitCode, result.stderr).to.equal(0);
     expect(result.stderr).to.contain('both map APP_SECRET');
     expect(starts('api')).to.have.length(2);
@@ -307,7 +317,7 @@ ${k.consumers
     expect(json.consumerGroups).to.deep.equal([
       { consumer: 'api', keys: ['key-a', 'key-b'], once: true, line: 'restart api once for keys key-a, key-b, health-checked once' },
     ]);
-    const result = await ws.run(['rotate', '--all', '--yes']);
+    const result = await rotate(['--all']);
     expect(result.exitCode, result.stderr).to.equal(0);
     expect(starts('api')).to.have.length(1);
     await expectStartedWithCurrent(starts('api')[0]!, ['key-a', 'key-b']);
