@@ -270,6 +270,10 @@ describe('keyturn store rekey', function () {
       const notKey = await withStdin(ws, ['store', 'rekey', 'local'], typo);
       expect(notKey.exitCode).to.equal(2);
       expect(notKey.stderr).to.match(/^error: the new master key is not a 32-byte key: nothing changed$/m);
+      const onArgv = await ws.run(['store', 'rekey', 'local', randomBytes(32).toString('hex')]);
+      expect(onArgv.exitCode).to.equal(2);
+      expect(onArgv.stderr).to.match(/^error: store rekey takes nothing after the store: .* a new key never comes from the command line$/m);
+      expect(onArgv.stderr).to.not.match(/[0-9a-f]{64}/);
       const empty = await withStdin(ws, ['store', 'rekey', 'local'], '');
       expect(empty.exitCode).to.equal(2);
       expect(empty.stderr).to.match(/^error: no new master key on stdin/m);

@@ -34,7 +34,16 @@ export async function run(argv: StoreArgs): Promise<ExitCodeValue> {
       const declared = Object.keys(session.config.stores).join(', ') || 'none';
       throw errors.usage(`no store named ${argv.store} in ${session.config.file}`, `declared stores: ${declared}`);
     }
-    if (argv.action === 'rekey') return (await import('./store-rekey.js')).rekey(session, argv.store);
+    if (argv.action === 'rekey') {
+      // never echoed: it may be a key someone tried to pass on the command line
+      if (argv.path !== undefined) {
+        throw errors.usage(
+          'store rekey takes nothing after the store: it re-encrypts the whole store, and a new key never comes from the command line',
+          'KEYTURN_MASTER_KEY stores: pipe the new key on stdin, or type it at the prompt',
+        );
+      }
+      return (await import('./store-rekey.js')).rekey(session, argv.store);
+    }
     return argv.action === 'put' ? put(session, argv) : list(session, argv.store);
   });
 }
