@@ -20,7 +20,9 @@ export async function run(
         reason: argv.person,
         chosen: held.map((h) => ({ key: h.key, trigger: 'offboard', why: `${argv.person} leaves; holds it ${h.via}` })),
       });
-      if (!session.options.json) {
+      // --quiet: the summary only; what the person held is in it, and the window note goes to the log
+      const quiet = session.options.json || session.options.quiet;
+      if (!quiet) {
         session.out.line(`${argv.person} can read ${held.length} key(s):`);
         for (const h of held) session.out.line(`  ${h.key.id.padEnd(32)} ${h.via}`);
         session.out.line();
@@ -30,7 +32,7 @@ export async function run(
         'offboarding',
         session.ctx.clock.now(),
       );
-      if (ignored && session.options.json) session.ctx.logger.info(ignored);
+      if (ignored && quiet) session.ctx.logger.info(ignored);
       else if (ignored) session.out.line(ignored);
       return executePlan(session, plan, {
         dryRun: argv.dryRun,

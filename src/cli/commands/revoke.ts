@@ -48,7 +48,7 @@ export async function run(argv: RevokeArgs): Promise<ExitCodeValue> {
         'leak',
         session.ctx.clock.now(),
       );
-      if (ignored && session.options.json) session.ctx.logger.info(ignored);
+      if (ignored && (session.options.json || session.options.quiet)) session.ctx.logger.info(ignored);
       else if (ignored) session.out.line(ignored);
       if (argv.dryRun) {
         if (session.options.json) session.out.json(plan);
