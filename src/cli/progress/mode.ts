@@ -1,8 +1,9 @@
 /**
  * Which progress display a run gets. A live display (listr2's default renderer) redraws lines
- * in place, so it needs stdout to be a terminal that understands cursor movement; anything
- * else (CI, a pipe, a file, TERM=dumb, a terminal of unknown width) gets plain lines. --json keeps stdout for the JSON
- * document alone and --quiet asks for the summary only: no progress at all.
+ * in place, so it needs stdout to be a terminal that understands cursor movement and has room
+ * for a line per key; anything else (CI, a pipe, a file, TERM=dumb, a terminal of unknown size
+ * or with fewer rows than keys) gets plain lines. --json keeps stdout for the JSON document
+ * alone and --quiet asks for the summary only: no progress at all.
  */
 export type ProgressMode = 'live' | 'plain' | 'off';
 
@@ -11,14 +12,19 @@ export interface ModeInputs {
   quiet?: boolean;
   /** process.stdout.isTTY */
   tty: boolean | undefined;
-  /** process.stdout.columns: 0 or unknown on a pseudo-terminal nobody sized */
+  /** process.stdout.columns and rows: 0 or unknown on a pseudo-terminal nobody sized */
   columns: number | undefined;
+  rows: number | undefined;
+  /** lines the live display would take: one per key */
+  lines: number;
   env: NodeJS.ProcessEnv;
 }
 
-export function progressMode({ json, quiet, tty, columns, env }: ModeInputs): ProgressMode {
+export function progressMode({ json, quiet, tty, columns, rows, lines, env }: ModeInputs): ProgressMode {
   if (json || quiet) return 'off';
-  // lines redrawn in place must fit the width, or each wraps and the redraw leaves its tail behind
-  if (!tty || env.TERM === 'dumb' || !columns) return 'plain';
+  if (!tty || env.TERM === 'dumb') return 'plain';
+  // Lines redrawn in place must fit the screen: a wrapped line leaves its tail behind at each redraw, and a
+  // line scrolled off the top can no longer be reached (each redraw would add a copy of the display).
+  if (!columns || !rows || lines >= rows) return 'plain';
   return 'live';
 }

@@ -26,16 +26,19 @@ export interface RunProgress {
 /** `keys`: the lines of a live display, in order (a key the run reports that is not among them shows in the summary only). */
 export async function startProgress(session: Session, keys: readonly string[]): Promise<RunProgress> {
   const { ctx, options, out } = session;
+  const lines = [...new Set(keys)];
   const mode = progressMode({
     json: options.json,
     quiet: options.quiet,
     tty: process.stdout.isTTY,
     columns: process.stdout.columns,
+    rows: process.stdout.rows,
+    lines: lines.length,
     env: process.env,
   });
   let sink: ProgressSink | undefined;
   if (mode === 'plain') sink = plainProgress((line) => out.line(line), ctx.redactor);
-  else if (mode === 'live') sink = await liveProgress([...new Set(keys)], { redactor: ctx.redactor, now: () => ctx.clock.now().getTime() });
+  else if (mode === 'live') sink = await liveProgress(lines, { redactor: ctx.redactor, now: () => ctx.clock.now().getTime() });
   if (!sink) return { hooks: (outer) => outer, close: async () => undefined };
   const shown = sink;
   return {
