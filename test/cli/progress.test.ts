@@ -135,6 +135,18 @@ describe('progress while keys rotate', function () {
     ]);
   });
 
+  it('offboard --quiet: the summary only, without the list of what the person held', async () => {
+    const r = await ws.run(['offboard', 'bob', '--yes', '-q', '--log-level', 'warn']);
+    outputs.push(r.stdout, r.stderr);
+    expect(r.exitCode, r.stderr).to.equal(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).to.match(/^KEY\s+TRIGGER\s+OUTCOME/);
+    expect(lines.slice(2).map((l) => l.split(/\s+/).slice(0, 3).join(' '))).to.deep.equal([
+      'key-2 offboard completed',
+      'key-3 offboard completed',
+    ]);
+  });
+
   it('revoke without a terminal: the deletion and each step on plain lines, then the report', async () => {
     const r = await ws.run(['revoke', 'key-2', '--reason', 'pasted in chat', '--yes']);
     outputs.push(r.stdout, r.stderr);
