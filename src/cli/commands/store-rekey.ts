@@ -15,6 +15,7 @@ import type { FileStoreOptions } from '../../stores/file/options.js';
 import type { RekeyResult } from '../../stores/file/rekey.js';
 import { terminalValue as one } from '../../log/terminal-text.js';
 import type { Session } from '../session.js';
+import { readBoundedStdin } from '../stdin.js';
 
 const MAX_KEY_INPUT = 4096;
 
@@ -106,7 +107,7 @@ async function readNewKey(session: Session): Promise<Buffer> {
   const hint = 'give 64 hex characters (openssl rand -hex 32) or base64 of 32 bytes';
   let text: string;
   if (!process.stdin.isTTY) {
-    text = (await readStdin()).trim();
+    text = (await readBoundedStdin(MAX_KEY_INPUT, 'stdin holds more than 4 KiB: that is not a master key')).trim();
     if (!text) throw errors.usage(`no new master key on stdin: ${MASTER_KEY_ENV} is set, so the new key comes from you`, hint);
   } else {
     if (!ctx.prompt.interactive) throw errors.noTty('store rekey', 'answer');
@@ -121,16 +122,4 @@ async function readNewKey(session: Session): Promise<Buffer> {
   if (!key) throw errors.usage('the new master key is not a 32-byte key: nothing changed', hint);
   ctx.redactor.add(key.toString('hex'), key.toString('base64'));
   return key;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_KEY_INPUT) throw errors.usage('stdin holds more than 4 KiB: that is not a master key');
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -18,6 +18,7 @@ import type { KeyMaterial } from '../../model.js';
 import { terminalValue as one } from '../../log/terminal-text.js';
 import type { GlobalOptions } from '../options.js';
 import { withSession, type Session } from '../session.js';
+import { readBoundedStdin } from '../stdin.js';
 
 export interface StoreArgs extends GlobalOptions {
   action: 'put' | 'list' | 'rekey';
@@ -77,7 +78,7 @@ async function put(session: Session, argv: StoreArgs): Promise<ExitCodeValue> {
   const fields = named ?? expectedFields(config, argv.store, where);
   let material: KeyMaterial;
   if (!process.stdin.isTTY) {
-    material = parseMaterial(await readStdin(), ctx.redactor);
+    material = parseMaterial(await readBoundedStdin(MAX_STDIN, 'stdin holds more than 1 MiB: that is not a credential'), ctx.redactor);
     const missing = (fields ?? []).filter((f) => !Object.hasOwn(material, f));
     if (missing.length) throw errors.usage(`the JSON on stdin lacks the field(s) ${missing.join(', ')}`, `expected ${fields!.join(', ')}`);
   } else {
@@ -128,18 +129,6 @@ function parseMaterial(text: string, redactor: Session['ctx']['redactor']): KeyM
   }
   if (!Object.keys(material).length) throw errors.usage('the JSON object on stdin has no fields');
   return material;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_STDIN) throw errors.usage('stdin holds more than 1 MiB: that is not a credential');
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function list(session: Session, storeName: string): Promise<ExitCodeValue> {
