@@ -36,6 +36,16 @@ export interface DrainReport {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+const FETCH_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000}s`)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 export class FleetWorker {
   readonly id = `${os.hostname()}:${process.pid}`;
@@ -80,6 +90,7 @@ export class FleetWorker {
     await ensureQueues(this.boss, fleet, zones);
     await this.boss.schedule(SCHEDULE_QUEUE, fleet.schedule, {}, { tz: 'UTC' });
     this.reachable = true;
+    this.lanes.push(this.watch());
     for (let lane = 0; lane < this.options.concurrency; lane++) this.lanes.push(this.lane(this.queue, (job) => this.rotation(job)));
     this.lanes.push(this.lane(SCHEDULE_QUEUE, () => this.scheduled()));
     const where = this.options.zone === undefined ? 'the default queue' : `zone ${this.options.zone}`;
@@ -112,28 +123,41 @@ export class FleetWorker {
   }
 
   private async lane(queue: string, handle: (job: LaneJob) => Promise<void>): Promise<void> {
-    let backoff = 1000;
     while (!this.stopping) {
-      let jobs: LaneJob[];
-      try {
-        jobs = (await this.boss!.fetch<RotationJobData>(queue, { batchSize: 1, includeMetadata: true })) as LaneJob[];
-        if (!this.reachable) this.ctx.logger.info('queue: reachable again; taking jobs');
-        this.reachable = true;
-        backoff = 1000;
-      } catch (error) {
-        if (this.stopping) break;
-        if (this.reachable) this.ctx.logger.warn(`queue: lost (${this.ctx.redactor.redact(errorText(error))}); trying again with backoff`);
-        this.reachable = false;
-        await this.sleep(backoff);
-        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+      if (!this.reachable) {
+        // the probe (watch) says when the queue is back; running rotations go on meanwhile
+        await this.sleep(this.options.pollMs);
         continue;
       }
+      // pg-boss's fetch answers [] when the database fails (watch() notices); a database that
+      // stops answering would hold the lane for ever: give up after FETCH_TIMEOUT_MS (a job such
+      // a fetch still takes is nobody's, and expires back into the queue)
+      const fetched = this.boss!.fetch<RotationJobData>(queue, { batchSize: 1, includeMetadata: true });
+      const jobs = ((await withTimeout(fetched, FETCH_TIMEOUT_MS).catch(() => [])) ?? []) as LaneJob[];
       const job = jobs[0];
       if (!job) {
         await this.sleep(this.options.pollMs);
         continue;
       }
       await handle(job);
+    }
+  }
+
+  /** Ask the queue database a trivial question every poll interval: /readyz and the lanes follow the answer. */
+  private async watch(): Promise<void> {
+    let backoff = this.options.pollMs;
+    while (!this.stopping) {
+      try {
+        await withTimeout(this.boss!.getDb().executeSql('SELECT 1', []), FETCH_TIMEOUT_MS);
+        if (!this.reachable) this.ctx.logger.info('queue: reachable again; taking jobs');
+        this.reachable = true;
+        backoff = this.options.pollMs;
+      } catch (error) {
+        if (this.reachable) this.ctx.logger.warn(`queue: lost (${this.ctx.redactor.redact(errorText(error))}); trying again with backoff`);
+        this.reachable = false;
+        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+      }
+      await this.sleep(this.reachable ? Math.max(1000, this.options.pollMs) : backoff);
     }
   }
 

@@ -207,6 +207,37 @@ describe('fleet: keyturn worker on pg-boss (real PostgreSQL, real worker process
     expect([...fleet.creates().keys()]).to.deep.equal(['k1']);
   });
 
+  it('the queue lost mid-run: /readyz says not ready, the worker keeps running and takes jobs again when it is back', async () => {
+    const fleet = await fleetOf({ plain: 2 });
+    const port = await freePort();
+    const worker = start(fleet, ['--concurrency', '1', '--metrics-port', String(port)]);
+    let log = '';
+    worker.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status;
+    for (let i = 0; i < 100 && (await readyz()) !== 200; i++) await sleep(200);
+    expect(await readyz()).to.equal(200);
+    // the queue's role may no longer log in, and its sessions are ended
+    await cluster.cluster.sql([
+      'ALTER ROLE keyturn_queue NOLOGIN',
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'keyturn_queue'",
+    ]);
+    try {
+      for (let i = 0; i < 100 && (await readyz()) !== 503; i++) await sleep(200);
+      expect(await readyz(), log).to.equal(503);
+      expect(log).to.match(/queue: lost \(/);
+      expect(log).to.not.include(fleet.queueUrl.split(':')[2]!.split('@')[0]!);
+    } finally {
+      await cluster.cluster.sql('ALTER ROLE keyturn_queue LOGIN');
+    }
+    for (let i = 0; i < 150 && (await readyz()) !== 200; i++) await sleep(200);
+    expect(await readyz()).to.equal(200);
+    expect((await fleet.run(['enqueue', 'k1'])).exitCode).to.equal(0);
+    await untilRotated(fleet, 1, 30_000);
+    const [ended] = await stopAll([worker]);
+    expect(ended!.exitCode, ended!.all).to.equal(0);
+    expect((await fleet.history()).map((e) => e.key)).to.deep.equal(['k1']);
+  });
+
   it('the queue database unreachable at start: one line, non-zero exit, no stack trace, no password', async () => {
     const fleet = await fleetOf({ plain: 1 });
     const port = await freePort();
