@@ -78,7 +78,7 @@ describe('aws-secrets-manager rotations through the strict front', function () {
         await expectAwsSettled(view, key, settled.currentSecretSha256);
       }
       expectAliveAtProvider(ws, alive);
-      expect((a!.stdout + b!.stdout).match(/\bcompleted\b/g) ?? []).to.have.length(6);
+      expect(`${a!.stdout}\n${b!.stdout}`.match(/^\S+\s+due\s+completed\b/gm) ?? []).to.have.length(6);
     } finally {
       view.close();
       await ws.cleanup();

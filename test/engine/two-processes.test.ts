@@ -33,7 +33,7 @@ describe('engine: two processes on the same keys', function () {
     }
     expectAliveAtProvider(ws, alive);
     // and both processes say what they did: together, 8 completed and the rest skipped
-    const completed = (a!.stdout + b!.stdout).match(/\bcompleted\b/g) ?? [];
+    const completed = `${a!.stdout}\n${b!.stdout}`.match(/^\S+\s+due\s+completed\b/gm) ?? [];
     expect(completed).to.have.length(8);
   });
 });

@@ -43,7 +43,7 @@ describe('vault e2e: two processes, and a flaky Vault', function () {
         alive.push((await expectSettled(ws, key)).currentKeyId);
       }
       expectAliveAtProvider(ws, alive);
-      expect((a!.stdout + b!.stdout).match(/\bcompleted\b/g) ?? []).to.have.length(8);
+      expect(`${a!.stdout}\n${b!.stdout}`.match(/^\S+\s+due\s+completed\b/gm) ?? []).to.have.length(8);
     });
   }
 
