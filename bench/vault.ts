@@ -36,9 +36,33 @@ async function startServer(): Promise<{ addr: string; token: string; stop: () =>
   return { addr, token, stop: () => child.kill('SIGTERM') };
 }
 
-async function requests(addr: string): Promise<number> {
+/** The stand-in's request count and its own CPU time so far. */
+async function serverStats(addr: string): Promise<{ requests: number; cpuMs: number }> {
   const res = await fetch(`${addr}/_standin/stats`);
-  return ((await res.json()) as { requests: number }).requests;
+  return (await res.json()) as { requests: number; cpuMs: number };
+}
+
+function clientCpuMs(): number {
+  const cpu = process.cpuUsage();
+  return (cpu.user + cpu.system) / 1000;
+}
+
+interface Side {
+  times: number[];
+  requests: number;
+  /** CPU milliseconds per rotation: this process (keyturn or the bare loop) and the stand-in */
+  clientCpu: number;
+  serverCpu: number;
+}
+
+/** Run one side once, counting its requests and the CPU both processes spent on it. */
+async function measure(addr: string, side: Side, run: () => Promise<number>): Promise<void> {
+  const before = { ...(await serverStats(addr)), client: clientCpuMs() };
+  side.times.push(await run());
+  const after = { ...(await serverStats(addr)), client: clientCpuMs() };
+  side.requests += after.requests - before.requests;
+  side.clientCpu += after.client - before.client;
+  side.serverCpu += after.cpuMs - before.cpuMs;
 }
 
 async function keyturnRun(dir: string, round: number, keys: number, concurrency: number, env: NodeJS.ProcessEnv): Promise<number> {
@@ -103,19 +127,18 @@ async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-bench-vault-'));
   const env = { ...process.env, VAULT_ADDR: server.addr, VAULT_TOKEN: server.token };
   try {
-    const times = { keyturn: [] as number[], bare: [] as number[] };
-    const counted = { keyturn: 0, bare: 0 };
+    const sides = {
+      keyturn: { times: [], requests: 0, clientCpu: 0, serverCpu: 0 } as Side,
+      bare: { times: [], requests: 0, clientCpu: 0, serverCpu: 0 } as Side,
+    };
     // alternate the sides on fresh paths; each side's best round is compared
     for (let round = 0; round < rounds; round += 1) {
-      let before = await requests(server.addr);
-      times.bare.push(await bareRun(server.addr, server.token, round, keys, concurrency));
-      counted.bare += (await requests(server.addr)) - before;
-      before = await requests(server.addr);
-      times.keyturn.push(await keyturnRun(dir, round, keys, concurrency, env));
-      counted.keyturn += (await requests(server.addr)) - before;
+      await measure(server.addr, sides.bare, () => bareRun(server.addr, server.token, round, keys, concurrency));
+      await measure(server.addr, sides.keyturn, () => keyturnRun(dir, round, keys, concurrency, env));
     }
-    const keyturnMs = Math.min(...times.keyturn);
-    const bareMs = Math.min(...times.bare);
+    const keyturnMs = Math.min(...sides.keyturn.times);
+    const bareMs = Math.min(...sides.bare.times);
+    const per = (n: number) => Number((n / (rounds * keys)).toFixed(2));
     const result = {
       keys,
       concurrency,
@@ -125,9 +148,14 @@ async function main() {
       /** issue 10's targets: at most 2.0× the bare loop, at most 9 requests per rotation */
       target: 2.0,
       requestTarget: 9,
-      vaultRequestsPerRotation: Number((counted.keyturn / (rounds * keys)).toFixed(1)),
-      bareRequestsPerRotation: Number((counted.bare / (rounds * keys)).toFixed(1)),
+      vaultRequestsPerRotation: Number(per(sides.keyturn.requests).toFixed(1)),
+      bareRequestsPerRotation: Number(per(sides.bare.requests).toFixed(1)),
       minimumRequestsPerRotation: MINIMUM_REQUESTS,
+      /** where the time goes: CPU ms per rotation in the client process and in the stand-in */
+      cpuMsPerRotation: {
+        keyturn: { client: per(sides.keyturn.clientCpu), standIn: per(sides.keyturn.serverCpu) },
+        bare: { client: per(sides.bare.clientCpu), standIn: per(sides.bare.serverCpu) },
+      },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
