@@ -47,6 +47,12 @@ export class Documents {
     return seen ? { version: seen.version, doc: structuredClone(seen.doc) as T | undefined } : undefined;
   }
 
+  /** What `pick` reads of the document as last seen (no copy: `pick` must not keep or change what it is given). */
+  glance<T, R>(path: string, pick: (doc: T | undefined) => R): R | undefined {
+    const seen = this.seen.get(path);
+    return seen ? pick(seen.doc as T | undefined) : undefined;
+  }
+
   /** Apply `change` to the document and write the result with CAS; one change at a time per path in this process. */
   update<T, R>(path: string, change: (doc: T | undefined) => Change<T, R>): Promise<R> {
     const previous = this.queues.get(path) ?? Promise.resolve();
@@ -76,7 +82,8 @@ export class Documents {
     };
     const next = change(structuredClone(seen.doc) as T | undefined);
     if (next === UNCHANGED) return true;
-    seen.doc = structuredClone(next);
+    // `next` was built from a copy and goes nowhere else: it is kept as it is
+    seen.doc = next;
     this.deferred.set(path, [...(this.deferred.get(path) ?? []), apply]);
     return true;
   }

@@ -70,7 +70,7 @@ export class History {
    */
   async appendDeferred(ref: StoreRef, entry: HistoryEntry, guard: (doc: VaultState | undefined) => void): Promise<boolean> {
     const statePath = this.paths.document(ref, 'state');
-    const recent = this.docs.peek<VaultState>(statePath)?.doc?.recent ?? [];
+    const recent = this.docs.glance<VaultState, HistoryEntry[] | undefined>(statePath, (doc) => doc?.recent) ?? [];
     const index = recent.findIndex((h) => sameEntry(h, entry));
     if (index < 0 && recent.length >= RECENT_HISTORY) return false;
     if (index >= 0 && isDeepStrictEqual(recent[index], entry)) return true;

@@ -144,7 +144,8 @@ export class Leases {
   holds(ref: StoreRef): boolean {
     const path = this.paths.document(ref, 'state');
     const token = this.held.get(path);
-    const lease = token === undefined ? undefined : this.docs.peek<VaultState>(path)?.doc?.lease;
+    // asked before most reads and writes: a glance, not a copy of the document
+    const lease = token === undefined ? undefined : this.docs.glance<VaultState, LeaseDoc | undefined>(path, (doc) => doc?.lease);
     return lease !== undefined && lease.token === token && Date.parse(lease.expiresAt) > this.now();
   }
 }

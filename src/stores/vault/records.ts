@@ -53,7 +53,7 @@ export class Records {
    * nothing else changed (what the engine writes once the new key is promoted).
    */
   followsCreate(ref: StoreRef, entry: JournalEntry): boolean {
-    const known = this.docs.peek<VaultState>(this.paths.document(ref, 'state'))?.doc?.journal;
+    const known = this.docs.glance<VaultState, JournalEntry | undefined>(this.paths.document(ref, 'state'), (doc) => doc?.journal);
     if (entry.step !== 'restart' || known?.step !== 'create') return false;
     return isDeepStrictEqual(unchanging(known), unchanging(entry));
   }
