@@ -159,4 +159,15 @@ describe('progress while keys rotate', function () {
     expect(r.stdout).to.match(/key-2: completed in \d+\.\ds\nOld keys:/);
     expect(r.stdout).to.not.match(ESCAPE);
   });
+
+  it('on a terminal, Ctrl-C ends the run as before (the journal resumes later; last: it leaves key-1 in flight) and gives the cursor back', async () => {
+    const command = `stty cols 100 rows 40; exec env TERM=xterm-256color ${process.execPath} ${CLI} rotate key-1 --yes --log-level warn`;
+    const terminal = new Terminal(['sh', '-c', command], { cwd: ws.dir, env: ws.env });
+    await terminal.waitFor('key-1  create', 30_000);
+    await terminal.type('\u0003');
+    expect(await terminal.close()).to.equal(130);
+    outputs.push(terminal.screen);
+    expect(terminal.screen.slice(terminal.screen.lastIndexOf('\u001b[?25l'))).to.include('\u001b[?25h');
+    expect(terminal.screen).to.not.include('TRIGGER');
+  });
 });
