@@ -22,7 +22,8 @@ const STORES: Record<StoreType, StoreBlock> = {
     yaml: `  local:
     type: file
     path: .keyturn/store.enc             # created on the first rotation
-    masterKeyFile: .keyturn/master.key   # or KEYTURN_MASTER_KEY (64 hex characters); keep it out of git`,
+    masterKeyFile: .keyturn/master.key   # or KEYTURN_MASTER_KEY (64 hex characters); keep it out of git
+    # masterKeyPeriod: 365d              # the master key's cryptoperiod: audit warns once it is older; keyturn store rekey local`,
   },
   vault: {
     name: 'vault',
