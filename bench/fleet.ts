@@ -3,7 +3,9 @@
  * against `keyturn rotate` directly.
  *
  * KEYS keys (default 1,000) whose `command` issuer takes DELAY seconds per create (default
- * 0.05), in the file store of a temp project (test/fleet/fleet-workspace.ts). Three runs,
+ * 0.05), in a store every worker shares: the Vault stand-in in its own process (BENCH_STORE=vault,
+ * the default, as a fleet would use), or the file store of the temp project (BENCH_STORE=file:
+ * one host's file behind one lock, which serializes the workers). Three runs,
  * each on fresh keys, at the same per-process concurrency C (default 4):
  *   direct    keyturn rotate --all --yes --concurrency C
  *   1 worker  keyturn enqueue --all, then one keyturn worker --concurrency C until all done
@@ -11,19 +13,23 @@
  * Printed: wall time and throughput of each, the 4-vs-1 throughput ratio (target ≥ 3.5) and
  * the queue's own cost per job (1 worker against direct, per lane, plus enqueue per job).
  *
- *   BENCH_KEYS=1000 BENCH_DELAY=0.05 BENCH_CONCURRENCY=4 npm run bench:fleet
+ *   BENCH_KEYS=1000 BENCH_DELAY=0.05 BENCH_CONCURRENCY=4 BENCH_STORE=vault npm run bench:fleet
  */
-import { Fleet } from '../test/fleet/fleet-workspace.js';
+import { Fleet, type FleetKeys } from '../test/fleet/fleet-workspace.js';
+import { startVaultProcess, type VaultProcess } from './vault-process.js';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1000);
 const DELAY = process.env.BENCH_DELAY ?? '0.05';
 const C = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const STORE = process.env.BENCH_STORE === 'file' ? 'file' : 'vault';
+let vault: VaultProcess | undefined;
+const keys = (extra: Partial<FleetKeys> = {}): FleetKeys => ({ plain: KEYS, ...(vault ? { vault } : {}), ...extra });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
 async function direct(cluster: Awaited<ReturnType<typeof Fleet.startCluster>>): Promise<number> {
-  const fleet = await Fleet.create(cluster, { plain: KEYS });
+  const fleet = await Fleet.create(cluster, keys());
   try {
     const started = Date.now();
     const r = await fleet.run(['rotate', '--all', '--yes', '--concurrency', String(C), '--log-level', 'warn'], { ISSUER_DELAY: DELAY });
@@ -38,7 +44,7 @@ async function viaQueue(
   cluster: Awaited<ReturnType<typeof Fleet.startCluster>>,
   workers: number,
 ): Promise<{ enqueueMs: number; runMs: number }> {
-  const fleet = await Fleet.create(cluster, { plain: KEYS, expireAfter: '15m' });
+  const fleet = await Fleet.create(cluster, keys({ expireAfter: '15m' }));
   try {
     let started = Date.now();
     const sent = await fleet.run(['enqueue', '--all', '--log-level', 'warn']);
@@ -66,8 +72,10 @@ async function viaQueue(
 
 async function main(): Promise<void> {
   const cluster = await Fleet.startCluster();
+  if (STORE === 'vault') vault = await startVaultProcess();
   try {
-    console.log(`bench:fleet: ${KEYS} keys, create takes ${DELAY}s, concurrency ${C} per process (file store, PostgreSQL queue)`);
+    const store = vault ? 'the Vault stand-in as the shared store' : 'file store';
+    console.log(`bench:fleet: ${KEYS} keys, create takes ${DELAY}s, concurrency ${C} per process (${store}, PostgreSQL queue)`);
     const directMs = await direct(cluster);
     console.log(`  direct    rotate --all           ${seconds(directMs)} s   ${((KEYS * 1000) / directMs).toFixed(1)} rotations/s`);
     const one = await viaQueue(cluster, 1);
@@ -85,6 +93,7 @@ async function main(): Promise<void> {
         `plus ${(one.enqueueMs / KEYS).toFixed(2)} ms to enqueue it`,
     );
   } finally {
+    vault?.stop();
     await cluster.cluster.stop();
   }
 }

@@ -7,13 +7,11 @@
  * Prints the time ratio and Vault requests per rotation against that minimum.
  *   node dist/bench/vault.js [keys=500] [concurrency=16]
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import createClient from 'node-vault';
 import { loadConfig } from '../src/config/load.js';
 import { mapWithConcurrency } from '../src/engine/pool.js';
@@ -21,20 +19,10 @@ import { runRotations } from '../src/engine/run.js';
 import { loadIssuer } from '../src/issuers/registry.js';
 import { openStore } from '../src/stores/registry.js';
 import { benchContext } from './support.js';
+import { startVaultProcess } from './vault-process.js';
 
 /** requests of the bare loop per rotation: the minimum for a safe, CAS-guarded rotation */
 const MINIMUM_REQUESTS = 5;
-
-async function startServer(): Promise<{ addr: string; token: string; stop: () => void }> {
-  const script = fileURLToPath(new URL('../scripts/vault-dev-server.js', import.meta.url));
-  const child = spawn(process.execPath, [script, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()));
-    child.once('exit', () => reject(new Error('the stand-in exited')));
-  });
-  const { addr, token } = JSON.parse(line) as { addr: string; token: string };
-  return { addr, token, stop: () => child.kill('SIGTERM') };
-}
 
 /** The stand-in's request count and its own CPU time so far. */
 async function serverStats(addr: string): Promise<{ requests: number; cpuMs: number }> {
@@ -123,7 +111,7 @@ async function main() {
   const keys = Number(process.argv[2] ?? 500);
   const concurrency = Number(process.argv[3] ?? 16);
   const rounds = 3;
-  const server = await startServer();
+  const server = await startVaultProcess();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-bench-vault-'));
   const env = { ...process.env, VAULT_ADDR: server.addr, VAULT_TOKEN: server.token };
   try {

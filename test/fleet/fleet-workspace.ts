@@ -56,6 +56,8 @@ export interface FleetKeys {
   zones?: Record<string, number>;
   expireAfter?: string;
   retryLimit?: number;
+  /** a Vault (stand-in) as the shared store instead of the file store on this host */
+  vault?: { addr: string; token: string };
 }
 
 export class Fleet {
@@ -91,6 +93,7 @@ export class Fleet {
     await writeFile(path.join(dir, 'issuer.sh'), ISSUER);
     await chmod(path.join(dir, 'issuer.sh'), 0o755);
     await writeFile(path.join(dir, 'rotation.yaml'), rotationYaml(keys, schema));
+    if (keys.vault) Object.assign(fleet.env, { VAULT_ADDR: keys.vault.addr, VAULT_TOKEN: keys.vault.token });
     return fleet;
   }
 
@@ -167,7 +170,7 @@ function rotationYaml(keys: FleetKeys, schema: string): string {
   const entries = keyIds(keys).map(
     (id) => `  - id: ${id}
     purpose: fleet test key ${id}
-    path: app/${id}
+    path: ${keys.vault ? `${schema}/` : ''}app/${id}
     period: 30d
 ${zoneOf.has(id) ? `    zone: ${zoneOf.get(id)}\n` : ''}`,
   );
@@ -178,7 +181,7 @@ defaults:
   issuer: scripted
   leaseTtl: 30s
 stores:
-  local: { type: file, path: store.enc }
+  local: ${keys.vault ? '{ type: vault, mount: secret, prefix: keyturn-' + schema + ' }' : '{ type: file, path: store.enc }'}
 issuers:
   scripted:
     type: command
