@@ -63,6 +63,13 @@ export async function main(args: string[]): Promise<void> {
       global: true,
     })
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
+    .option('quiet', {
+      alias: 'q',
+      type: 'boolean',
+      default: false,
+      describe: 'rotate, offboard, revoke, apply: print only the summary, no progress',
+      global: true,
+    })
     .option('log-level', {
       choices: ['error', 'warn', 'info', 'debug'] as const,
       default: 'info',
