@@ -16,10 +16,13 @@ import { messageOf } from '../errors.js';
 import { notify } from '../notify/webhook.js';
 import { staticFindings, type Finding } from '../policy/index.js';
 import type { Resources } from '../resources.js';
+import { IssuerSet } from '../issuers/registry.js';
+import { StoreSet } from '../stores/registry.js';
 import { ensureQueues, errorText, openQueue, type Boss } from './boss.js';
 import { enqueueRotations } from './enqueue.js';
 import type { WorkerMetrics } from './metrics.js';
 import { queueOf, SCHEDULE_QUEUE, WORKER_ID_ENV, WORKER_ZONE_ENV, zonesOf, type RotationJobData } from './names.js';
+import { ConfigWatch } from './reload.js';
 import { runJob, type JobDecision } from './run-job.js';
 import { chooseKeys } from './select.js';
 
@@ -57,14 +60,18 @@ export class FleetWorker {
   private readonly running = new Map<string, string>();
   private readonly sleepers = new Set<() => void>();
   private readonly owner = leaseOwner();
-  private readonly findings: Finding[];
+  private findings: Finding[];
+  /** stores opened for configurations read since start (closed when the worker stops) */
+  private readonly reloadedStores: StoreSet[] = [];
+  private readonly configWatch: ConfigWatch;
   metrics?: WorkerMetrics;
 
   constructor(
-    private readonly config: Config,
-    private readonly res: Resources,
+    private config: Config,
+    private res: Resources,
     private readonly options: WorkerOptions,
   ) {
+    this.configWatch = new ConfigWatch(config.file, process.env);
     this.queue = queueOf(options.zone);
     this.findings = staticFindings(config);
     // the engine's history names this worker (src/engine/outcomes.ts)
@@ -84,6 +91,7 @@ export class FleetWorker {
   /** Connect (a clear error when the queue database cannot be reached), create the queues, start the lanes. */
   async start(): Promise<void> {
     const fleet = this.config.fleet!;
+    await this.configWatch.prime();
     this.boss = await openQueue(fleet, this.ctx, { supervise: true });
     const zones = zonesOf(this.config.keys);
     if (!zones.includes(this.options.zone)) zones.push(this.options.zone);
@@ -91,6 +99,7 @@ export class FleetWorker {
     await this.boss.schedule(SCHEDULE_QUEUE, fleet.schedule, {}, { tz: 'UTC' });
     this.reachable = true;
     this.lanes.push(this.watch());
+    this.lanes.push(this.watchConfig());
     for (let lane = 0; lane < this.options.concurrency; lane++) this.lanes.push(this.lane(this.queue, (job) => this.rotation(job)));
     this.lanes.push(this.lane(SCHEDULE_QUEUE, () => this.scheduled()));
     const where = this.options.zone === undefined ? 'the default queue' : `zone ${this.options.zone}`;
@@ -119,6 +128,7 @@ export class FleetWorker {
     clearTimeout(timer);
     const unfinished = how === 'timeout' ? [...this.running.values()] : [];
     await this.boss?.stop({ graceful: false, wait: true, timeout: 5000 }).catch(() => undefined);
+    if (how === 'done') for (const stores of this.reloadedStores) await stores.closeAll().catch(() => undefined);
     return { unfinished };
   }
 
@@ -161,7 +171,50 @@ export class FleetWorker {
     }
   }
 
+  /**
+   * rotation.yaml re-read when it changes (reload.ts): a valid file is the configuration of
+   * every job started afterwards (a running rotation keeps the one it started with); a broken
+   * one keeps the last good one, logged and notified once per change of the file.
+   */
+  private async watchConfig(): Promise<void> {
+    while (!this.stopping) {
+      await this.sleep(this.options.pollMs);
+      if (this.stopping) break;
+      const outcome = await this.configWatch.check().catch((error: unknown) => ({ kind: 'broken' as const, message: messageOf(error) }));
+      if (outcome.kind === 'valid') await this.adopt(outcome.config);
+      else if (outcome.kind === 'broken') {
+        const message = this.ctx.redactor.redact(outcome.message);
+        this.ctx.logger.error(`rotation.yaml: not reloaded, the last good configuration stays in use: ${message}`);
+        await this.tell('failure', `rotation.yaml: not reloaded (the last good configuration stays in use): ${message}`, 'rotation.yaml');
+      }
+    }
+  }
+
+  private async adopt(config: Config): Promise<void> {
+    const stores = new StoreSet(config.stores, { baseDir: config.dir, env: process.env, dryRun: this.ctx.dryRun });
+    const issuers = new IssuerSet(config.issuers);
+    this.reloadedStores.push(stores);
+    this.ctx.store = (name) => stores.get(name);
+    this.res = { config, ctx: this.ctx, store: (name) => stores.get(name), issuer: (name) => issuers.get(name) };
+    this.findings = staticFindings(config);
+    const before = new Set(this.config.keys.map((k) => k.id));
+    const added = config.keys.filter((k) => !before.has(k.id)).length;
+    const removed = this.config.keys.filter((k) => !config.keys.some((n) => n.id === k.id)).length;
+    this.config = config;
+    const counts = `${config.keys.length} keys: ${added} added, ${removed} removed`;
+    this.ctx.logger.info(`rotation.yaml: reloaded (${counts}); jobs started from now on use it`);
+    if (config.fleet && this.reachable) {
+      const zones = zonesOf(config.keys);
+      if (!zones.includes(this.options.zone)) zones.push(this.options.zone);
+      await ensureQueues(this.boss!, config.fleet, zones).catch((error: unknown) =>
+        this.ctx.logger.warn(`queue: could not create the queues of new zones: ${this.ctx.redactor.redact(errorText(error))}`),
+      );
+    }
+  }
+
   private async rotation(job: LaneJob): Promise<void> {
+    // the configuration at the job's start stays this rotation's even if rotation.yaml is reloaded meanwhile
+    const { config, res, findings } = this;
     const name = typeof job.data?.key === 'string' ? job.data.key : job.id;
     this.running.set(job.id, name);
     this.metrics?.running.inc();
@@ -169,7 +222,7 @@ export class FleetWorker {
     try {
       decision = await runJob(
         { id: job.id, data: job.data, createdOn: new Date(job.createdOn) },
-        { config: this.config, res: this.res, findings: this.findings, owner: this.owner, queue: this.queue },
+        { config, res, findings, owner: this.owner, queue: this.queue },
       );
     } catch (error) {
       decision = { action: 'retry', reason: `${name}: ${this.ctx.redactor.redact(messageOf(error))}` };
@@ -186,9 +239,9 @@ export class FleetWorker {
       if (result && (result.outcome === 'needs-attention' || result.outcome === 'blocked')) await this.tell(result.outcome, decision.note);
     } else if (decision.action === 'move') {
       this.ctx.logger.info(`job ${job.id}: ${decision.note} to ${decision.queue}`);
-      const key = this.config.keys.find((k) => k.id === job.data.key)!;
+      const key = config.keys.find((k) => k.id === job.data.key)!;
       await this.settle(async () => {
-        await enqueueRotations(this.boss!, this.config.fleet!, [{ key, trigger: job.data.trigger, reason: job.data.reason }]);
+        await enqueueRotations(this.boss!, config.fleet!, [{ key, trigger: job.data.trigger, reason: job.data.reason }]);
         await this.boss!.complete(this.queue, job.id, { outcome: 'moved', note: decision.note });
       });
     } else {
@@ -235,13 +288,12 @@ export class FleetWorker {
     }
   }
 
-  private async tell(event: 'failure' | 'attention' | 'blocked' | 'needs-attention', line: string): Promise<void> {
+  private async tell(event: 'failure' | 'attention' | 'blocked' | 'needs-attention', line: string, title?: string): Promise<void> {
     const webhooks = this.config.notify.webhooks;
     if (!webhooks.length) return;
     const kind = event === 'needs-attention' ? 'attention' : event === 'blocked' ? 'failure' : event;
-    await notify(webhooks, kind, { title: `keyturn worker ${this.id}: ${line.split(':')[0]} ${event}`, lines: [line] }, this.ctx).catch(
-      () => undefined,
-    );
+    const subject = title ?? `${line.split(':')[0]} ${event}`;
+    await notify(webhooks, kind, { title: `keyturn worker ${this.id}: ${subject}`, lines: [line] }, this.ctx).catch(() => undefined);
   }
 
   private sleep(ms: number): Promise<void> {
