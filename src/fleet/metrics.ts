@@ -12,6 +12,15 @@ export interface MetricsSource {
   /** waiting jobs (created or retry) per zone; '' is the default queue */
   queueDepth(): Promise<Map<string, number>>;
   ready(): boolean;
+  /** keys due and overdue per zone ('' no zone), from rotation.yaml and the store's records */
+  dueKeys(): Promise<Map<string, DueCount>>;
+}
+
+export interface DueCount {
+  /** due now: past their due date, or never rotated */
+  due: number;
+  /** past their due date (a key never rotated is due, not overdue) */
+  overdue: number;
 }
 
 export class WorkerMetrics {
@@ -44,6 +53,31 @@ export class WorkerMetrics {
 
   constructor(private readonly source: MetricsSource) {
     const depth = this.source;
+    // one read of the store's records serves both gauges of a scrape
+    let counting: Promise<Map<string, DueCount>> | undefined;
+    const counts = (): Promise<Map<string, DueCount>> => {
+      counting ??= depth.dueKeys().finally(() => setTimeout(() => (counting = undefined), 1000).unref());
+      return counting;
+    };
+    for (const [name, help, field] of [
+      ['keyturn_keys_due', 'Keys due for rotation now (past their due date or never rotated), by zone (zone="" no zone)', 'due'],
+      ['keyturn_keys_overdue', 'Keys past their due date, by zone (zone="" no zone)', 'overdue'],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['zone'] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          try {
+            for (const [zone, n] of await counts()) this.set({ zone }, n[field]);
+          } catch {
+            // the store cannot be read: no figure rather than a wrong one
+          }
+        },
+      });
+    }
     new Gauge({
       name: 'keyturn_queue_depth',
       help: 'Rotation jobs waiting in the queue, by zone (zone="" is the default queue)',

@@ -20,7 +20,9 @@ import { IssuerSet } from '../issuers/registry.js';
 import { StoreSet } from '../stores/registry.js';
 import { ensureQueues, errorText, openQueue, type Boss } from './boss.js';
 import { enqueueRotations } from './enqueue.js';
-import type { WorkerMetrics } from './metrics.js';
+import { dueState } from '../plan/due.js';
+import { readStates } from '../plan/build.js';
+import type { DueCount, WorkerMetrics } from './metrics.js';
 import { queueOf, SCHEDULE_QUEUE, WORKER_ID_ENV, WORKER_ZONE_ENV, zonesOf, type RotationJobData } from './names.js';
 import { ConfigWatch } from './reload.js';
 import { runJob, type JobDecision } from './run-job.js';
@@ -111,6 +113,24 @@ export class FleetWorker {
     const out = new Map<string, number>();
     if (!this.boss) return out;
     for (const zone of zonesOf(this.config.keys)) out.set(zone ?? '', await this.boss.getQueueSize(queueOf(zone)));
+    return out;
+  }
+
+  /** Keys due and overdue per zone ('' no zone), as `status` decides them (plan/due.ts). */
+  async dueKeys(): Promise<Map<string, DueCount>> {
+    const { config, res } = this;
+    const states = await readStates(config, res);
+    const now = this.ctx.clock.now();
+    const out = new Map<string, DueCount>();
+    for (const zone of zonesOf(config.keys)) out.set(zone ?? '', { due: 0, overdue: 0 });
+    for (const key of config.keys) {
+      const record = states.get(key.id)?.record;
+      if (!record) continue;
+      const state = dueState(key, record, now);
+      const count = out.get(key.zone ?? '')!;
+      if (state.due) count.due++;
+      if (state.due && !state.neverRotated) count.overdue++;
+    }
     return out;
   }
 

@@ -7,6 +7,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../../scripts/free-port.js';
 import { processAlive } from '../support/pid.js';
 import { Fleet } from './fleet-workspace.js';
 
@@ -91,6 +92,32 @@ describe('fleet: a running worker and change (real PostgreSQL, real worker proce
     expect(log.match(/not reloaded/g)?.length, log).to.equal(1);
     expect(processAlive(worker.pid!)).to.equal(true);
     for (const body of posts) expect(body).to.not.include(fleet.env.KEYTURN_MASTER_KEY!);
+    worker.kill('SIGTERM');
+    expect((await worker).exitCode).to.equal(0);
+  });
+
+  it('/metrics: keys due and overdue per zone, from rotation.yaml and the store', async () => {
+    const fleet = await Fleet.create(cluster, { plain: 1, zones: { eu: 2 } });
+    fleets.push(fleet);
+    // k1 rotated 40 days ago (period 30d): overdue; the eu keys never rotated: due, not overdue
+    const past = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    const rotated = await fleet.run(['rotate', 'k1', '--yes'], { KEYTURN_NOW: past });
+    expect(rotated.exitCode, rotated.stderr).to.equal(0);
+    const port = await freePort();
+    const worker = fleet.worker(['--concurrency', '1', '--metrics-port', String(port)]);
+    workers.push(worker);
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.text() ?? '';
+    await until('the metrics', async () => (await scrape()).includes('keyturn_keys_due'));
+    const before = await scrape();
+    expect(before).to.match(/keyturn_keys_due\{zone=""\} 1/);
+    expect(before).to.match(/keyturn_keys_overdue\{zone=""\} 1/);
+    expect(before).to.match(/keyturn_keys_due\{zone="eu"\} 2/);
+    expect(before).to.match(/keyturn_keys_overdue\{zone="eu"\} 0/);
+    expect(before).to.not.include(fleet.env.KEYTURN_MASTER_KEY!);
+    const sent = await fleet.run(['enqueue', 'k1']);
+    expect(sent.exitCode, sent.stderr).to.equal(0);
+    await until('k1 no longer due', async () => /keyturn_keys_due\{zone=""\} 0/.test(await scrape()));
+    expect(await scrape()).to.match(/keyturn_keys_overdue\{zone=""\} 0/);
     worker.kill('SIGTERM');
     expect((await worker).exitCode).to.equal(0);
   });

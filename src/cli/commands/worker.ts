@@ -46,7 +46,11 @@ export async function run(argv: WorkerArgs): Promise<ExitCodeValue> {
     try {
       if (argv.metricsPort !== undefined) {
         const { WorkerMetrics } = await import('../../fleet/metrics.js');
-        metrics = new WorkerMetrics({ queueDepth: () => worker.queueDepth(), ready: () => worker.ready });
+        metrics = new WorkerMetrics({
+          queueDepth: () => worker.queueDepth(),
+          ready: () => worker.ready,
+          dueKeys: () => worker.dueKeys(),
+        });
         worker.metrics = metrics;
         const port = await metrics.listen(argv.metricsPort);
         ctx.logger.info(`metrics on http://127.0.0.1:${port}/metrics (also /healthz, /readyz)`);
