@@ -24,6 +24,7 @@ import { dueState } from '../plan/due.js';
 import { readStates } from '../plan/build.js';
 import type { DueCount, WorkerMetrics } from './metrics.js';
 import { queueOf, SCHEDULE_QUEUE, WORKER_ID_ENV, WORKER_ZONE_ENV, zonesOf, type RotationJobData } from './names.js';
+import { beat, ensureWorkerTable, leave } from './heartbeat.js';
 import { ConfigWatch } from './reload.js';
 import { runJob, type JobDecision } from './run-job.js';
 import { chooseKeys } from './select.js';
@@ -56,6 +57,8 @@ export class FleetWorker {
   readonly id = `${os.hostname()}:${process.pid}`;
   readonly queue: string;
   private boss?: Boss;
+  /** the queue's schema as read at start (a reload does not move the worker to another queue) */
+  private schema = '';
   private stopping = false;
   private reachable = false;
   private lanes: Array<Promise<void>> = [];
@@ -99,6 +102,9 @@ export class FleetWorker {
     if (!zones.includes(this.options.zone)) zones.push(this.options.zone);
     await ensureQueues(this.boss, fleet, zones);
     await this.boss.schedule(SCHEDULE_QUEUE, fleet.schedule, {}, { tz: 'UTC' });
+    this.schema = fleet.queue.schema;
+    await ensureWorkerTable(this.boss, this.schema);
+    await this.heartbeat();
     this.reachable = true;
     this.lanes.push(this.watch());
     this.lanes.push(this.watchConfig());
@@ -147,6 +153,7 @@ export class FleetWorker {
     const how = await Promise.race([lanes.then(() => 'done' as const), timedOut]);
     clearTimeout(timer);
     const unfinished = how === 'timeout' ? [...this.running.values()] : [];
+    if (this.boss) await leave(this.boss, this.schema, this.id).catch(() => undefined);
     await this.boss?.stop({ graceful: false, wait: true, timeout: 5000 }).catch(() => undefined);
     if (how === 'done') for (const stores of this.reloadedStores) await stores.closeAll().catch(() => undefined);
     return { unfinished };
@@ -173,12 +180,18 @@ export class FleetWorker {
     }
   }
 
+  /** This worker's row in keyturn_worker (heartbeat.ts): alive, and the keys it runs now. */
+  private heartbeat(): Promise<void> {
+    const running = [...this.running.values()];
+    return beat(this.boss!, this.schema, { id: this.id, host: os.hostname(), zone: this.options.zone, running });
+  }
+
   /** Ask the queue database a trivial question every poll interval: /readyz and the lanes follow the answer. */
   private async watch(): Promise<void> {
     let backoff = this.options.pollMs;
     while (!this.stopping) {
       try {
-        await withTimeout(this.boss!.getDb().executeSql('SELECT 1', []), FETCH_TIMEOUT_MS);
+        await withTimeout(this.heartbeat(), FETCH_TIMEOUT_MS);
         if (!this.reachable) this.ctx.logger.info('queue: reachable again; taking jobs');
         this.reachable = true;
         backoff = this.options.pollMs;

@@ -121,4 +121,49 @@ describe('fleet: a running worker and change (real PostgreSQL, real worker proce
     worker.kill('SIGTERM');
     expect((await worker).exitCode).to.equal(0);
   });
+
+  it('status: per key queued / running on which worker / last outcome, and the workers alive', async () => {
+    const fleet = await Fleet.create(cluster, { plain: 2 });
+    fleets.push(fleet);
+    await fleet.slowCreate('k1', 8);
+    const worker = fleet.worker(['--concurrency', '1']);
+    workers.push(worker);
+    let log = '';
+    (worker as unknown as { all: NodeJS.ReadableStream }).all.on('data', (c: Buffer) => (log += c.toString()));
+    interface Status {
+      fleet: {
+        keys: Array<{ key: string; state?: string; worker?: string; last?: { state: string; outcome?: string } }>;
+        workers: Array<{ id: string; running: string[] }>;
+      };
+    }
+    const status = async (): Promise<Status['fleet']> => {
+      const r = await fleet.run(['status', '--json']);
+      expect(r.exitCode, r.stderr).to.equal(0);
+      return (JSON.parse(r.stdout) as Status).fleet;
+    };
+    const key = (s: Status['fleet'], id: string) => s.keys.find((k) => k.key === id)!;
+    await until('the worker to start', () => log.includes('taking jobs'));
+    expect((await fleet.run(['enqueue', 'k1'])).exitCode).to.equal(0);
+    await until('k1 running', async () => ((await fleet.jobStates()).active ?? 0) === 1).catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(log)} ${JSON.stringify(await fleet.jobStates())}`);
+    });
+    expect((await fleet.run(['enqueue', 'k2'])).exitCode).to.equal(0);
+    let now = await status();
+    await until('the heartbeat naming k1', async () => (now = await status()).workers[0]?.running.includes('k1') ?? false);
+    expect(now.workers.map((w) => w.id)).to.have.length(1);
+    expect(now.workers[0]!.id.endsWith(`:${worker.pid}`)).to.equal(true);
+    expect(key(now, 'k1')).to.deep.include({ state: 'running', worker: now.workers[0]!.id });
+    expect(key(now, 'k2').state).to.equal('queued');
+    const text = await fleet.run(['status']);
+    expect(text.stdout).to.match(/k1 +running on \S+:\d+/);
+    expect(text.stdout).to.include('Workers alive: 1');
+    await until('both rotated', async () => ((await fleet.jobStates()).completed ?? 0) === 2);
+    now = await status();
+    for (const id of ['k1', 'k2']) expect(key(now, id).last, id).to.include({ state: 'completed', outcome: 'completed' });
+    expect(key(now, 'k1').state).to.equal(undefined);
+    worker.kill('SIGTERM');
+    expect((await worker).exitCode).to.equal(0);
+    // a drained worker leaves: its row is gone
+    expect((await status()).workers).to.deep.equal([]);
+  });
 });
