@@ -12,21 +12,12 @@ import { openStore } from '../../src/stores/registry.js';
 import type { SecretStore } from '../../src/stores/types.js';
 import type { Sandbox } from '../../scripts/sandbox/server.js';
 import { removeTempDir, tempDir } from '../support/temp-dir.js';
-import { admin, sandboxWithAccounts, signed, SUB, type WireKey } from './wire.js';
+import { admin, sandboxWithAccounts, signed, SUB, type WireKey, exchangeConfigHead } from './wire.js';
 
 const CLI = path.join(process.cwd(), 'dist/src/cli/main.js');
 
 function yaml(url: string, extra = ''): string {
-  return `version: 1
-defaults: { store: local, leaseTtl: 2m }
-stores:
-  local: { type: file, path: store.enc }
-issuers:
-  exchange:
-    type: binance
-    baseUrl: ${url}
-    managementKey: { store: local, path: exchange/management }
-people:
+  return `${exchangeConfigHead(url)}people:
   alice: { name: Alice, teams: [trading] }
 teams:
   trading: { members: [alice] }

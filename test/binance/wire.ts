@@ -107,3 +107,17 @@ export async function sandboxWithAccounts(
 export async function createSubKey(url: string, management: WireKey, params: string): Promise<WireResult> {
   return signed(url, 'POST', '/sapi/v1/sub-account/subAccountApi', management, params);
 }
+
+/** The start of a rotation.yaml whose issuer `exchange` is the sandbox at `url`, its management key in the file store. */
+export function exchangeConfigHead(url: string): string {
+  return `version: 1
+defaults: { store: local, leaseTtl: 2m }
+stores:
+  local: { type: file, path: store.enc }
+issuers:
+  exchange:
+    type: binance
+    baseUrl: ${url}
+    managementKey: { store: local, path: exchange/management }
+`;
+}

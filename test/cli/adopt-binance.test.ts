@@ -13,22 +13,13 @@ import { execa } from 'execa';
 import type { Sandbox } from '../../scripts/sandbox/server.js';
 import { openStore } from '../../src/stores/registry.js';
 import type { SecretStore } from '../../src/stores/types.js';
-import { admin, createSubKey, sandboxWithAccounts, SUB, type WireKey } from '../binance/wire.js';
+import { admin, createSubKey, sandboxWithAccounts, SUB, type WireKey, exchangeConfigHead } from '../binance/wire.js';
 import { removeTempDir, tempDir } from '../support/temp-dir.js';
 
 const CLI = path.join(process.cwd(), 'dist/src/cli/main.js');
 const DAY = 86_400_000;
 
-const yaml = (url: string) => `version: 1
-defaults: { store: local, leaseTtl: 2m }
-stores:
-  local: { type: file, path: store.enc }
-issuers:
-  exchange:
-    type: binance
-    baseUrl: ${url}
-    managementKey: { store: local, path: exchange/management }
-people:
+const yaml = (url: string) => `${exchangeConfigHead(url)}people:
   alice: { name: Alice }
 keys:
   - id: grid-bot

@@ -13,7 +13,7 @@ import { openStore } from '../../src/stores/registry.js';
 import type { Sandbox } from '../../scripts/sandbox/server.js';
 import { freePort } from '../../scripts/free-port.js';
 import { removeTempDir, tempDir } from '../support/temp-dir.js';
-import { admin, sandboxWithAccounts, signed, SUB, SUB2, type WireKey } from '../binance/wire.js';
+import { admin, sandboxWithAccounts, signed, SUB, SUB2, type WireKey, exchangeConfigHead } from '../binance/wire.js';
 
 const CLI = path.join(process.cwd(), 'dist/src/cli/main.js');
 const BOT = path.join(process.cwd(), 'dist/scripts/demo-bot.js');
@@ -38,16 +38,7 @@ ${extra}`;
         env: { BINANCE_API_KEY: apiKey, BINANCE_API_SECRET: secret }
         health: { url: "http://127.0.0.1:${botPort}/health", timeout: 2s, retries: 40, interval: 100ms }
 `;
-  return `version: 1
-defaults: { store: local, leaseTtl: 2m }
-stores:
-  local: { type: file, path: store.enc }
-issuers:
-  exchange:
-    type: binance
-    baseUrl: ${url}
-    managementKey: { store: local, path: exchange/management }
-people:
+  return `${exchangeConfigHead(url)}people:
   alice: { name: Alice, teams: [trading] }
   bob: { name: Bob }
 teams:
