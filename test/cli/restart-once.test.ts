@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expectAliveAtProvider, sha256 } from '../support/invariants.js';
-import { FIXTURES, Workspace } from '../support/workspace.js';
+import { providerConfigHead, Workspace } from '../support/workspace.js';
 
 const CONSUMER = `
 import { createHash } from 'node:crypto';
@@ -50,22 +50,7 @@ describe('cli: one restart per consumer per run', function () {
     const healthJs = path.join(ws.dir, 'health.mjs');
     await writeFile(consumerJs, CONSUMER);
     await writeFile(healthJs, HEALTH);
-    const provider = (op: string) => `[node, ${JSON.stringify(path.join(FIXTURES, 'provider.js'))}, ${op}]`;
-    const yaml = `version: 1
-defaults:
-  store: local
-  leaseTtl: 2m
-stores:
-  local: { type: file, path: store.enc }
-issuers:
-  provider:
-    type: command
-    create: ${provider('create')}
-    revoke: ${provider('revoke')}
-    verify: ${provider('verify')}
-    list: ${provider('list')}
-    isDead: ${provider('is-dead')}
-people:
+    const yaml = `${providerConfigHead()}people:
   bob: { name: Bob }
 keys:
 ${keys

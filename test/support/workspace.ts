@@ -131,7 +131,6 @@ export class Workspace {
 
 function rotationYaml(options: WorkspaceOptions): string {
   const count = options.keys ?? 2;
-  const provider = (op: string) => `[node, ${JSON.stringify(path.join(FIXTURES, 'provider.js'))}, ${op}]`;
   const keys = Array.from({ length: count }, (_, i) => {
     const id = `key-${i + 1}`;
     return `  - id: ${id}
@@ -147,6 +146,18 @@ function rotationYaml(options: WorkspaceOptions): string {
         env: { APP_SECRET: secret }
 ${options.extraKeyYaml ?? ''}`;
   });
+  return `${providerConfigHead()}people:
+  alice: { name: Alice, teams: [ops] }
+  bob: { name: Bob }
+teams:
+  ops: { members: [] }
+${options.webhookUrl ? `notify:\n  webhooks:\n    - url: ${options.webhookUrl}\n      events: [failure, attention, summary]\n` : ''}keys:
+${keys.join('')}`;
+}
+
+/** The start of a rotation.yaml: the file store `local` and the `command` issuer `provider` (test/fixtures/provider.js). */
+export function providerConfigHead(): string {
+  const provider = (op: string) => `[node, ${JSON.stringify(path.join(FIXTURES, 'provider.js'))}, ${op}]`;
   return `version: 1
 defaults:
   store: local
@@ -161,11 +172,5 @@ issuers:
     verify: ${provider('verify')}
     list: ${provider('list')}
     isDead: ${provider('is-dead')}
-people:
-  alice: { name: Alice, teams: [ops] }
-  bob: { name: Bob }
-teams:
-  ops: { members: [] }
-${options.webhookUrl ? `notify:\n  webhooks:\n    - url: ${options.webhookUrl}\n      events: [failure, attention, summary]\n` : ''}keys:
-${keys.join('')}`;
+`;
 }
