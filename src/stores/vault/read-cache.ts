@@ -6,7 +6,7 @@
  */
 import type { DataRead, VaultClient } from './client.js';
 import { UNCHANGED, type Documents } from './documents.js';
-import { foldPending, labels, settle, type Labels, type VaultState } from './labels.js';
+import { foldPending, labels, settle, type Labels, type LatestSeen, type VaultState } from './labels.js';
 import type { Leases } from './leases.js';
 import type { VaultPaths } from './paths.js';
 import type { StoreRef } from '../../model.js';
@@ -62,6 +62,14 @@ export class ReadCache {
     this.secrets.delete(this.paths.secret(ref));
   }
 
+  /** A promoted PENDING (the secret's latest version as `latest` shows it) folded into the state document with its next write. */
+  foldLater(ref: StoreRef, latest: LatestSeen): void {
+    this.docs.defer<VaultState>(this.paths.document(ref, 'state'), (d) => {
+      const folded = d?.pending ? foldPending(structuredClone(d), latest) : undefined;
+      return folded && !folded.pending ? folded : UNCHANGED;
+    });
+  }
+
   /**
    * The labels. 'fresh': the secret read from Vault (what a consumer sees now). 'hint': the
    * secret and the state as this process last saw them when it has, for a step that then writes
@@ -81,12 +89,7 @@ export class ReadCache {
     const state = settle(doc, latestSeen);
     // A promoted PENDING still in the document (a crash, or a promote just written): its
     // material leaves with the next write this process makes there, under its lease.
-    if (doc?.pending && !state.pending && this.leases.holds(ref)) {
-      this.docs.defer<VaultState>(statePath, (d) => {
-        const folded = d?.pending ? foldPending(structuredClone(d), latestSeen) : undefined;
-        return folded && !folded.pending ? folded : UNCHANGED;
-      });
-    }
+    if (doc?.pending && !state.pending && this.leases.holds(ref)) this.foldLater(ref, latestSeen);
     const view = labels(state, read.state === 'present' ? read.version : undefined);
     const latest: LatestVersion =
       read.state === 'present'

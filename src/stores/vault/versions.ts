@@ -12,7 +12,7 @@ import type { StoredVersion } from '../types.js';
 import type { VaultClient } from './client.js';
 import { Documents, UNCHANGED } from './documents.js';
 import { isCasConflict } from './errors.js';
-import { emptyState, foldPending, materialOf, settle, type PendingVersion, type VaultState, type VersionInfo } from './labels.js';
+import { emptyState, materialOf, settle, type PendingVersion, type VaultState, type VersionInfo } from './labels.js';
 import type { VaultPaths } from './paths.js';
 import type { ReadCache, SecretView } from './read-cache.js';
 import type { KeyMaterial, StoreRef } from '../../model.js';
@@ -118,11 +118,7 @@ export class Versions {
     // during the rotation: the CAS refusal fails the promote (another writer in flight).
     await this.writeSecret(ref, pending.material, base.version);
     // the state document learns it with its next write (a reader meanwhile sees it from the secret)
-    const landed = { version: base.version + 1, data: { ...pending.material } };
-    this.docs.defer<VaultState>(this.paths.document(ref, 'state'), (doc) => {
-      const folded = doc?.pending?.rotationId === rotationId ? foldPending(structuredClone(doc), landed) : undefined;
-      return folded && !folded.pending ? folded : UNCHANGED;
-    });
+    this.cache.foldLater(ref, { version: base.version + 1, data: { ...pending.material } });
   }
 
   async rollback(ref: StoreRef, rotationId: string): Promise<void> {
