@@ -128,7 +128,8 @@ export async function main(args: string[]): Promise<void> {
           .positional('person', { type: 'string', demandOption: true })
           .option('dry-run', { type: 'boolean' })
           .option('concurrency', concurrencyOption)
-          .option('yes', { alias: 'y', type: 'boolean' }),
+          .option('yes', { alias: 'y', type: 'boolean' })
+          .option('queue', { type: 'boolean', describe: "send offboarding jobs to the fleet's workers instead of running here" }),
       lazy(() => import('./commands/offboard.js')),
     )
     .command(
@@ -144,7 +145,11 @@ export async function main(args: string[]): Promise<void> {
           .option('reason', { type: 'string', demandOption: true, describe: 'why (recorded in history)' })
           .option('dry-run', { type: 'boolean' })
           .option('concurrency', concurrencyOption)
-          .option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation (required without a terminal)' }),
+          .option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation (required without a terminal)' })
+          .option('queue', {
+            type: 'boolean',
+            describe: "send revoke jobs to the fleet's workers (first in line), not run here",
+          }),
       lazy(() => import('./commands/revoke.js')),
     )
     .command(

@@ -1,13 +1,13 @@
 /**
  * keyturn enqueue: hand rotations to the fleet (`keyturn worker`). One job per selected key
- * on its zone's queue; a key already waiting is not queued twice. pg-boss is loaded here
- * only when this command runs.
+ * on its zone's queue; a key already waiting is not queued twice (src/cli/fleet-send.ts).
  */
-import { errors, ExitCode, type ExitCodeValue } from '../../errors.js';
+import { errors, type ExitCodeValue } from '../../errors.js';
 import { keysHeldBy } from '../../plan/people.js';
 import { isEmptySelection } from '../../plan/select.js';
 import type { GlobalOptions } from '../options.js';
 import { selectionFrom, type SelectionArgs } from '../selection-args.js';
+import { fleetOf, sendToFleet } from '../fleet-send.js';
 import { withSession } from '../session.js';
 
 interface EnqueueArgs extends GlobalOptions, SelectionArgs {
@@ -28,13 +28,8 @@ export async function run(argv: EnqueueArgs): Promise<ExitCodeValue> {
   if (argv.offboard === undefined && isEmptySelection(selection))
     throw errors.usage('name the keys to enqueue, or pass --due, --all, --owner, --tag or --offboard PERSON');
   return withSession(argv, async (session) => {
-    const fleet = session.config.fleet;
-    if (!fleet)
-      throw errors.config('rotation.yaml has no fleet section', session.config.file, 'add fleet: { queue: { url: ${KEYTURN_QUEUE_URL} } }');
+    fleetOf(session);
     const { chooseKeys } = await import('../../fleet/select.js');
-    const { openQueue, ensureQueues } = await import('../../fleet/boss.js');
-    const { enqueueRotations } = await import('../../fleet/enqueue.js');
-    const { zonesOf } = await import('../../fleet/names.js');
     const chosen =
       argv.offboard !== undefined
         ? {
@@ -46,26 +41,9 @@ export async function run(argv: EnqueueArgs): Promise<ExitCodeValue> {
             blocked: [] as string[],
           }
         : await chooseKeys(session.config, session.res, selection);
-    const { blocked } = chosen;
     const requests = argv.revoke
       ? chosen.requests.map((r) => ({ ...r, trigger: 'revoke' as const, reason: argv.reason! }))
       : chosen.requests;
-    for (const id of blocked) session.ctx.logger.warn(`${id}: blocked by policy; not enqueued (keyturn plan ${id} shows why)`);
-    const boss = await openQueue(fleet, session.ctx, { supervise: false });
-    try {
-      await ensureQueues(boss, fleet, zonesOf(session.config.keys));
-      const sent = await enqueueRotations(boss, fleet, requests);
-      if (session.options.json) session.out.json({ enqueued: sent, blocked });
-      else {
-        for (const s of sent) session.out.line(`${s.key}: ${s.jobId ? `queued on ${s.queue}` : `already waiting on ${s.queue}`}`);
-        const fresh = sent.filter((s) => s.jobId).length;
-        session.out.line(
-          `${fresh} job(s) enqueued, ${sent.length - fresh} already waiting${blocked.length ? `, ${blocked.length} blocked` : ''}.`,
-        );
-      }
-    } finally {
-      await boss.stop({ graceful: false, wait: true, timeout: 5000 }).catch(() => undefined);
-    }
-    return blocked.length ? ExitCode.usage : ExitCode.ok;
+    return sendToFleet(session, requests, chosen.blocked);
   });
 }

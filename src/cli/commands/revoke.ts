@@ -19,6 +19,7 @@ import type { GlobalOptions } from '../options.js';
 import { startProgress } from '../progress/progress.js';
 import { planChunks, renderResults } from '../render.js';
 import { blockedReasons } from '../execute.js';
+import { fleetOf, planRequests, sendToFleet } from '../fleet-send.js';
 import { withSession, type Session } from '../session.js';
 
 export interface RevokeArgs extends GlobalOptions {
@@ -31,6 +32,8 @@ export interface RevokeArgs extends GlobalOptions {
   dryRun?: boolean;
   yes?: boolean;
   concurrency?: number;
+  /** send revoke jobs to the fleet instead of running here */
+  queue?: boolean;
 }
 
 export async function run(argv: RevokeArgs): Promise<ExitCodeValue> {
@@ -54,6 +57,12 @@ export async function run(argv: RevokeArgs): Promise<ExitCodeValue> {
         if (session.options.json) session.out.json(plan);
         else session.out.chunks(planChunks(plan));
         return ExitCode.ok;
+      }
+      if (argv.queue) {
+        fleetOf(session);
+        if (!(await confirmed(session, plan, argv.yes, 'when a worker takes its job'))) return ExitCode.ok;
+        const { requests, blocked } = planRequests(plan, new Map(chosen.map((c) => [c.key.id, c.key])), 'revoke', argv.reason);
+        return sendToFleet(session, requests, blocked);
       }
       if (!(await confirmed(session, plan, argv.yes))) return ExitCode.ok;
       const { report, exitCode } = await revokeAll(session, plan, chosen, argv);
@@ -104,17 +113,18 @@ export async function leakResponse(
   return revokeAll(session, plan, chosen, argv);
 }
 
-async function confirmed(session: Session, plan: Plan, yes: boolean | undefined): Promise<boolean> {
+async function confirmed(session: Session, plan: Plan, yes: boolean | undefined, when = 'NOW'): Promise<boolean> {
   const { prompt } = session.ctx;
   if (yes) return true;
   if (!prompt.interactive) throw errors.noTty('revoking keys');
-  const lines = [`Revoke ${plan.keys.length} key(s): each current key is deleted at its issuer NOW, then replaced.`];
+  const lines = [`Revoke ${plan.keys.length} key(s): each current key is deleted at its issuer ${when}, then replaced.`];
   for (const k of plan.keys) {
     const current = k.currentKeyId ? `current key ${one(k.currentKeyId)}` : 'no current key';
     lines.push(`  ${one(k.key).padEnd(28)} ${one(k.issuer).padEnd(16)} ${current}${k.blocked ? '  [BLOCKED by policy: not touched]' : ''}`);
   }
   prompt.say(lines.join('\n'));
-  if (await prompt.confirm(`Delete ${plan.keys.length} key(s) now? Their consumers lose access until each replacement is in place.`)) {
+  const now = when === 'NOW' ? 'now' : 'through the fleet';
+  if (await prompt.confirm(`Delete ${plan.keys.length} key(s) ${now}? Their consumers lose access until each replacement is in place.`)) {
     return true;
   }
   prompt.say('Nothing changed.');
