@@ -3,6 +3,7 @@
  * real PostgreSQL queue (pg-boss), the file store's history and the issuer's own records.
  */
 import { expect } from 'chai';
+import { startVaultProcess, type VaultProcess } from '../../bench/vault-process.js';
 import { freePort } from '../../scripts/free-port.js';
 import { processAlive } from '../support/pid.js';
 import { Fleet, keyIds, type FleetKeys } from './fleet-workspace.js';
@@ -56,6 +57,7 @@ describe('fleet: keyturn worker on pg-boss (real PostgreSQL, real worker process
   let cluster: Awaited<ReturnType<typeof Fleet.startCluster>>;
   const fleets: Fleet[] = [];
   const workers: Worker[] = [];
+  let vault: VaultProcess | undefined;
 
   before(async () => {
     cluster = await Fleet.startCluster();
@@ -65,6 +67,7 @@ describe('fleet: keyturn worker on pg-boss (real PostgreSQL, real worker process
     for (const f of fleets.splice(0)) await f.cleanup();
   });
   after(async () => {
+    vault?.stop();
     await cluster?.cluster.stop();
   });
 
@@ -79,38 +82,42 @@ describe('fleet: keyturn worker on pg-boss (real PostgreSQL, real worker process
     return w;
   }
 
-  it('4 workers on 200 keys, 2 of them killed (kill -9) mid-run: every key rotated exactly once, nothing stuck', async () => {
-    const keys = { plain: 200, expireAfter: '10s' };
-    const fleet = await fleetOf(keys);
-    const enqueued = await fleet.run(['enqueue', '--all']);
-    expect(enqueued.exitCode, enqueued.stderr).to.equal(0);
-    expect(enqueued.stdout).to.include('200 job(s) enqueued, 0 already waiting');
-    // a second enqueue while they wait adds nothing: one job per key at a time
-    const again = await fleet.run(['enqueue', '--all']);
-    expect(again.stdout).to.include('0 job(s) enqueued, 200 already waiting');
-    const four = [0, 1, 2, 3].map(() => start(fleet, ['--concurrency', '4', '--log-level', 'warn']));
-    // let them get going, then kill two at different moments, each in the middle of rotations
-    while (((await fleet.jobStates()).completed ?? 0) < 30) await sleep(300);
-    four[0]!.kill('SIGKILL');
-    while (((await fleet.jobStates()).completed ?? 0) < 60) await sleep(300);
-    four[1]!.kill('SIGKILL');
-    const done = await untilRotated(fleet, 200, 200_000);
-    const ended = await stopAll(four.slice(2));
-    for (const e of ended) expect(e.exitCode, e.all).to.equal(0);
-    expect(await fleet.jobStates()).to.deep.equal({ completed: 200 });
-    const history = await fleet.history();
-    // an attempt that failed (the machine under load, a script cut short) rolled back cleanly and was retried
-    expect(history.filter((e) => e.outcome !== 'completed' && e.outcome !== 'rolled-back')).to.deep.equal([]);
-    expectExactlyOnce(fleet, keyIds(keys), history);
-    // no journal or lease left behind: status shows no key in flight or locked
-    const status = await fleet.run(['status', '--json']);
-    expect(status.exitCode, status.stderr).to.equal(0);
-    expect(status.stdout).to.not.match(/"(inFlight|lease)":\s*[{"]/);
-    const pids = new Set(four.map((w) => `${w.pid}`));
-    for (const e of done) expect(pids.has(e.worker!.id.split(':')[1]!), `${e.key} run by ${e.worker?.id}`).to.equal(true);
-    // the work was shared, and the survivors finished what the killed ones held
-    expect(new Set(done.map((e) => e.worker!.id)).size).to.be.greaterThan(2);
-  });
+  // the store every worker shares: one host's file store, and Vault (its stand-in in its own process, as a server)
+  for (const shared of ['file store', 'Vault stand-in'] as const) {
+    it(`4 workers on 200 keys in the ${shared}, 2 of them killed (kill -9) mid-run: every key rotated exactly once, nothing stuck`, async () => {
+      if (shared === 'Vault stand-in') vault ??= await startVaultProcess();
+      const keys: FleetKeys = { plain: 200, expireAfter: '10s', ...(shared === 'Vault stand-in' ? { vault } : {}) };
+      const fleet = await fleetOf(keys);
+      const enqueued = await fleet.run(['enqueue', '--all']);
+      expect(enqueued.exitCode, enqueued.stderr).to.equal(0);
+      expect(enqueued.stdout).to.include('200 job(s) enqueued, 0 already waiting');
+      // a second enqueue while they wait adds nothing: one job per key at a time
+      const again = await fleet.run(['enqueue', '--all']);
+      expect(again.stdout).to.include('0 job(s) enqueued, 200 already waiting');
+      const four = [0, 1, 2, 3].map(() => start(fleet, ['--concurrency', '4', '--log-level', 'warn']));
+      // let them get going, then kill two at different moments, each in the middle of rotations
+      while (((await fleet.jobStates()).completed ?? 0) < 30) await sleep(300);
+      four[0]!.kill('SIGKILL');
+      while (((await fleet.jobStates()).completed ?? 0) < 60) await sleep(300);
+      four[1]!.kill('SIGKILL');
+      const done = await untilRotated(fleet, 200, 200_000);
+      const ended = await stopAll(four.slice(2));
+      for (const e of ended) expect(e.exitCode, e.all).to.equal(0);
+      expect(await fleet.jobStates()).to.deep.equal({ completed: 200 });
+      const history = await fleet.history();
+      // an attempt that failed (the machine under load, a script cut short) rolled back cleanly and was retried
+      expect(history.filter((e) => e.outcome !== 'completed' && e.outcome !== 'rolled-back')).to.deep.equal([]);
+      expectExactlyOnce(fleet, keyIds(keys), history);
+      // no journal or lease left behind: status shows no key in flight or locked
+      const status = await fleet.run(['status', '--json']);
+      expect(status.exitCode, status.stderr).to.equal(0);
+      expect(status.stdout).to.not.match(/"(inFlight|lease)":\s*[{"]/);
+      const pids = new Set(four.map((w) => `${w.pid}`));
+      for (const e of done) expect(pids.has(e.worker!.id.split(':')[1]!), `${e.key} run by ${e.worker?.id}`).to.equal(true);
+      // the work was shared, and the survivors finished what the killed ones held
+      expect(new Set(done.map((e) => e.worker!.id)).size).to.be.greaterThan(2);
+    });
+  }
 
   it('zones: a zoned key is run only by a worker of its zone; a zone with no worker shows its queue waiting in /metrics', async () => {
     const keys = { plain: 6, zones: { eu: 4, us: 4, ap: 3 } };
