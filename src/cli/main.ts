@@ -314,6 +314,14 @@ export async function main(args: string[]): Promise<void> {
     .parseAsync();
 }
 
+// A reader that goes away (`keyturn status | head -3`) closes the pipe: later writes fail with EPIPE. The output is
+// dropped and the command runs to its end (a rotation is never cut short by its reader), with no stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 // The file store's notices (which key opened a store an interrupted rekey left) go to stderr with the logs.
 onFileStoreNotice((message) => process.stderr.write(terminalText(`warning: ${message}\n`)));
 
