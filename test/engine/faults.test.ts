@@ -5,27 +5,34 @@
  */
 import { expect } from 'chai';
 import { Workspace } from '../support/workspace.js';
+import { copyWorkspace } from '../support/workspace-copy.js';
 import { expectAliveAtProvider, expectSettled, historyOf } from '../support/invariants.js';
 
 describe('engine: a fault at each step', function () {
   this.timeout(60_000);
+  let seed: Workspace;
   let ws: Workspace;
-  let before: { currentKeyId: string; currentSecretSha256: string };
+  let beforeRun: { currentKeyId: string; currentSecretSha256: string };
 
-  beforeEach(async () => {
-    ws = await Workspace.create({ keys: 1 });
-    const first = await ws.run(['rotate', '--all', '--yes']);
+  // one key rotated once, then each test starts on its own copy of that
+  before(async () => {
+    seed = await Workspace.create({ keys: 1 });
+    const first = await seed.run(['rotate', '--all', '--yes']);
     expect(first.exitCode, first.stderr).to.equal(0);
-    before = await expectSettled(ws, 'key-1');
   });
-  afterEach(async () => ws.cleanup());
+  after(async () => seed?.cleanup());
+  beforeEach(async () => {
+    ws = await copyWorkspace(seed);
+    beforeRun = await expectSettled(ws, 'key-1');
+  });
+  afterEach(async () => ws?.cleanup());
 
   async function expectRolledBack(result: { exitCode: number; stdout: string; stderr: string }, failedStep: string): Promise<void> {
     expect(result.exitCode, result.stderr).to.equal(1);
     expect(result.stdout).to.match(new RegExp(`rolled-back.*failed at ${failedStep}`));
     const after = await expectSettled(ws, 'key-1');
-    expect(after).to.deep.equal(before);
-    expectAliveAtProvider(ws, [before.currentKeyId]);
+    expect(after).to.deep.equal(beforeRun);
+    expectAliveAtProvider(ws, [beforeRun.currentKeyId]);
     const history = await historyOf(ws, 'key-1');
     expect(history.map((h) => h.outcome)).to.deep.equal(['completed', 'rolled-back']);
     expect(history[1]!.error).to.be.a('string').and.not.equal('');
@@ -48,7 +55,7 @@ describe('engine: a fault at each step', function () {
       const again = await ws.run(['rotate', 'key-1', '--yes']);
       expect(again.exitCode, again.stderr).to.equal(0);
       const after = await expectSettled(ws, 'key-1');
-      expect(after.currentKeyId).to.not.equal(before.currentKeyId);
+      expect(after.currentKeyId).to.not.equal(beforeRun.currentKeyId);
       expectAliveAtProvider(ws, [after.currentKeyId]);
     });
   }
@@ -61,10 +68,10 @@ describe('engine: a fault at each step', function () {
     const record = await store.rotation(ws.ref('key-1'));
     await store.close();
     expect(record.attention?.reason).to.match(/could not be deleted/);
-    expect(record.pendingRetire?.keyId).to.equal(before.currentKeyId);
+    expect(record.pendingRetire?.keyId).to.equal(beforeRun.currentKeyId);
     const current = record.currentKeyId!;
-    expect(current).to.not.equal(before.currentKeyId);
-    expectAliveAtProvider(ws, [before.currentKeyId, current]);
+    expect(current).to.not.equal(beforeRun.currentKeyId);
+    expectAliveAtProvider(ws, [beforeRun.currentKeyId, current]);
 
     const status = await ws.run(['status', '--json']);
     expect(JSON.parse(status.stdout).keys[0].state).to.equal('needs attention');
@@ -84,7 +91,7 @@ describe('engine: a fault at each step', function () {
     expect(result.stdout).to.match(/needs-attention/);
     const resumed = await ws.run(['rotate', 'key-1', '--yes']);
     expect(resumed.exitCode, resumed.stderr).to.equal(1);
-    expect(await expectSettled(ws, 'key-1')).to.deep.equal(before);
-    expectAliveAtProvider(ws, [before.currentKeyId]);
+    expect(await expectSettled(ws, 'key-1')).to.deep.equal(beforeRun);
+    expectAliveAtProvider(ws, [beforeRun.currentKeyId]);
   });
 });
