@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Workspace } from '../support/workspace.js';
+import { copyWorkspace } from '../support/workspace-copy.js';
 import { expectAliveAtProvider, expectSettled, historyOf } from '../support/invariants.js';
 import type { RotationResult } from '../../src/engine/result.js';
 
@@ -60,16 +61,22 @@ const CASES: Case[] = [
 
 describe('store: the disk fills up at each store call of a rotation', function () {
   this.timeout(60_000);
+  let seed: Workspace;
   let ws: Workspace;
   let oldKeyId: string;
 
-  beforeEach(async () => {
-    ws = await Workspace.create({ keys: 1 });
-    const first = await ws.run(['rotate', '--all', '--yes']);
+  // one key rotated once, then each test starts on its own copy of that
+  before(async () => {
+    seed = await Workspace.create({ keys: 1 });
+    const first = await seed.run(['rotate', '--all', '--yes']);
     expect(first.exitCode, first.stderr).to.equal(0);
+  });
+  after(async () => seed?.cleanup());
+  beforeEach(async () => {
+    ws = await copyWorkspace(seed);
     oldKeyId = (await expectSettled(ws, 'key-1')).currentKeyId;
   });
-  afterEach(async () => ws.cleanup());
+  afterEach(async () => ws?.cleanup());
 
   for (const c of CASES) {
     it(`full at ${c.point}: reports ${c.outcome}${c.step ? ` at ${c.step}` : ''} (exit ${c.exitCode}), as the store shows`, async () => {
