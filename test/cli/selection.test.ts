@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Workspace } from '../support/workspace.js';
+import { copyWorkspace } from '../support/workspace-copy.js';
 import { expectAliveAtProvider, expectSettled, historyOf } from '../support/invariants.js';
 
 const KEYS = ['key-1', 'key-2', 'key-3'];
@@ -43,14 +44,28 @@ function shape(ws: Workspace): void {
 describe('selection by --tag and --owner, through the CLI', function () {
   this.timeout(60_000);
   let ws: Workspace;
+  // made once, in before(): the shaped workspace, and a copy of it with every key rotated once
+  let shaped: Workspace;
+  let rotated: Workspace;
 
-  beforeEach(async () => {
-    ws = await Workspace.create({ keys: 3 });
-    shape(ws);
-    const valid = await ws.run(['validate']);
+  before(async () => {
+    shaped = await Workspace.create({ keys: 3 });
+    shape(shaped);
+    rotated = await copyWorkspace(shaped);
+    const [valid, all] = await Promise.all([shaped.run(['validate']), rotated.run(['rotate', '--all', '--yes'])]);
     expect(valid.exitCode, valid.stdout + valid.stderr).to.equal(0);
+    expect(all.exitCode, all.stderr).to.equal(0);
+    for (const key of KEYS) await expectSettled(rotated, key);
   });
-  afterEach(async () => ws.cleanup());
+  after(async () => {
+    await shaped?.cleanup();
+    await rotated?.cleanup();
+  });
+  // each test on its own copy
+  beforeEach(async () => {
+    ws = await copyWorkspace(shaped);
+  });
+  afterEach(async () => ws?.cleanup());
 
   async function planJson(args: string[]): Promise<PlanJson> {
     const result = await ws.run(['plan', ...args, '--json']);
@@ -75,10 +90,10 @@ describe('selection by --tag and --owner, through the CLI', function () {
     }
   }
 
+  /** Every key rotated once and settled: this test's workspace becomes its own copy of the one before() rotated. */
   async function rotateAll(): Promise<Record<string, string | undefined>> {
-    const all = await ws.run(['rotate', '--all', '--yes']);
-    expect(all.exitCode, all.stderr).to.equal(0);
-    for (const key of KEYS) await expectSettled(ws, key);
+    await ws.cleanup();
+    ws = await copyWorkspace(rotated);
     return currentIds();
   }
 
@@ -202,21 +217,26 @@ describe('selection by --tag and --owner, through the CLI', function () {
   });
 
   it('plan --owner combines with --tag, and an unknown person is refused (exit 2) by plan and offboard', async () => {
-    expect(rowsOf(await planJson(['--owner', 'alice', '--tag', 'trading']))).to.deep.equal([
+    // nothing here writes (the last line proves it): the five commands run two at a time
+    const refusals = [
+      ['plan', '--owner', 'mallory'],
+      ['offboard', 'mallory', '--yes'],
+    ];
+    const [trading, data] = await Promise.all([
+      planJson(['--owner', 'alice', '--tag', 'trading']),
+      planJson(['--owner', 'alice', '--tag', 'data']),
+    ]);
+    const [bob, ...refused] = await Promise.all([planJson(['--owner', 'bob']), ...refusals.map((args) => ws.run(args))]);
+    expect(rowsOf(trading)).to.deep.equal([
       ['key-1', 'manual', 'held by alice through team:ops; tagged trading'],
       ['key-3', 'manual', 'held by alice directly; tagged trading'],
     ]);
-    expect((await planJson(['--owner', 'alice', '--tag', 'data'])).keys).to.deep.equal([]);
-    expect(rowsOf(await planJson(['--owner', 'bob']))).to.deep.equal([['key-2', 'manual', 'held by bob directly']]);
-
-    for (const args of [
-      ['plan', '--owner', 'mallory'],
-      ['offboard', 'mallory', '--yes'],
-    ]) {
-      const refused = await ws.run(args);
-      expect(refused.exitCode, args.join(' ')).to.equal(2);
-      expect(refused.stderr).to.match(/nobody named mallory/);
-    }
+    expect(data.keys).to.deep.equal([]);
+    expect(rowsOf(bob)).to.deep.equal([['key-2', 'manual', 'held by bob directly']]);
+    refusals.forEach((args, i) => {
+      expect(refused[i]!.exitCode, args.join(' ')).to.equal(2);
+      expect(refused[i]!.stderr).to.match(/nobody named mallory/);
+    });
     expect(ws.providerKeys(), 'nothing was created').to.deep.equal([]);
   });
 });
