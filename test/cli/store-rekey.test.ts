@@ -18,6 +18,7 @@ import { saveRescue } from '../../src/stores/file/rescue.js';
 import { openStore } from '../../src/stores/registry.js';
 import { Terminal } from '../support/terminal.js';
 import { CLI, Workspace, type CliResult } from '../support/workspace.js';
+import { copyWorkspace } from '../support/workspace-copy.js';
 
 const FILE_MODE = { KEYTURN_MASTER_KEY: '' };
 
@@ -67,10 +68,16 @@ describe('keyturn store rekey', function () {
   afterEach(async () => ws?.cleanup());
 
   describe('a key file store', () => {
-    beforeEach(async () => {
-      ws = await Workspace.create({ keys: 2 });
-      const first = await ws.run(['rotate', '--all', '--yes'], FILE_MODE);
+    // two keys rotated once with a key file (made once), then each test on its own copy
+    let seed: Workspace;
+    before(async () => {
+      seed = await Workspace.create({ keys: 2 });
+      const first = await seed.run(['rotate', '--all', '--yes'], FILE_MODE);
       expect(first.exitCode, first.stderr).to.equal(0);
+    });
+    after(async () => seed?.cleanup());
+    beforeEach(async () => {
+      ws = await copyWorkspace(seed);
     });
 
     it('re-encrypts under a new key file (0600); rotate then works with it alone and the old key opens nothing', async () => {
@@ -232,10 +239,16 @@ describe('keyturn store rekey', function () {
   });
 
   describe('a KEYTURN_MASTER_KEY store', () => {
-    beforeEach(async () => {
-      ws = await Workspace.create({ keys: 1 });
-      const first = await ws.run(['rotate', '--all', '--yes']);
+    // one key rotated once (made once), then each test on its own copy
+    let seed: Workspace;
+    before(async () => {
+      seed = await Workspace.create({ keys: 1 });
+      const first = await seed.run(['rotate', '--all', '--yes']);
       expect(first.exitCode, first.stderr).to.equal(0);
+    });
+    after(async () => seed?.cleanup());
+    beforeEach(async () => {
+      ws = await copyWorkspace(seed);
     });
 
     it('reads the new key from stdin; the store then opens with it only, and no key file is written', async () => {
