@@ -11,6 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expectAliveAtProvider, sha256 } from '../support/invariants.js';
 import { providerConfigHead, Workspace } from '../support/workspace.js';
+import { copyWorkspace } from '../support/workspace-copy.js';
 
 const CONSUMER = `
 import { createHash } from 'node:crypto';
@@ -41,13 +42,34 @@ interface KeySpec {
 describe('cli: one restart per consumer per run', function () {
   this.timeout(120_000);
   let ws: Workspace;
+  /** shared(['key-a', 'key-b', 'key-c']) rotated once with --all, made once in before() */
+  let rotatedSeed: Workspace;
 
+  before(async () => {
+    rotatedSeed = await Workspace.create({ keys: 1 });
+    await configure(rotatedSeed, shared(['key-a', 'key-b', 'key-c']));
+    const first = await rotatedSeed.run(['rotate', '--all', '--yes', '--json']);
+    expect(first.exitCode, first.stderr).to.equal(0);
+  });
+  after(async () => rotatedSeed?.cleanup());
   afterEach(async () => ws?.cleanup());
 
   async function workspace(keys: KeySpec[]): Promise<void> {
     ws = await Workspace.create({ keys: 1 });
-    const consumerJs = path.join(ws.dir, 'consumer.mjs');
-    const healthJs = path.join(ws.dir, 'health.mjs');
+    await configure(ws, keys);
+  }
+
+  /** This test's own copy of the seed: the three keys sharing api, each rotated once, api started once. */
+  async function rotatedOnce(): Promise<void> {
+    ws = await copyWorkspace(rotatedSeed);
+    // its rotation.yaml runs its own consumer.mjs and health.mjs
+    await configure(ws, shared(['key-a', 'key-b', 'key-c']));
+  }
+
+  /** Write the consumer and health scripts and a rotation.yaml with these keys into the workspace. */
+  async function configure(target: Workspace, keys: KeySpec[]): Promise<void> {
+    const consumerJs = path.join(target.dir, 'consumer.mjs');
+    const healthJs = path.join(target.dir, 'health.mjs');
     await writeFile(consumerJs, CONSUMER);
     await writeFile(healthJs, HEALTH);
     const yaml = `${providerConfigHead()}people:
@@ -73,8 +95,8 @@ ${k.consumers
   .join('')}`,
   )
   .join('')}`;
-    await writeFile(path.join(ws.dir, 'rotation.yaml'), yaml);
-    ws.env.CONSUMER_STATE_FLAG = path.join(ws.env.CONSUMER_STATE!, 'unhealthy-once');
+    await writeFile(path.join(target.dir, 'rotation.yaml'), yaml);
+    target.env.CONSUMER_STATE_FLAG = path.join(target.env.CONSUMER_STATE!, 'unhealthy-once');
   }
 
   const shared = (ids: string[]): KeySpec[] =>
@@ -151,9 +173,7 @@ ${k.consumers
   });
 
   it('rolls back every key the shared restart carried when its health check fails, restoring the consumer once', async () => {
-    await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await rotate(['--all']);
-    expect(first.exitCode, first.stderr).to.equal(0);
+    await rotatedOnce();
     const keys = ['key-a', 'key-b', 'key-c'];
     const before = await Promise.all(keys.map(current));
 
@@ -174,9 +194,7 @@ ${k.consumers
   });
 
   it("puts back the old key of one that fails after the shared restart, keeping the others' new keys", async () => {
-    await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await rotate(['--all']);
-    expect(first.exitCode, first.stderr).to.equal(0);
+    await rotatedOnce();
     await ws.failProviderOnce('verify');
     const result = await rotate(['--all']);
     expect(result.exitCode, result.stdout).to.equal(1);
@@ -188,9 +206,7 @@ ${k.consumers
   });
 
   it('leaves out the new key of a key that failed before restart', async () => {
-    await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await rotate(['--all']);
-    expect(first.exitCode, first.stderr).to.equal(0);
+    await rotatedOnce();
     await ws.failProviderOnce('create');
     const result = await rotate(['--all']);
     expect(result.exitCode, result.stdout).to.equal(1);
@@ -202,9 +218,7 @@ ${k.consumers
   });
 
   it('revoke (leak mode) restarts the shared consumer once too, with --concurrency 1', async () => {
-    await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await rotate(['--all']);
-    expect(first.exitCode, first.stderr).to.equal(0);
+    await rotatedOnce();
     const result = await ws.run(['revoke', '--all', '--reason', 'host breached', '--yes', '--concurrency', '1']);
     expect(result.exitCode, result.stdout + result.stderr).to.equal(0);
     const seen = starts('api');
@@ -228,9 +242,7 @@ ${k.consumers
   });
 
   it('gives the consumer the current key of a group member another run holds', async () => {
-    await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await rotate(['--all']);
-    expect(first.exitCode, first.stderr).to.equal(0);
+    await rotatedOnce();
     const store = await ws.store();
     const lease = await store.lease(ws.ref('key-b'), 'elsewhere:1:abc', 60_000);
     await store.close();
@@ -247,9 +259,7 @@ ${k.consumers
   });
 
   it("rotating one key of a shared consumer restarts it with that key's new key and the others' current keys", async () => {
-    await workspace(shared(['key-a', 'key-b', 'key-c']));
-    const first = await rotate(['--all']);
-    expect(first.exitCode, first.stderr).to.equal(0);
+    await rotatedOnce();
     const plan = await ws.run(['plan', 'key-b']);
     expect(plan.stdout).to.contain('restart api for key key-b with the current key of key-a, key-c, health-checked once');
     const result = await rotate(['key-b']);
@@ -295,10 +305,11 @@ ${k.consumers
       { id: 'key-b', consumers: [{ name: 'api', variable: 'KEY_B_SECRET' }] },
       { id: 'key-c', consumers: [{ name: 'solo-c', variable: 'KEY_C_SECRET' }] },
     ]);
-    const plan = await ws.run(['plan', '--all']);
+    // plan writes nothing: its two forms run at once
+    const [plan, planJson] = await Promise.all([ws.run(['plan', '--all']), ws.run(['plan', '--all', '--json'])]);
     expect(plan.exitCode, plan.stderr).to.equal(0);
     expect(plan.stdout).to.contain('Consumers shared by these keys:\n  restart api once for keys key-a, key-b, health-checked once');
-    const json = JSON.parse((await ws.run(['plan', '--all', '--json'])).stdout) as { consumerGroups: unknown };
+    const json = JSON.parse(planJson.stdout) as { consumerGroups: unknown };
     expect(json.consumerGroups).to.deep.equal([
       { consumer: 'api', keys: ['key-a', 'key-b'], once: true, line: 'restart api once for keys key-a, key-b, health-checked once' },
     ]);
