@@ -15,8 +15,15 @@ const BASE = 0x01000193;
 const FILTER_BITS = 1 << 20;
 
 export class GramIndex {
-  /** hash → window → the shortest matching run it takes for that window to count */
-  private readonly windows = new Map<number, Map<string, number>>();
+  /**
+   * hash → the windows with that hash, each packed as form index × 2^29 + offset (one number,
+   * or several on a collision). Packing keeps adding a secret's forms (on every rotation) to
+   * integer Map entries, without a string or a Map per window.
+   */
+  private readonly windows = new Map<number, number | number[]>();
+  /** the indexed forms, by index, and the run each needs (the window's smallest wins) */
+  private readonly forms: string[] = [];
+  private readonly runs: number[] = [];
   private readonly filter: Uint32Array;
   /** filter bits - 1 (a power of two) */
   private readonly mask: number;
@@ -40,26 +47,55 @@ export class GramIndex {
     const { k } = this;
     if (form.length < k) return false;
     const run = Math.min(minRun, form.length);
+    const id = this.forms.length;
     let added = false;
     let hash = hashOf(form, k);
     for (let i = 0; ; i++) {
-      const window = form.slice(i, i + k);
-      let bucket = this.windows.get(hash);
-      if (!bucket) this.windows.set(hash, (bucket = new Map()));
-      const known = bucket.get(window);
-      if (known === undefined || run < known) {
-        bucket.set(window, run);
+      const known = this.lookup(hash, form, i);
+      if (known === undefined) {
+        const packed = id * OFFSETS + i;
+        const bucket = this.windows.get(hash & SMALL);
+        if (bucket === undefined) this.windows.set(hash & SMALL, packed);
+        else if (typeof bucket === 'number') this.windows.set(hash & SMALL, [bucket, packed]);
+        else bucket.push(packed);
         this.filter[(hash & this.mask) >>> 5]! |= 1 << (hash & 31);
         added = true;
+      } else if (run < this.runs[known.form]!) {
+        // the same window in a form that counts sooner: that form's run now applies to it
+        this.windows.set(hash & SMALL, replaced(this.windows.get(hash & SMALL)!, known.packed, id * OFFSETS + i));
+        added = true;
       }
-      if (i + k >= form.length) return added;
+      if (i + k >= form.length) break;
       hash = (Math.imul((hash - Math.imul(form.charCodeAt(i), this.lead)) | 0, BASE) + form.charCodeAt(i + k)) | 0;
     }
+    if (added) {
+      this.forms.push(form);
+      this.runs.push(run);
+    }
+    return added;
+  }
+
+  /** The indexed window equal to text[at, at + k) with that hash, if any. */
+  private lookup(hash: number, text: string, at: number): { form: number; packed: number } | undefined {
+    const bucket = this.windows.get(hash & SMALL);
+    if (bucket === undefined) return undefined;
+    if (typeof bucket === 'number') return this.same(bucket, text, at) ? { form: Math.floor(bucket / OFFSETS), packed: bucket } : undefined;
+    for (const packed of bucket) if (this.same(packed, text, at)) return { form: Math.floor(packed / OFFSETS), packed };
+    return undefined;
+  }
+
+  private same(packed: number, text: string, at: number): boolean {
+    const form = this.forms[Math.floor(packed / OFFSETS)];
+    // a window of the form being added (not in `forms` yet) is never a match: it is new
+    if (form === undefined) return false;
+    const offset = packed % OFFSETS;
+    for (let j = 0; j < this.k; j++) if (form.charCodeAt(offset + j) !== text.charCodeAt(at + j)) return false;
+    return true;
   }
 
   /** Append to `spans` every run of indexed windows in the text that is long enough to count. */
   find(text: string, spans: Span[]): void {
-    const { k, lead, filter, windows, mask } = this;
+    const { k, lead, filter, runs, mask } = this;
     if (text.length < k) return;
     let hash = hashOf(text, k);
     let start = -1;
@@ -72,8 +108,9 @@ export class GramIndex {
     };
     for (let i = 0; ; i++) {
       if ((filter[(hash & mask) >>> 5]! & (1 << (hash & 31))) !== 0) {
-        const run = windows.get(hash)?.get(text.slice(i, i + k));
-        if (run !== undefined) {
+        const hit = this.lookup(hash, text, i);
+        if (hit !== undefined) {
+          const run = runs[hit.form]!;
           // overlapping hits make one run
           if (start < 0 || i > end) {
             close();
@@ -94,19 +131,27 @@ export class GramIndex {
    * whatever the number of windows. The caller checks what starts there.
    */
   each(text: string, onHit: (at: number, window: string) => void): void {
-    const { k, lead, filter, windows, mask } = this;
+    const { k, lead, filter, mask } = this;
     if (text.length < k) return;
     let hash = hashOf(text, k);
     const last = text.length - k;
     for (let i = 0; ; i++) {
       if ((filter[(hash & mask) >>> 5]! & (1 << (hash & 31))) !== 0) {
-        const window = text.slice(i, i + k);
-        if (windows.get(hash)?.has(window)) onHit(i, window);
+        if (this.lookup(hash, text, i) !== undefined) onHit(i, text.slice(i, i + k));
       }
       if (i >= last) return;
       hash = (Math.imul((hash - Math.imul(text.charCodeAt(i), lead)) | 0, BASE) + text.charCodeAt(i + k)) | 0;
     }
   }
+}
+
+/** Map keys kept to V8's small integers (31 bits): a full 32-bit hash would be boxed as a heap number on every lookup */
+const SMALL = 0x3fffffff;
+/** offsets fit below 2^29 (V8's longest string), so form × 2^29 + offset stays exact for 2^24 forms */
+const OFFSETS = 2 ** 29;
+
+function replaced(bucket: number | number[], from: number, to: number): number | number[] {
+  return typeof bucket === 'number' ? to : bucket.map((p) => (p === from ? to : p));
 }
 
 function hashOf(text: string, k: number): number {
