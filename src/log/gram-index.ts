@@ -52,7 +52,7 @@ export class GramIndex {
     let hash = hashOf(form, k);
     for (let i = 0; ; i++) {
       const known = this.lookup(hash, form, i);
-      if (known === undefined) {
+      if (known < 0) {
         const packed = id * OFFSETS + i;
         const bucket = this.windows.get(hash & SMALL);
         if (bucket === undefined) this.windows.set(hash & SMALL, packed);
@@ -60,9 +60,9 @@ export class GramIndex {
         else bucket.push(packed);
         this.filter[(hash & this.mask) >>> 5]! |= 1 << (hash & 31);
         added = true;
-      } else if (run < this.runs[known.form]!) {
+      } else if (run < this.runs[Math.floor(known / OFFSETS)]!) {
         // the same window in a form that counts sooner: that form's run now applies to it
-        this.windows.set(hash & SMALL, replaced(this.windows.get(hash & SMALL)!, known.packed, id * OFFSETS + i));
+        this.windows.set(hash & SMALL, replaced(this.windows.get(hash & SMALL)!, known, id * OFFSETS + i));
         added = true;
       }
       if (i + k >= form.length) break;
@@ -75,13 +75,13 @@ export class GramIndex {
     return added;
   }
 
-  /** The indexed window equal to text[at, at + k) with that hash, if any. */
-  private lookup(hash: number, text: string, at: number): { form: number; packed: number } | undefined {
+  /** The indexed window equal to text[at, at + k) with that hash, packed; -1 if none (no allocation: this runs per hit). */
+  private lookup(hash: number, text: string, at: number): number {
     const bucket = this.windows.get(hash & SMALL);
-    if (bucket === undefined) return undefined;
-    if (typeof bucket === 'number') return this.same(bucket, text, at) ? { form: Math.floor(bucket / OFFSETS), packed: bucket } : undefined;
-    for (const packed of bucket) if (this.same(packed, text, at)) return { form: Math.floor(packed / OFFSETS), packed };
-    return undefined;
+    if (bucket === undefined) return -1;
+    if (typeof bucket === 'number') return this.same(bucket, text, at) ? bucket : -1;
+    for (const packed of bucket) if (this.same(packed, text, at)) return packed;
+    return -1;
   }
 
   private same(packed: number, text: string, at: number): boolean {
@@ -109,8 +109,8 @@ export class GramIndex {
     for (let i = 0; ; i++) {
       if ((filter[(hash & mask) >>> 5]! & (1 << (hash & 31))) !== 0) {
         const hit = this.lookup(hash, text, i);
-        if (hit !== undefined) {
-          const run = runs[hit.form]!;
+        if (hit >= 0) {
+          const run = runs[Math.floor(hit / OFFSETS)]!;
           // overlapping hits make one run
           if (start < 0 || i > end) {
             close();
@@ -137,7 +137,7 @@ export class GramIndex {
     const last = text.length - k;
     for (let i = 0; ; i++) {
       if ((filter[(hash & mask) >>> 5]! & (1 << (hash & 31))) !== 0) {
-        if (this.lookup(hash, text, i) !== undefined) onHit(i, text.slice(i, i + k));
+        if (this.lookup(hash, text, i) >= 0) onHit(i, text.slice(i, i + k));
       }
       if (i >= last) return;
       hash = (Math.imul((hash - Math.imul(text.charCodeAt(i), lead)) | 0, BASE) + text.charCodeAt(i + k)) | 0;
