@@ -150,6 +150,9 @@ function collect(stream: Readable | null) {
       // what the command wrote just before it exited may still be on its way
       while (!closed && Date.now() - Math.max(lastData, exited) < QUIET_MS && Date.now() - exited < DRAIN_LIMIT_MS) {
         await new Promise((wake) => setTimeout(wake, 5));
+        // timers run before the event loop reads its pipes: on a busy loop the 5 ms can become 30 and more with
+        // the output already waiting in the pipe. An immediate runs after that read, so silence is judged on it.
+        await new Promise((wake) => setImmediate(wake));
       }
     },
     take(): string {
