@@ -2,7 +2,8 @@
  * `keyturn store rekey` killed with SIGKILL at each of its points: afterwards exactly one of the
  * two keys opens the store, `status` works and says which key opened it when that is not the key
  * file, a rerun of `store rekey` finishes (or starts afresh), and then `rotate` works with the
- * key file's key alone.
+ * key file's key alone. Each block rotates one seed workspace once and gives every case its own
+ * copy of it (test/support/workspace-copy.ts): the same starting store, key file included.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { execa } from 'execa';
 import { expect } from 'chai';
 import { decryptDocument } from '../../src/stores/file/format.js';
 import { CLI, Workspace } from '../support/workspace.js';
+import { copyWorkspace } from '../support/workspace-copy.js';
 
 /**
  * In the order rekey reaches them (src/stores/file/rekey.ts). `store.file.beforeRename#N` is the Nth
@@ -56,10 +58,15 @@ describe('store rekey: SIGKILL at each point, then the store still opens and a r
   afterEach(async () => ws?.cleanup());
 
   describe('key file store', () => {
-    beforeEach(async () => {
-      ws = await Workspace.create({ keys: 1 });
-      const first = await ws.run(['rotate', '--all', '--yes'], FILE_MODE);
+    let seed: Workspace;
+    before(async () => {
+      seed = await Workspace.create({ keys: 1 });
+      const first = await seed.run(['rotate', '--all', '--yes'], FILE_MODE);
       expect(first.exitCode, first.stderr).to.equal(0);
+    });
+    after(async () => seed?.cleanup());
+    beforeEach(async () => {
+      ws = await copyWorkspace(seed);
     });
 
     for (const point of KEY_FILE_POINTS) {
@@ -91,10 +98,15 @@ describe('store rekey: SIGKILL at each point, then the store still opens and a r
   });
 
   describe('KEYTURN_MASTER_KEY store', () => {
-    beforeEach(async () => {
-      ws = await Workspace.create({ keys: 1 });
-      const first = await ws.run(['rotate', '--all', '--yes']);
+    let seed: Workspace;
+    before(async () => {
+      seed = await Workspace.create({ keys: 1 });
+      const first = await seed.run(['rotate', '--all', '--yes']);
       expect(first.exitCode, first.stderr).to.equal(0);
+    });
+    after(async () => seed?.cleanup());
+    beforeEach(async () => {
+      ws = await copyWorkspace(seed);
     });
 
     for (const point of ENV_POINTS) {

@@ -6,7 +6,11 @@
  * alive, and the store's own surface agreeing (each store says how it checks that).
  *
  * A store's test file calls crashMatrix(name, open), where open() makes a fresh workspace
- * (test/support/workspace.ts, with rotation.yaml's `local` store on that backend) per case.
+ * (test/support/workspace.ts, with rotation.yaml's `local` store on that backend). Every case
+ * starts from a key rotated once through the CLI. A store whose workspace can be copied (fork())
+ * has that first rotation made once, in before(), and each case gets its own copy of the
+ * rotated workspace, sharing nothing with the seed or another case; without fork() each case
+ * opens a workspace and rotates it itself.
  */
 import { expect } from 'chai';
 import { expectAliveAtProvider, expectSettled, historyOf, type Settled } from './invariants.js';
@@ -39,6 +43,12 @@ export interface CrashWorkspace {
   /** The store, read through its own surface (not keyturn's), agrees with the settled state of `key`. */
   expectStoreSettled?(key: string, settled: Settled): Promise<void>;
   cleanup(): Promise<void>;
+  /**
+   * A new workspace whose store, provider and consumers are a copy of this one's as they are
+   * now, independent of it (its own folder, store and cleanup): a case starting from it starts
+   * exactly where this workspace is.
+   */
+  fork?(): Promise<CrashWorkspace>;
 }
 
 export interface CrashMatrixOptions {
@@ -54,17 +64,44 @@ export function crashMatrix(name: string, open: () => Promise<CrashWorkspace>, o
     let opened: CrashWorkspace | undefined;
     let ws: Workspace;
     let initial: string;
+    /** the workspace rotated once, which each case copies (when the store can fork) */
+    let seed: CrashWorkspace | undefined;
+
+    /** a fresh workspace with key-1 rotated once through the CLI */
+    async function rotatedOnce(): Promise<CrashWorkspace> {
+      const fresh = await open();
+      try {
+        const first = await fresh.ws.run(['rotate', '--all', '--yes']);
+        expect(first.exitCode, first.stderr).to.equal(0);
+        return fresh;
+      } catch (error) {
+        await fresh.cleanup();
+        throw error;
+      }
+    }
+
+    /** a copy of the seed, or (a store that cannot fork) a workspace of its own rotated once */
+    async function startingPoint(): Promise<CrashWorkspace> {
+      if (seed) return seed.fork!();
+      const rotated = await rotatedOnce();
+      if (!rotated.fork) return rotated;
+      // the first case's rotated workspace becomes the seed: it and every later case run on copies
+      seed = rotated;
+      return seed.fork!();
+    }
 
     beforeEach(async () => {
-      opened = await open();
+      opened = await startingPoint();
       ws = opened.ws;
-      const first = await ws.run(['rotate', '--all', '--yes']);
-      expect(first.exitCode, first.stderr).to.equal(0);
       initial = (await expectSettled(ws, 'key-1')).currentKeyId;
     });
     afterEach(async () => {
       await opened?.cleanup();
       opened = undefined;
+    });
+    after(async () => {
+      await seed?.cleanup();
+      seed = undefined;
     });
 
     /** The key rotated past `initial` and everything agrees on its CURRENT. */

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -57,6 +57,19 @@ export class PgWorkspace {
     await mkdir(ws.env.CONSUMER_STATE!, { recursive: true });
     await writeFile(path.join(dir, 'rotation.yaml'), rotationYaml(cluster, keys));
     if (options.putAdmin !== false) await ws.putAdmin();
+    return ws;
+  }
+
+  /**
+   * A new workspace in a folder of its own holding a copy of this one's (store, consumers,
+   * rotation.yaml), with this one's master key: it starts where this one is, and shares nothing
+   * with it. The server's roles are not copied: the caller puts them where they were.
+   */
+  async copy(): Promise<PgWorkspace> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'keyturn-pgws-'));
+    await cp(this.dir, dir, { recursive: true, preserveTimestamps: true });
+    const ws = new PgWorkspace(dir, this.cluster);
+    ws.env.KEYTURN_MASTER_KEY = this.env.KEYTURN_MASTER_KEY!;
     return ws;
   }
 
