@@ -3,11 +3,12 @@
  * run the rotations, print the summary, and return the exit code.
  */
 import type { KeyConfig } from '../config/types.js';
-import { errors, ExitCode, type ExitCodeValue } from '../errors.js';
+import { ExitCode, type ExitCodeValue } from '../errors.js';
 import { exitCodeFor, type RotationResult } from '../engine/result.js';
 import { clearAbandonedLeases, runRotations } from '../engine/run.js';
 import type { Plan } from '../plan/model.js';
 import { startProgress } from './progress/progress.js';
+import { approved } from './prompt.js';
 import { planChunks, renderPlan, renderResults } from './render.js';
 import type { Session } from './session.js';
 import type { RotationRecord } from '../model.js';
@@ -52,12 +53,8 @@ export async function executePlan(session: Session, plan: Plan, options: Execute
     return ExitCode.ok;
   }
   if (runnable.length && !options.yes) {
-    if (!ctx.prompt.interactive) throw errors.noTty('rotating keys');
-    ctx.prompt.say(renderPlan(plan));
-    if (!(await ctx.prompt.confirm(options.question))) {
-      ctx.prompt.say('Nothing changed.');
-      return ExitCode.ok;
-    }
+    const go = { yes: options.yes, doing: 'rotating keys', question: options.question, shown: renderPlan(plan) };
+    if (!(await approved(ctx.prompt, go))) return ExitCode.ok;
   }
   const byId = new Map(config.keys.map((k) => [k.id, k]));
   const blocked = blockedReasons(plan);

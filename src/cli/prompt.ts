@@ -20,6 +20,22 @@ export function noAnswerPossible(question: string): KeyturnError {
   return errors.noTty(`"${question.trim()}"`, 'answer');
 }
 
+/**
+ * The go-ahead for something that changes keys: --yes, or the operator's yes at a terminal after
+ * `shown` (what will happen). No terminal and no --yes is ENOTTY naming `doing`; a no says so.
+ */
+export async function approved(
+  prompt: Prompt,
+  request: { yes: boolean | undefined; doing: string; question: string; shown?: string },
+): Promise<boolean> {
+  if (request.yes) return true;
+  if (!prompt.interactive) throw errors.noTty(request.doing);
+  if (request.shown !== undefined) prompt.say(request.shown);
+  if (await prompt.confirm(request.question)) return true;
+  prompt.say('Nothing changed.');
+  return false;
+}
+
 export function createTerminalPrompt(redactor: Redactor, streams?: PromptStreams): Prompt {
   const input = streams?.input ?? process.stdin;
   const output = streams?.output ?? process.stderr;

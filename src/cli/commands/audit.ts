@@ -7,10 +7,11 @@
  */
 import { liveFindings } from '../../audit/live.js';
 import { deleteUnknownKey, findUnknownKeys, type Deletion } from '../../audit/unknown-keys.js';
-import { errors as catalogue, ExitCode, type ExitCodeValue } from '../../errors.js';
+import { ExitCode, type ExitCodeValue } from '../../errors.js';
 import { terminalValue as one } from '../../log/terminal-text.js';
 import { stateFindings, type Finding } from '../../policy/index.js';
 import type { GlobalOptions } from '../options.js';
+import { approved } from '../prompt.js';
 import { withSession, type Session } from '../session.js';
 import { refOf } from '../../model.js';
 
@@ -57,17 +58,13 @@ async function deleteUnknown(session: Session, yes: boolean | undefined): Promis
   const unknown = await findUnknownKeys(session.config, res);
   if (!unknown.length) return [];
   if (!yes) {
-    if (!ctx.prompt.interactive) throw catalogue.noTty('deleting unknown keys');
     const lines = [`${unknown.length} key(s) at the issuers that rotation.yaml does not know (treat them as theft):`];
     for (const u of unknown) {
       const created = u.createdAt ? `, created ${u.createdAt}` : '';
       lines.push(`  ${one(u.issuer)}/${one(u.account)}: ${one(u.keyId)}${u.name ? ` (${one(u.name)})` : ''}${created}`);
     }
-    ctx.prompt.say(lines.join('\n'));
-    if (!(await ctx.prompt.confirm(`Delete these ${unknown.length} key(s) now?`))) {
-      ctx.prompt.say('Nothing changed.');
-      return null;
-    }
+    const question = `Delete these ${unknown.length} key(s) now?`;
+    if (!(await approved(ctx.prompt, { yes, doing: 'deleting unknown keys', question, shown: lines.join('\n') }))) return null;
   }
   const out: Deletion[] = [];
   for (const u of unknown) out.push(await deleteUnknownKey(u, res));

@@ -2,14 +2,15 @@
  * keyturn offboard PERSON: every key the person can read rotates now, whatever its due date;
  * with --queue, as offboarding jobs for the fleet's workers (ahead of routine ones).
  */
-import { errors, ExitCode, type ExitCodeValue } from '../../errors.js';
+import { ExitCode, type ExitCodeValue } from '../../errors.js';
 import { buildPlan } from '../../plan/build.js';
 import { keysHeldBy } from '../../plan/people.js';
 import { windowsIgnored } from '../../plan/window.js';
 import { executePlan } from '../execute.js';
 import { fleetOf, planRequests, sendToFleet } from '../fleet-send.js';
 import type { GlobalOptions } from '../options.js';
-import { withSession, type Session } from '../session.js';
+import { approved } from '../prompt.js';
+import { withSession } from '../session.js';
 
 export async function run(
   argv: GlobalOptions & { person: string; dryRun?: boolean; yes?: boolean; concurrency?: number; queue?: boolean },
@@ -41,7 +42,7 @@ export async function run(
       if (argv.queue && !argv.dryRun) {
         fleetOf(session);
         const question = `Send ${held.length} offboarding job(s) for ${argv.person} to the fleet?`;
-        if (!(await confirmedOrYes(session, argv.yes, question))) return ExitCode.ok;
+        if (!(await approved(session.ctx.prompt, { yes: argv.yes, doing: 'sending offboarding jobs', question }))) return ExitCode.ok;
         const byId = new Map(held.map((h) => [h.key.id, h.key]));
         const { requests, blocked } = planRequests(plan, byId, 'offboard', argv.person);
         return sendToFleet(session, requests, blocked);
@@ -55,14 +56,4 @@ export async function run(
     },
     { dryRun: argv.dryRun },
   );
-}
-
-/** true when --yes was passed or the operator said yes at the terminal; no terminal and no --yes is an error. */
-async function confirmedOrYes(session: Session, yes: boolean | undefined, question: string): Promise<boolean> {
-  if (yes) return true;
-  const { prompt } = session.ctx;
-  if (!prompt.interactive) throw errors.noTty('sending offboarding jobs');
-  if (await prompt.confirm(question)) return true;
-  prompt.say('Nothing changed.');
-  return false;
 }

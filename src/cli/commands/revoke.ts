@@ -20,6 +20,7 @@ import { startProgress } from '../progress/progress.js';
 import { planChunks, renderResults } from '../render.js';
 import { blockedReasons } from '../execute.js';
 import { fleetOf, planRequests, sendToFleet } from '../fleet-send.js';
+import { approved } from '../prompt.js';
 import { withSession, type Session } from '../session.js';
 
 export interface RevokeArgs extends GlobalOptions {
@@ -114,21 +115,14 @@ export async function leakResponse(
 }
 
 async function confirmed(session: Session, plan: Plan, yes: boolean | undefined, when = 'NOW'): Promise<boolean> {
-  const { prompt } = session.ctx;
-  if (yes) return true;
-  if (!prompt.interactive) throw errors.noTty('revoking keys');
   const lines = [`Revoke ${plan.keys.length} key(s): each current key is deleted at its issuer ${when}, then replaced.`];
   for (const k of plan.keys) {
     const current = k.currentKeyId ? `current key ${one(k.currentKeyId)}` : 'no current key';
     lines.push(`  ${one(k.key).padEnd(28)} ${one(k.issuer).padEnd(16)} ${current}${k.blocked ? '  [BLOCKED by policy: not touched]' : ''}`);
   }
-  prompt.say(lines.join('\n'));
   const now = when === 'NOW' ? 'now' : 'through the fleet';
-  if (await prompt.confirm(`Delete ${plan.keys.length} key(s) ${now}? Their consumers lose access until each replacement is in place.`)) {
-    return true;
-  }
-  prompt.say('Nothing changed.');
-  return false;
+  const question = `Delete ${plan.keys.length} key(s) ${now}? Their consumers lose access until each replacement is in place.`;
+  return approved(session.ctx.prompt, { yes, doing: 'revoking keys', question, shown: lines.join('\n') });
 }
 
 async function revokeAll(
