@@ -23,6 +23,7 @@ import { BinanceClient } from '../src/issuers/binance/client.js';
 import { hmacSigner } from '../src/issuers/binance/signing.js';
 import { silentLogger } from '../src/log/logger.js';
 import { freePort } from '../scripts/free-port.js';
+import { exchangeConfigHead } from '../test/binance/wire.js';
 
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 30);
@@ -37,16 +38,7 @@ const DEADLINE_MS = 10 * 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function rotationYaml(url: string, port: number, statsFile: string): string {
-  return `version: 1
-defaults: { store: local, leaseTtl: 2m }
-stores:
-  local: { type: file, path: store.enc }
-issuers:
-  exchange:
-    type: binance
-    baseUrl: ${url}
-    managementKey: { store: local, path: exchange/management }
-people:
+  return `${exchangeConfigHead(url)}people:
   alice: { name: Alice, teams: [trading] }
 teams:
   trading: { members: [alice] }

@@ -23,6 +23,7 @@ import { openStore } from '../src/stores/registry.js';
 import { BinanceClient } from '../src/issuers/binance/client.js';
 import { hmacSigner } from '../src/issuers/binance/signing.js';
 import { silentLogger } from '../src/log/logger.js';
+import { exchangeConfigHead } from '../test/binance/wire.js';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 30);
 const SUBS = Number(process.env.BENCH_SUBS ?? 6);
@@ -46,16 +47,7 @@ function rotationYaml(url: string): string {
     restrictions: { permissions: [reading, spot], ipWhitelist: [127.0.0.1], account: sub }
 `,
   ).join('');
-  return `version: 1
-defaults: { store: local, leaseTtl: 2m, concurrency: 16 }
-stores:
-  local: { type: file, path: store.enc }
-issuers:
-  exchange:
-    type: binance
-    baseUrl: ${url}
-    managementKey: { store: local, path: exchange/management }
-people:
+  return `${exchangeConfigHead(url, { concurrency: 16 })}people:
   alice: { name: Alice }
 keys:
 ${keys}`;

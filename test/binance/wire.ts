@@ -109,9 +109,10 @@ export async function createSubKey(url: string, management: WireKey, params: str
 }
 
 /** The start of a rotation.yaml whose issuer `exchange` is the sandbox at `url`, its management key in the file store. */
-export function exchangeConfigHead(url: string): string {
+export function exchangeConfigHead(url: string, options: { concurrency?: number } = {}): string {
+  const concurrency = options.concurrency === undefined ? '' : `, concurrency: ${options.concurrency}`;
   return `version: 1
-defaults: { store: local, leaseTtl: 2m }
+defaults: { store: local, leaseTtl: 2m${concurrency} }
 stores:
   local: { type: file, path: store.enc }
 issuers:
