@@ -132,7 +132,13 @@ describe('fleet: keyturn worker on pg-boss (real PostgreSQL, real worker process
     const done = await untilRotated(fleet, 14, 90_000);
     const dead = Object.values(byZone).find((w) => w.exitCode !== undefined && w.exitCode !== null);
     if (dead) expect.fail(`a worker ended early: ${String((await dead).all)}`);
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    // the depth gauges come from the worker's periodic queue probe: wait for the probe after the last job ended
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    let metrics = await scrape();
+    for (const end = Date.now() + 20_000; !/keyturn_queue_depth\{zone="eu"\} 0/.test(metrics) && Date.now() < end;) {
+      await sleep(250);
+      metrics = await scrape();
+    }
     expect(metrics).to.match(/keyturn_queue_depth\{zone="ap"\} 3/);
     expect(metrics).to.match(/keyturn_queue_depth\{zone="eu"\} 0/);
     expect(metrics).to.match(/keyturn_rotations_total\{key="k1",outcome="completed"\} 1/);
