@@ -23,9 +23,12 @@ appendFileSync(dir + '/' + process.argv[2] + '.log', JSON.stringify({ keyIds: pr
 `;
 
 const HEALTH = `
-import { existsSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
+// claimed by the unlink itself, so of concurrent health checks exactly one fails
 const flag = process.env.CONSUMER_STATE_FLAG;
-if (flag && existsSync(flag)) { unlinkSync(flag); process.exit(1); }
+let claimed = false;
+try { if (flag) { unlinkSync(flag); claimed = true; } } catch { claimed = false; }
+if (claimed) process.exit(1);
 `;
 
 interface Start {
